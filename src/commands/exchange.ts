@@ -1,0 +1,65 @@
+import { parseCallbackInput } from '../callback-input';
+import { loadConfig, type GlobalOptions } from '../config';
+import { formatDuration, secondsLeft } from '../expiry';
+import { HhOauthError, reauthorizeError, usageError } from '../errors';
+import { log, result } from '../output';
+import { findPending, forgetPending } from '../pending';
+import { storeNewGrant } from '../refresher';
+import { readSecretInput } from '../stdin';
+
+export interface ExchangeOptions extends GlobalOptions {
+  redirectUri?: string;
+  state?: string;
+}
+
+export default async function exchange(input: string | undefined, opts: ExchangeOptions): Promise<void> {
+  const config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
+  const raw = input === undefined || input === '-' ? await readSecretInput('Paste the callback URL (or the code): ') : input;
+  const callback = parseCallbackInput(raw);
+
+  if (callback.error) {
+    const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${callback.error}"`;
+    throw reauthorizeError(`${why}; nothing was sent to hh.ru`, 'run `hh-oauth authorize-url` again and allow access');
+  }
+  if (opts.state !== undefined && callback.state !== undefined && opts.state !== callback.state) {
+    throw usageError('--state differs from the state in the callback URL');
+  }
+  const state = callback.state ?? opts.state;
+  const pending = await findPending(state);
+  if (state !== undefined && !pending) {
+    throw reauthorizeError('the state is unknown or older than 15 minutes (possible forgery, or a stale link); nothing was sent to hh.ru', 'run `hh-oauth authorize-url` again and use the new URL');
+  }
+  if (state === undefined && pending) log.warn('no state given: using the most recent `hh-oauth authorize-url`');
+
+  let redirectUri: string | undefined;
+  if (pending) {
+    redirectUri = pending.redirect_uri ?? undefined;
+    if (opts.redirectUri !== undefined && opts.redirectUri !== redirectUri) {
+      throw usageError('--redirect-uri differs from the one authorize-url used; hh.ru requires the identical string', 'drop --redirect-uri');
+    }
+  } else {
+    redirectUri = config.optionalUrl('HH_REDIRECT_URI', 'exchange');
+  }
+
+  const form: Record<string, string> = {
+    grant_type: 'authorization_code',
+    client_id: config.require('HH_CLIENT_ID', 'exchange'),
+    client_secret: config.clientSecret('exchange'),
+    code: callback.code!,
+  };
+  if (redirectUri !== undefined) form.redirect_uri = redirectUri;
+
+  let expiresAt: Date;
+  try {
+    expiresAt = await storeNewGrant(config, form);
+  } catch (err) {
+    // A dead code will not come back to life; a temporary failure may be retried with the same URL.
+    if (pending && err instanceof HhOauthError && err.code !== 'temporary') await forgetPending(pending.state);
+    throw err;
+  }
+  if (pending) await forgetPending(pending.state);
+
+  const tokenFile = config.tokenFile();
+  log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
+  result({ status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString() });
+}

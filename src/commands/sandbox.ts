@@ -1,0 +1,47 @@
+import { loadConfig, type GlobalOptions } from '../config';
+import { usageError } from '../errors';
+import { log, result } from '../output';
+import { DEFAULT_CLIENT, startSandbox } from '../sandbox/index';
+
+export interface SandboxCommandOptions extends GlobalOptions {
+  host: string;
+  port: string;
+  expiresIn: string;
+  codeTtl: string;
+  redirectUri: string;
+  deny?: boolean;
+  user: 'applicant' | 'employer';
+}
+
+function positiveInt(value: string, flag: string, allowZero = false): number {
+  const n = Number(value);
+  if (!/^\d+$/.test(value) || (!allowZero && n === 0)) throw usageError(`${flag} must be a whole number${allowZero ? '' : ' above 0'}`);
+  return n;
+}
+
+export default async function sandbox(opts: SandboxCommandOptions): Promise<void> {
+  loadConfig(opts); // validates --env-file like every other command
+  const port = positiveInt(opts.port, '--port', true);
+  if (port > 65535) throw usageError('--port must be at most 65535');
+  const server = await startSandbox({
+    host: opts.host,
+    port,
+    expiresIn: positiveInt(opts.expiresIn, '--expires-in'),
+    codeTtl: positiveInt(opts.codeTtl, '--code-ttl'),
+    decision: opts.deny ? 'deny' : 'approve',
+    user: opts.user,
+    clients: [{ ...DEFAULT_CLIENT, redirectUri: opts.redirectUri }],
+    log: (line) => log.info(line),
+  });
+  const env = { ...server.env, HH_CLIENT_ID: DEFAULT_CLIENT.clientId, HH_REDIRECT_URI: opts.redirectUri };
+  result(
+    { url: server.url, env },
+    Object.entries(env).map(([k, v]) => `export ${k}=${v}`).join('\n'),
+  );
+  log.info(`hh.ru sandbox listening on ${server.url}; the client secret is the sandbox default (see README). Ctrl-C stops it.`);
+  await new Promise<void>((resolve) => {
+    const stop = () => void server.close().then(resolve);
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+}

@@ -1,0 +1,75 @@
+/** The contract's error names, in the order of their exit codes. */
+export const EXIT_CODES = {
+  internal: 1,
+  usage: 2,
+  config: 3,
+  reauthorize: 4,
+  rejected: 5,
+  temporary: 6,
+  store: 7,
+} as const;
+
+export type ErrorCode = keyof typeof EXIT_CODES;
+
+export interface ErrorDetails {
+  /** One actionable line for the operator: what to run or change. */
+  suggestion?: string;
+  /** hh.ru's own `error` / `error_description`, only when hh.ru answered. */
+  hhError?: string;
+  hhErrorDescription?: string;
+  cause?: unknown;
+}
+
+/**
+ * The only error type the CLI reports. Every failure a user can meet is turned
+ * into one of these at the edge where it happens, so the top-level handler can
+ * pick the exit code without guessing.
+ */
+export class HhOauthError extends Error {
+  readonly code: ErrorCode;
+  readonly suggestion?: string;
+  readonly hhError?: string;
+  readonly hhErrorDescription?: string;
+
+  constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
+    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    this.name = 'HhOauthError';
+    this.code = code;
+    this.suggestion = details.suggestion;
+    this.hhError = details.hhError;
+    this.hhErrorDescription = details.hhErrorDescription;
+  }
+
+  get exitCode(): number {
+    return EXIT_CODES[this.code];
+  }
+}
+
+export const usageError = (message: string, suggestion?: string) =>
+  new HhOauthError('usage', message, { suggestion });
+export const configError = (message: string, suggestion?: string) =>
+  new HhOauthError('config', message, { suggestion });
+export const storeError = (message: string, suggestion?: string, cause?: unknown) =>
+  new HhOauthError('store', message, { suggestion, cause });
+export const reauthorizeError = (message: string, suggestion = REAUTHORIZE_HINT) =>
+  new HhOauthError('reauthorize', message, { suggestion });
+
+export const REAUTHORIZE_HINT =
+  'authorize again: run `hh-oauth authorize-url`, open the URL, then `hh-oauth exchange -` and paste the callback URL';
+
+/** Anything that is not already ours is a bug: exit 1, with the original kept as cause. */
+export function toHhOauthError(err: unknown): HhOauthError {
+  if (err instanceof HhOauthError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new HhOauthError('internal', `unexpected error: ${message}`, {
+    suggestion: 'this is a bug in hh-oauth; rerun with HH_DEBUG=1 and report the output (it contains no secrets)',
+    cause: err,
+  });
+}
+
+/** The errno code of a Node system error, if it is one. */
+export function errnoCode(err: unknown): string | undefined {
+  return typeof err === 'object' && err !== null && 'code' in err && typeof err.code === 'string'
+    ? err.code
+    : undefined;
+}

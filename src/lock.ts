@@ -1,0 +1,135 @@
+import { randomBytes } from 'node:crypto';
+import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { hostname } from 'node:os';
+import { errnoCode, storeError } from './errors';
+import { log } from './output';
+import { processAlive, processStartTime } from './proc';
+
+/**
+ * A cross-process exclusive lock: a file beside the token file holding the owner's
+ * pid, start time and host. It is created with its content in one step (write a
+ * private temp file, then link(2) it into place, which fails if the lock exists),
+ * so no reader ever sees an empty lock. A lock whose owner is provably dead is
+ * broken under a second, short-lived lock so that two waiters never both break it.
+ */
+interface Owner {
+  pid: number;
+  start?: string;
+  host: string;
+}
+
+export interface Lock {
+  release(): Promise<void>;
+}
+
+const BREAKER_STALE_MS = 10_000;
+
+export async function acquireLock(path: string, timeoutMs: number): Promise<Lock> {
+  const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host: hostname() };
+  const content = JSON.stringify(me);
+  const deadline = Date.now() + timeoutMs;
+  let delay = 20;
+  for (;;) {
+    if (await tryCreate(path, content)) {
+      return { release: () => releaseIfOurs(path, content) };
+    }
+    const holder = await readOwner(path);
+    if (holder.kind === 'stale') await breakStale(path, holder.raw, holder.why);
+    else {
+      if (Date.now() >= deadline) {
+        const who = holder.kind === 'held' ? ` (held by pid ${holder.owner.pid} on ${holder.owner.host})` : '';
+        throw storeError(
+          `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the lock ${path}${who}`,
+          'another hh-oauth is still working on this token file; retry later, or raise HH_LOCK_TIMEOUT',
+        );
+      }
+      await sleep(delay + Math.random() * delay);
+      delay = Math.min(delay * 2, 250);
+    }
+  }
+}
+
+async function tryCreate(path: string, content: string): Promise<boolean> {
+  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
+  } catch (err) {
+    throw storeError(`cannot create the lock beside the token file: ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
+  }
+  try {
+    await link(temp, path);
+    return true;
+  } catch (err) {
+    if (errnoCode(err) === 'EEXIST') return false;
+    throw storeError(`cannot create the lock ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+function lockHint(err: unknown): string {
+  const code = errnoCode(err);
+  if (code === 'EACCES' || code === 'EPERM') return 'run as the user that owns the token directory (e.g. `sudo -u hh-oauth hh-oauth …`)';
+  if (code === 'EROFS') return 'the token directory is on a read-only filesystem; point HH_TOKEN_FILE at a writable one';
+  if (code === 'ENOSPC') return 'the disk holding the token file is full; free some space';
+  return 'check that the token directory exists and is writable by this user';
+}
+
+type Holder =
+  | { kind: 'free' }
+  | { kind: 'held'; owner: Owner }
+  | { kind: 'stale'; raw: string; why: string };
+
+async function readOwner(path: string): Promise<Holder> {
+  let raw: string;
+  try {
+    raw = await readFile(path, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { kind: 'free' };
+    throw storeError(`cannot read the lock ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
+  }
+  let owner: Owner;
+  try {
+    owner = JSON.parse(raw) as Owner;
+    if (!Number.isInteger(owner.pid) || typeof owner.host !== 'string') throw new Error('bad lock');
+  } catch {
+    return { kind: 'stale', raw, why: 'unreadable content' };
+  }
+  // A lock from another host (shared storage) cannot be judged from here.
+  if (owner.host === hostname() && !processAlive(owner.pid, owner.start)) {
+    return { kind: 'stale', raw, why: `pid ${owner.pid} is no longer running` };
+  }
+  return { kind: 'held', owner };
+}
+
+async function breakStale(path: string, raw: string, why: string): Promise<void> {
+  const breaker = `${path}.break`;
+  let handle;
+  try {
+    handle = await open(breaker, 'wx', 0o600);
+  } catch (err) {
+    if (errnoCode(err) !== 'EEXIST') throw storeError(`cannot create ${breaker} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
+    // A breaker left by a process killed mid-break would block everyone forever.
+    const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
+    if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+    await sleep(10);
+    return;
+  }
+  try {
+    const again = await readFile(path, 'utf8').catch(() => undefined);
+    if (again === raw) {
+      await unlink(path);
+      log.warn(`recovered a stale lock ${path} (${why})`);
+    }
+  } finally {
+    await handle.close();
+    await unlink(breaker).catch(() => undefined);
+  }
+}
+
+async function releaseIfOurs(path: string, content: string): Promise<void> {
+  const current = await readFile(path, 'utf8').catch(() => undefined);
+  if (current === content) await unlink(path).catch(() => undefined);
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

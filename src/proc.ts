@@ -1,0 +1,29 @@
+import { readFileSync } from 'node:fs';
+
+/**
+ * A process's identity is its pid plus its start time (field 22 of /proc/PID/stat):
+ * pids are reused quickly in containers and under systemd, start times are not.
+ */
+export function processStartTime(pid: number): string | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm (field 2) may contain spaces and parentheses; fields after the last ')' are fixed.
+    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** True unless we can prove the process is gone (or that its pid now belongs to another process). */
+export function processAlive(pid: number, startTime?: string): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ESRCH') return false;
+  }
+  if (startTime) {
+    const now = processStartTime(pid);
+    if (now !== undefined && now !== startTime) return false;
+  }
+  return true;
+}

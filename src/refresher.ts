@@ -1,0 +1,83 @@
+import type { Config } from './config';
+import { formatDuration, isDue, secondsLeft } from './expiry';
+import { reauthorizeError } from './errors';
+import { hhClient, type HhClient, type UserGrant } from './hh-client';
+import { isNotExpiredAnswer } from './hh-errors';
+import { log } from './output';
+import { PendingWrite, quarantine, readToken, withTokenLock, type StoredToken } from './store';
+import { isCorruptError, recordFromGrant } from './token-file';
+
+/**
+ * The token lifecycle that several commands share. hh.ru lets a refresh token be
+ * used once, and only after the access token has expired, so a refresh is always:
+ * lock, re-read (someone may have refreshed while we waited), spend, write.
+ */
+export interface RefreshOutcome {
+  status: 'refreshed' | 'not_due';
+  expiresAt: Date;
+}
+
+export async function loadToken(config: Config): Promise<StoredToken> {
+  const path = config.tokenFile();
+  const token = await readToken(path);
+  if (!token) throw reauthorizeError(`no token file at ${path}`);
+  return token;
+}
+
+export async function refreshIfDue(config: Config, opts: { force?: boolean; client?: HhClient } = {}): Promise<RefreshOutcome> {
+  const path = config.tokenFile();
+  // Cheap check without the lock: writes are atomic renames, so this read is safe.
+  const first = await loadToken(config);
+  if (!opts.force && !isDue(first.expiresAt)) return notDue(first);
+
+  return withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+    const current = await loadToken(config);
+    if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current);
+
+    const client = opts.client ?? hhClient(config);
+    const pending = await PendingWrite.open(path);
+    let grant: UserGrant;
+    try {
+      grant = await client.userGrant({ grant_type: 'refresh_token', refresh_token: current.refreshToken });
+    } catch (err) {
+      await pending.abort();
+      // hh.ru's clock says the token still lives: not due, not an error.
+      if (isNotExpiredAnswer(err)) return notDue(current);
+      throw err;
+    }
+    const record = recordFromGrant(grant, new Date());
+    await pending.commit(record);
+    const expiresAt = new Date(record.expires_at as string);
+    log.info(`refreshed: the new access token expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
+    return { status: 'refreshed', expiresAt };
+  });
+}
+
+function notDue(token: StoredToken): RefreshOutcome {
+  log.info(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
+  return { status: 'not_due', expiresAt: token.expiresAt };
+}
+
+/** Trades a code for a pair and stores it; a damaged old file is moved aside, never lost. */
+export async function storeNewGrant(config: Config, form: Record<string, string>): Promise<Date> {
+  const path = config.tokenFile();
+  return withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+    let damaged = false;
+    await readToken(path).catch((err: unknown) => {
+      if (!isCorruptError(err)) throw err;
+      damaged = true;
+    });
+    const pending = await PendingWrite.open(path);
+    let grant: UserGrant;
+    try {
+      grant = await hhClient(config).userGrant(form);
+    } catch (err) {
+      await pending.abort();
+      throw err;
+    }
+    const record = recordFromGrant(grant, new Date());
+    if (damaged) await quarantine(path);
+    await pending.commit(record);
+    return new Date(record.expires_at as string);
+  });
+}

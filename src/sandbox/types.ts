@@ -1,0 +1,82 @@
+export interface SandboxClient {
+  clientId: string;
+  clientSecret: string;
+  redirectUri: string;
+}
+
+export type UserKind = 'applicant' | 'employer';
+export type Decision = 'approve' | 'deny';
+
+export interface SandboxOptions {
+  host?: string;
+  port?: number;
+  /** Access token lifetime in seconds. */
+  expiresIn?: number;
+  /** Authorization code lifetime in seconds. */
+  codeTtl?: number;
+  /** Seconds that must pass between two client_credentials grants of one client. */
+  appTokenMinInterval?: number;
+  clients?: SandboxClient[];
+  decision?: Decision;
+  user?: UserKind;
+  /** Receives one line per request: `METHOD /path STATUS`. Never token values. */
+  log?: (line: string) => void;
+}
+
+export interface SandboxStats {
+  grants: { authorization_code: number; refresh_token: number; client_credentials: number };
+  refreshed: number;
+  exchanged: number;
+  meCalls: number;
+  revoked: number;
+}
+
+interface FaultScope {
+  /** Only requests to this exact path (e.g. '/token'); default: every path except /_sandbox/*. */
+  path?: string;
+  /** Apply to the next N matching requests, then clear; default: until cleared. */
+  times?: number;
+}
+
+export type Fault = FaultScope &
+  (
+    | { kind: 'html'; status: number }
+    | { kind: 'rate-limit'; retryAfter: number }
+    | { kind: 'truncated-json' }
+    | { kind: 'missing-access-token' }
+    | { kind: 'huge-body'; bytes?: number }
+    | { kind: 'unknown-error' }
+    | { kind: 'reset' }
+    | { kind: 'hang' }
+  );
+
+export interface RecordedRequest {
+  method: string;
+  /** Pathname only, e.g. '/token'. */
+  path: string;
+  /** Raw query string including the leading '?', or '' when there is none. */
+  query: string;
+  /** Header names lowercased; repeated headers joined with ', '. */
+  headers: Record<string, string>;
+  /** Raw body text as received. */
+  body: string;
+}
+
+export interface Sandbox {
+  url: string;
+  env: { HH_AUTHORIZE_URL: string; HH_TOKEN_URL: string; HH_API_URL: string };
+  stats(): SandboxStats;
+  issued(): string[];
+  setDecision(d: Decision): void;
+  fault(f: Fault | null): void;
+  requests(): RecordedRequest[];
+  close(): Promise<void>;
+}
+
+/** What a handler wants sent; the server turns it into an HTTP response. */
+export interface Reply {
+  status: number;
+  headers?: Record<string, string>;
+  /** Objects are sent as JSON, strings as-is (set content-type in headers), undefined as an empty body. */
+  body?: unknown;
+}

@@ -1,0 +1,191 @@
+import { randomBytes } from 'node:crypto';
+import { constants } from 'node:fs';
+import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { errnoCode, HhOauthError, storeError } from './errors';
+import { acquireLock } from './lock';
+import { log } from './output';
+import { processAlive } from './proc';
+import { parseTokenFile, type TokenRecord } from './token-file';
+
+/**
+ * The only code that touches the token file. The file holds the only copy of a
+ * single-use refresh token, so: every write is a same-directory temp file,
+ * fsynced, renamed over the old one, then the directory is fsynced; a damaged
+ * file is never overwritten, only moved aside in the open.
+ */
+export interface StoredToken extends TokenRecord {
+  path: string;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Space claimed before a grant is spent, so a full disk fails before hh.ru burns the refresh token. */
+const RESERVE_BYTES = 16 * 1024;
+
+export async function readToken(path: string, opts: { tighten?: boolean } = {}): Promise<StoredToken | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw storeError(`${path} is a symbolic link; refusing to follow it`, 'point HH_TOKEN_FILE at the real file');
+    throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away, or point HH_TOKEN_FILE at a file');
+    const text = await handle.readFile('utf8').catch((err: unknown) => {
+      throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+    });
+    const record = parseTokenFile(text, info.mtime, path);
+    const mode = info.mode & 0o777;
+    if (mode & 0o137) await tightenMode(path, mode, info.uid, opts.tighten ?? true);
+    return { ...record, path, mode: mode & 0o640, uid: info.uid, gid: info.gid };
+  } finally {
+    await handle.close();
+  }
+}
+
+async function tightenMode(path: string, mode: number, uid: number, tighten: boolean): Promise<void> {
+  const wanted = mode & 0o640;
+  const show = (m: number) => `0${m.toString(8)}`;
+  if (tighten && uid === process.getuid?.()) {
+    await chmod(path, wanted).catch(() => undefined);
+    log.warn(`${path} had mode ${show(mode)}, which lets others read the token; tightened to ${show(wanted)}`);
+  } else {
+    log.warn(`${path} has mode ${show(mode)}, which lets others read the token; run \`chmod ${show(wanted)} ${path}\``);
+  }
+}
+
+function accessHint(code: string | undefined): string {
+  if (code === 'EACCES' || code === 'EPERM') return 'run as the user that owns the token file (e.g. `sudo -u hh-oauth hh-oauth …`), or fix its permissions';
+  if (code === 'EISDIR') return 'a directory stands where the token file should be; move it away or set HH_TOKEN_FILE';
+  return 'check HH_TOKEN_FILE and the file system it lives on';
+}
+
+/** Runs fn while holding the token file's lock, after clearing debris left by killed runs. */
+export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn: () => Promise<T>): Promise<T> {
+  await ensureDir(dirname(path));
+  const lock = await acquireLock(`${path}.lock`, timeoutSeconds * 1000);
+  try {
+    await removeDeadTemps(path);
+    return await fn();
+  } finally {
+    await lock.release();
+  }
+}
+
+async function ensureDir(dir: string): Promise<void> {
+  try {
+    await mkdir(dir, { recursive: true, mode: 0o700 });
+  } catch (err) {
+    throw storeError(`cannot create the token directory ${dir} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+  }
+}
+
+const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$|^(.+)\.lock\.(\d+)\.[0-9a-f]+\.tmp$/;
+
+async function removeDeadTemps(path: string): Promise<void> {
+  const dir = dirname(path);
+  const base = basename(path);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  for (const name of names) {
+    const m = TEMP.exec(name);
+    if (!m || (m[1] ?? m[3]) !== base) continue;
+    const pid = Number(m[2] ?? m[4]);
+    if (!processAlive(pid)) await unlink(join(dir, name)).catch(() => undefined);
+  }
+}
+
+/**
+ * A write in two halves: open() claims the temp file and its disk space before any
+ * grant is spent; commit() then only overwrites claimed bytes and renames. This
+ * keeps the window in which a crash loses a freshly issued pair as short as it can be.
+ */
+export class PendingWrite {
+  private constructor(
+    readonly path: string,
+    private readonly temp: string,
+    private handle: FileHandle | undefined,
+  ) {}
+
+  static async open(path: string): Promise<PendingWrite> {
+    const dir = dirname(path);
+    await ensureDir(dir);
+    const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    let handle: FileHandle | undefined;
+    try {
+      handle = await open(temp, 'wx', 0o600);
+      await matchOwnership(handle, path);
+      await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
+      await handle.sync();
+      return new PendingWrite(path, temp, handle);
+    } catch (err) {
+      await handle?.close().catch(() => undefined);
+      await unlink(temp).catch(() => undefined);
+      if (err instanceof HhOauthError) throw err;
+      throw storeError(`cannot write beside ${path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+    }
+  }
+
+  async commit(data: Record<string, unknown>): Promise<void> {
+    const handle = this.handle;
+    if (!handle) throw new Error('PendingWrite already finished');
+    const bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+    try {
+      await handle.write(bytes, 0, bytes.length, 0);
+      await handle.truncate(bytes.length);
+      await handle.sync();
+      await handle.close();
+      this.handle = undefined;
+      await rename(this.temp, this.path);
+    } catch (err) {
+      await this.abort();
+      throw storeError(`cannot write ${this.path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+    }
+    await syncDir(dirname(this.path));
+  }
+
+  async abort(): Promise<void> {
+    await this.handle?.close().catch(() => undefined);
+    this.handle = undefined;
+    await unlink(this.temp).catch(() => undefined);
+  }
+}
+
+/** A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access. */
+async function matchOwnership(handle: FileHandle, path: string): Promise<void> {
+  const old = await stat(path).catch(() => undefined);
+  if (!old?.isFile()) return;
+  if (process.getuid?.() === 0 && (old.uid !== 0 || old.gid !== 0)) await handle.chown(old.uid, old.gid);
+  else if (old.gid !== process.getgid?.()) await handle.chown(-1, old.gid).catch(() => log.warn(`cannot keep group ${old.gid} on ${path}`));
+  await handle.chmod(old.mode & 0o640 || 0o600);
+}
+
+function writeHint(code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk holding the token file is full; free some space and run again (nothing was sent to hh.ru)';
+  if (code === 'EROFS') return 'the token file is on a read-only filesystem; remount it read-write or point HH_TOKEN_FILE elsewhere';
+  return accessHint(code);
+}
+
+async function syncDir(dir: string): Promise<void> {
+  const handle = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY).catch(() => undefined);
+  await handle?.sync().catch(() => undefined);
+  await handle?.close();
+}
+
+/** Moves a damaged token file aside (never deletes it) and says where it went. */
+export async function quarantine(path: string): Promise<string> {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await rename(path, aside);
+  } catch (err) {
+    throw storeError(`cannot move the damaged ${path} aside (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+  }
+  log.warn(`moved the damaged token file to ${aside}`);
+  return aside;
+}
+
