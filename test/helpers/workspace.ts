@@ -47,10 +47,10 @@ export function useHarness(options: SandboxOptions = {}): Harness {
   afterEach(() => h.sandbox.fault(null));
 
   h.clientId = clientId;
-  Object.defineProperty(h, 'dir', { get: () => dirs.at(-1) });
-  Object.defineProperty(h, 'tokenFile', { get: () => join(dirs.at(-1)!, 'state', 'token.json') });
   // A new workspace for each test, created lazily on first use within it.
   let current: string | undefined;
+  Object.defineProperty(h, 'dir', { get: () => workspace() });
+  Object.defineProperty(h, 'tokenFile', { get: () => join(workspace(), 'state', 'token.json') });
   afterEach(() => {
     current = undefined;
   });
