@@ -67,7 +67,8 @@ export function splitCommand(command: string): string[] | string {
   }
   if (word !== undefined) words.push(word);
   if (words.length === 0) return 'the command is empty';
-  if (/^[A-Za-z_][A-Za-z0-9_]*=/.test(words[0]!)) return 'variable assignments need `env`: write env NAME=value command …';
+  // As in a shell, only an unquoted NAME= at the very start is an assignment.
+  if (/^\s*[A-Za-z_][A-Za-z0-9_]*=/.test(command)) return 'variable assignments need `env`: write env NAME=value command …';
   return words;
 }
 

@@ -38,13 +38,13 @@ export function runInTty(args: string[], env: Record<string, string | undefined>
 }
 
 /** A stored token in one CLI run: the browser step by fetch, then `exchange -` with the bare code on stdin. */
-export async function quickLogin(h: Harness, env: Record<string, string | undefined> = {}): Promise<RunResult> {
+export async function quickLogin(h: Harness, env: Record<string, string | undefined> = {}, args: string[] = []): Promise<RunResult> {
   const url = new URL(h.sandbox.env.HH_AUTHORIZE_URL);
   url.search = new URLSearchParams({ response_type: 'code', client_id: h.clientId, redirect_uri: REDIRECT_URI }).toString();
   const response = await fetch(url, { redirect: 'manual', headers: { 'User-Agent': 'browser/1.0' } });
   const code = new URL(response.headers.get('location') ?? 'http://x/').searchParams.get('code');
   if (!code) throw new Error(`no code from the sandbox: HTTP ${response.status}`);
-  const out = await h.run(['exchange', '-'], { input: code, env });
+  const out = await h.run(['exchange', '-', ...args], { input: code, env });
   if (out.code !== 0) throw new Error(`exchange failed: ${out.stderr}`);
   return out;
 }
