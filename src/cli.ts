@@ -28,6 +28,7 @@ export function buildProgram(): Command {
     .version(VERSION, '-V, --version')
     .option('--json', 'print exactly one JSON document on stdout (messages go to stderr)')
     .option('--env-file <path>', 'read settings from a dotenv file (after flags and the environment)')
+    .option('--on-refresh <cmd>', 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)')
     .addHelpText('after', examples(
       'hh-oauth authorize-url --open',
       'hh-oauth exchange -            # paste the callback URL on stdin',
@@ -72,6 +73,39 @@ export function buildProgram(): Command {
     .description('show whom the stored token belongs to (GET /me), refreshing it first if it has expired')
     .addHelpText('after', examples('hh-oauth whoami', 'hh-oauth whoami --json | jq .email'))
     .action(action(() => import('./commands/whoami')));
+
+  program
+    .command('status')
+    .description('show the token file, its expiry and the timers (no network); exit 4 when missing, 7 when corrupt')
+    .addHelpText('after', examples('hh-oauth status', 'hh-oauth status --json | jq -r .state'))
+    .action(action(() => import('./commands/status')));
+
+  program
+    .command('token')
+    .description('print the access token alone on stdout (refreshing it first if it has expired)')
+    .option('--header', 'print `Authorization: Bearer …` instead')
+    .option('--show', 'print it even when stdout is a terminal')
+    .option('--app', 'print the application token (see app-token) instead')
+    .addHelpText('after', examples(
+      'curl -H "Authorization: Bearer $(hh-oauth token)" https://api.hh.ru/me',
+      'curl -H "$(hh-oauth token --header)" https://api.hh.ru/me',
+    ))
+    .action(action(() => import('./commands/token')));
+
+  program
+    .command('revoke')
+    .description('revoke the token at hh.ru, then delete the token file (or rename it with --keep)')
+    .option('-y, --yes', 'do not ask for confirmation (needed without a terminal)')
+    .option('--keep', 'keep the file, renamed to <token file>.revoked-<time>')
+    .addHelpText('after', examples('hh-oauth revoke', 'hh-oauth revoke --yes --keep --json'))
+    .action(action(() => import('./commands/revoke')));
+
+  program
+    .command('app-token')
+    .description('get an application token (client_credentials) into HH_APP_TOKEN_FILE')
+    .option('--rotate', 'replace the stored application token (hh.ru revokes the old one; once per 5 minutes)')
+    .addHelpText('after', examples('hh-oauth app-token', 'hh-oauth app-token --rotate --json', 'hh-oauth token --app'))
+    .action(action(() => import('./commands/app-token')));
 
   program
     .command('sandbox')

@@ -189,3 +189,59 @@ export async function quarantine(path: string): Promise<string> {
   return aside;
 }
 
+
+export type DiscardOutcome = { action: 'removed' } | { action: 'kept'; keptAs: string } | { action: 'replaced' } | { action: 'missing' };
+
+/**
+ * Removes the token file after its pair was revoked, or with keep renames it to
+ * `<path>.revoked-<time>`. Under the lock, and only while the file still holds
+ * the revoked refresh token: a pair stored meanwhile (another exchange) is kept.
+ */
+export async function discardToken(path: string, timeoutSeconds: number, revokedRefreshToken: string, opts: { keep?: boolean } = {}): Promise<DiscardOutcome> {
+  return withTokenLock(path, timeoutSeconds, async () => {
+    const current = await readToken(path, { tighten: false });
+    if (!current) return { action: 'missing' };
+    if (current.refreshToken !== revokedRefreshToken) return { action: 'replaced' };
+    const keptAs = `${path}.revoked-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      if (opts.keep) await rename(path, keptAs);
+      else await unlink(path);
+    } catch (err) {
+      throw storeError(`cannot ${opts.keep ? 'rename' : 'remove'} ${path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+    }
+    await syncDir(dirname(path));
+    return opts.keep ? { action: 'kept', keptAs } : { action: 'removed' };
+  });
+}
+
+export interface RawFile {
+  text: string;
+  mtime: Date;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Reads another small file of ours (the app token) with the token file's care: no symlinks, regular files only. */
+export async function readRawFile(path: string): Promise<RawFile | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw storeError(`${path} is a symbolic link; refusing to follow it`, 'point the setting at the real file');
+    throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away');
+    const text = await handle.readFile('utf8');
+    return { text, mtime: info.mtime, mode: info.mode & 0o777, uid: info.uid, gid: info.gid };
+  } catch (err) {
+    if (err instanceof HhOauthError) throw err;
+    throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+  } finally {
+    await handle.close();
+  }
+}
