@@ -119,6 +119,20 @@ export function buildProgram(): Command {
     .action(configAction('configList'));
 
   program
+    .command('doctor')
+    .description('check the whole setup: settings, token, hh.ru, timers, nginx, callback URL, clock')
+    .option('--nginx-conf <path>', 'nginx file to check (default /etc/nginx/sites-enabled/hh-oauth.conf, tested with the system nginx.conf); a server-block file is tested on its own in a minimal nginx.conf')
+    .option('--skip-systemd', 'do not check the timers (they run elsewhere, or this is a container)')
+    .option('--skip-nginx', 'do not check nginx (the callback is proxied elsewhere)')
+    .option('--no-refresh', 'do not refresh an expired token before asking /me (read-only)')
+    .addHelpText('after', examples(
+      'sudo -u hh-oauth hh-oauth doctor',
+      'hh-oauth doctor --json | jq \'.checks[] | select(.ok | not)\'',
+      'hh-oauth doctor --skip-systemd --nginx-conf ./hh-oauth.conf',
+    ))
+    .action(action(() => import('./commands/doctor')));
+
+  program
     .command('sandbox')
     .description('run a local hh.ru emulator for demos and tests (no network, no credentials)')
     .option('--host <host>', 'address to listen on', '127.0.0.1')
