@@ -74,6 +74,65 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('hh-oauth whoami', 'hh-oauth whoami --json | jq .email'))
     .action(action(() => import('./commands/whoami')));
 
+  const config = program
+    .command('config')
+    .description('save, show and remove default settings (the lowest layer, below flags, env and --env-file)')
+    .addHelpText('after', examples(
+      'hh-oauth config set client-id ABC123',
+      'hh-oauth config set client-secret < secret.txt    # secrets only from stdin',
+      'hh-oauth config get redirect-uri',
+      'hh-oauth config list --json | jq .settings',
+      'hh-oauth config unset user-agent',
+    ))
+    .action(() => {
+      config.outputHelp({ error: true });
+      throw usageError('`hh-oauth config` needs a subcommand: set, get, unset or list');
+    });
+  const configAction = (name: 'configSet' | 'configGet' | 'configUnset' | 'configList') =>
+    action(() => import('./commands/config').then((m) => ({ default: m[name] as (...args: any[]) => Promise<void> })));
+  config
+    .command('set')
+    .description('save a default (client-secret: read from stdin, never from the command line)')
+    .argument('<key>', 'setting key, e.g. client-id, redirect-uri, user-agent, token-file (see `config list`)')
+    .argument('[value]', 'the value, or - to read it from stdin')
+    .addHelpText('after', examples(
+      'hh-oauth config set redirect-uri https://bot.example.com/callback',
+      "hh-oauth config set user-agent 'MyBot/1.0 (ops@example.com)'",
+      'hh-oauth config set client-secret < secret.txt',
+    ))
+    .action(configAction('configSet'));
+  config
+    .command('get')
+    .description('print the effective value of one setting (secrets masked)')
+    .argument('<key>', 'setting key')
+    .addHelpText('after', examples('hh-oauth config get token-file', 'hh-oauth config get client-id --json | jq .origin'))
+    .action(configAction('configGet'));
+  config
+    .command('unset')
+    .description('remove a saved default')
+    .argument('<key>', 'setting key')
+    .addHelpText('after', examples('hh-oauth config unset client-secret'))
+    .action(configAction('configUnset'));
+  config
+    .command('list')
+    .description('show every setting, its effective value and where it came from (flag, env, env-file, config, default)')
+    .addHelpText('after', examples('hh-oauth config list', "hh-oauth config list --json | jq '.settings[\"token-file\"]'"))
+    .action(configAction('configList'));
+
+  program
+    .command('doctor')
+    .description('check the whole setup: settings, token, hh.ru, timers, nginx, callback URL, clock')
+    .option('--nginx-conf <path>', 'nginx file to check (default /etc/nginx/sites-enabled/hh-oauth.conf, tested with the system nginx.conf); a server-block file is tested on its own in a minimal nginx.conf')
+    .option('--skip-systemd', 'do not check the timers (they run elsewhere, or this is a container)')
+    .option('--skip-nginx', 'do not check nginx (the callback is proxied elsewhere)')
+    .option('--no-refresh', 'do not refresh an expired token before asking /me (read-only)')
+    .addHelpText('after', examples(
+      'sudo -u hh-oauth hh-oauth doctor',
+      'hh-oauth doctor --json | jq \'.checks[] | select(.ok | not)\'',
+      'hh-oauth doctor --skip-systemd --nginx-conf ./hh-oauth.conf',
+    ))
+    .action(action(() => import('./commands/doctor')));
+
   program
     .command('status')
     .description('show the token file, its expiry and the timers (no network); exit 4 when missing, 7 when corrupt')
