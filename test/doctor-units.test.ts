@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { exitCodeFor, fail, pass, skip } from '../src/doctor/check';
+import { EXIT_CODES } from '../src/errors';
+import { fail, pass, skip, worstFailure } from '../src/doctor/check';
+
+const exitCodeFor = (checks: Parameters<typeof worstFailure>[0]) => { const w = worstFailure(checks); return w ? EXIT_CODES[w] : 0; };
 import { clockCheck, clockSkewSeconds } from '../src/doctor/clock';
 import { dumpIncludes, isMainConfig, nginxComplaint, stateWord, timersVerdict } from '../src/doctor/system';
 import { HhOauthError } from '../src/errors';

@@ -71,7 +71,7 @@ describe('hh-oauth doctor against the sandbox', () => {
     const lines = human.stdout.trimEnd().split('\n');
     expect(lines[0]).toMatch(/^✓ configuration {6}client id /);
     expect(lines).toContain('– timers             skipped (--skip-systemd)');
-    expect(lines.at(-1)).toBe('8 passed, 0 failed, 1 skipped');
+    expect(lines.at(-1)).toBe('checks: 8 ok, 0 failing, 1 skipped');
     expect(human.stdout).not.toContain('fix:');
   });
 
@@ -93,7 +93,7 @@ describe('hh-oauth doctor against the sandbox', () => {
 
     const human = await h.run(['doctor', '--skip-systemd', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url } });
     expect(human.stdout).toMatch(/^✗ token-file {9}.*is corrupt/m);
-    expect(human.stdout).toMatch(/^ {21}fix: restore the file from a backup/m);
+    expect(human.stdout).toMatch(/^ {21}fix: restore it from a backup/m);
   });
 
   it('no token file is ✗ with exit 4 (authorize again)', async () => {

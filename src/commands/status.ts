@@ -1,4 +1,5 @@
 import { loadConfig, type GlobalOptions } from '../config';
+import { HhOauthError } from '../errors';
 import { formatDuration } from '../expiry';
 import { log, result } from '../output';
 import { timerStatus, type TimerStatus } from '../timers';
@@ -19,12 +20,8 @@ export default async function status(opts: GlobalOptions): Promise<void> {
   if (!timers) log.info(`timers: unknown (${reason})`);
 
   result({ ...file, timers }, human(file, timers));
-  if (error) {
-    // The document above is the answer; the exit code says whether it is a good one.
-    log.error(error.message);
-    if (error.suggestion) log.info(`hint: ${error.suggestion}`);
-    process.exitCode = error.exitCode;
-  }
+  // The document above is the answer; the exit code says whether it is a good one.
+  if (error) throw new HhOauthError(error.code, error.message, { suggestion: error.suggestion, answered: true });
 }
 
 function human(file: TokenFileStatus, timers: TimerStatus[] | null): string {

@@ -1,4 +1,4 @@
-import { EXIT_CODES, type ErrorCode, toHhOauthError } from '../errors';
+import { type ErrorCode, toHhOauthError } from '../errors';
 
 /**
  * One line of `hh-oauth doctor`. A check is skipped only when the operator asks
@@ -45,8 +45,7 @@ export async function guarded(name: string, run: () => Promise<CheckResult> | Ch
  */
 const SEVERITY: ErrorCode[] = ['internal', 'store', 'reauthorize', 'rejected', 'config', 'usage', 'temporary'];
 
-export function exitCodeFor(checks: CheckResult[]): number {
+export function worstFailure(checks: CheckResult[]): ErrorCode | undefined {
   const codes = new Set(checks.filter((c) => !c.ok).map((c) => c.code ?? 'internal'));
-  const worst = SEVERITY.find((code) => codes.has(code));
-  return worst ? EXIT_CODES[worst] : 0;
+  return SEVERITY.find((code) => codes.has(code));
 }
