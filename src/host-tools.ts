@@ -18,7 +18,7 @@ export async function runTool(file: string, args: string[], timeoutMs = 60_000):
   const r = await execa(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { LC_ALL: 'C' } });
   if (r.failed && r.exitCode === undefined) {
     const missing = (r as { code?: string }).code === 'ENOENT';
-    return { command, status: missing ? 'missing' : 'failed', stdout: '', stderr: missing ? '' : (r.message ?? '') };
+    return { command, status: missing ? 'missing' : 'failed', stdout: '', stderr: missing ? `${file}: not found on PATH` : (r.message ?? '') };
   }
   return {
     command,
