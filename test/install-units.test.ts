@@ -178,6 +178,21 @@ describe('install-units: rendering and writing', () => {
     expect(existsSync(join(root, 'etc/nginx'))).toBe(false);
   });
 
+  it('--expiry-check off on an installed system disables the expiry timer (here: tells how, as systemctl is missing)', async () => {
+    const dir = workspace();
+    mkdirSync(join(dir, 'empty-path'));
+    const args = ['--user', 'nobody', '--no-nginx', '--systemd-dir', join(dir, 'systemd'), '--json'];
+    const pathless = { PATH: join(dir, 'empty-path') };
+    const first = await install(dir, args, pathless);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toContain('run these yourself: systemctl daemon-reload && systemctl enable --now hh-oauth-refresh.timer hh-oauth-expiry.timer');
+    const off = await install(dir, [...args, '--expiry-check', 'off'], pathless);
+    expect(off.code, off.stderr).toBe(0);
+    expect(off.stderr).toContain(`--expiry-check off: disabling hh-oauth-expiry.timer; its file ${join(dir, 'systemd', 'hh-oauth-expiry.timer')} is left in place`);
+    expect(off.stderr).toContain('systemctl enable --now hh-oauth-refresh.timer && systemctl disable --now hh-oauth-expiry.timer');
+    expect(jsonOut(off).steps).toEqual([{ command: 'systemctl enable --now hh-oauth-refresh.timer', status: 'missing', detail: 'systemctl: not found on PATH' }]);
+  });
+
   it('--server-name defaults to the host of HH_REDIRECT_URI, and is required without it', async () => {
     const dir = workspace();
     const out = await install(dir, ['--dry-run', '--root', join(dir, 'r')], { HH_REDIRECT_URI: 'https://my-bot.keenetic.pro/callback' });
