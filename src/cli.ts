@@ -165,6 +165,36 @@ export function buildProgram(): Command {
     .option('--rotate', 'replace the stored application token (hh.ru revokes the old one; once per 5 minutes)')
     .addHelpText('after', examples('hh-oauth app-token', 'hh-oauth app-token --rotate --json', 'hh-oauth token --app'))
     .action(action(() => import('./commands/app-token')));
+  const collect = (value: string, previous: string[] = []) => [...previous, value];
+  program
+    .command('install-units')
+    .description('install the hardened refresh service, its timers and the nginx callback proxy (run as root)')
+    .option('--server-name <host>', 'nginx server_name (default: the host of HH_REDIRECT_URI)')
+    .option('--listen <[addr:]port>', 'nginx listen address', '80')
+    .option('--callback-upstream <host:port>', 'where /callback goes (hh-oauth login listens here)', '127.0.0.1:8400')
+    .option('--app-upstream <host:port>', 'also proxy / to the bot\'s own web server')
+    .option('--on-calendar <spec>', `when the refresh timer fires (repeatable; default "*-*-* 17:00:00")`, collect)
+    .option('--expiry-check <span>', 'how often to check for an expired token, or "off"', '10min')
+    .option('--user <name>', 'system user the service runs as (created when missing)', 'hh-oauth')
+    .option('--token-group <group>', 'make the token file 0640 with this group, for the bot that reads it')
+    .option('--client-secret-file <path>', 'give the service the client secret through LoadCredential= (default: HH_CLIENT_SECRET_FILE)')
+    .option('--node <path>', 'node binary the service runs (default: this one)')
+    .option('--root <dir>', 'write under this prefix (packaging, tests); creates no user, enables nothing')
+    .option('--systemd-dir <dir>', 'where the units go', '/etc/systemd/system')
+    .option('--nginx-dir <dir>', 'where hh-oauth.conf goes (a sites-available dir also gets the sites-enabled link)', '/etc/nginx/sites-available')
+    .option('--nginx-log-dir <dir>', 'where the callback access log goes', '/var/log/nginx')
+    .option('--nginx-conf <file>', 'main nginx.conf for `nginx -t -c` (default: nginx\'s own)')
+    .option('--no-nginx', 'install the systemd units only')
+    .option('--no-enable', 'write the files only: no systemctl, no nginx -t/reload')
+    .option('--force', 'replace files changed by hand (keeping a .bak)')
+    .option('--dry-run', 'print the rendered files; write nothing')
+    .addHelpText('after', examples(
+      'sudo hh-oauth install-units --server-name bot.example.com',
+      'sudo hh-oauth --env-file /etc/hh-oauth.env install-units --token-group bots --app-upstream 127.0.0.1:8000',
+      'hh-oauth install-units --dry-run --server-name bot.example.com',
+      'hh-oauth install-units --root ./pkgroot --no-nginx --json',
+    ))
+    .action(action(() => import('./commands/install-units')));
 
   program
     .command('sandbox')

@@ -2,10 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode, HhOauthError, storeError } from './errors';
+import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
+import { groupId } from './system-accounts';
 import { parseTokenFile, type TokenRecord } from './token-file';
 
 /**
@@ -120,6 +121,7 @@ export class PendingWrite {
     try {
       handle = await open(temp, 'wx', 0o600);
       await matchOwnership(handle, path);
+      await applyTokenGroup(handle);
       await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
       await handle.sync();
       return new PendingWrite(path, temp, handle);
@@ -163,6 +165,25 @@ async function matchOwnership(handle: FileHandle, path: string): Promise<void> {
   if (process.getuid?.() === 0 && (old.uid !== 0 || old.gid !== 0)) await handle.chown(old.uid, old.gid);
   else if (old.gid !== process.getgid?.()) await handle.chown(-1, old.gid).catch(() => log.warn(`cannot keep group ${old.gid} on ${path}`));
   await handle.chmod(old.mode & 0o640 || 0o600);
+}
+
+/**
+ * HH_TOKEN_GROUP (the unit sets it for `install-units --token-group`): the file goes
+ * to that group with mode 0640, so a bot in the group can read the token. Checked in
+ * open(), before any grant is spent. chown only when needed: the unit already runs
+ * with Group= set to it, and its system call filter refuses chown.
+ */
+async function applyTokenGroup(handle: FileHandle): Promise<void> {
+  const name = process.env.HH_TOKEN_GROUP;
+  if (!name) return;
+  const gid = groupId(name);
+  if (gid === undefined) throw configError(`HH_TOKEN_GROUP names the group "${name}", which does not exist`, `create it (groupadd --system ${name}) or unset HH_TOKEN_GROUP`);
+  if ((await handle.stat()).gid !== gid) {
+    await handle.chown(-1, gid).catch((err: unknown) => {
+      throw storeError(`cannot give the token file to the group ${name} (${errnoCode(err) ?? 'error'})`, `the user writing it must belong to ${name} (the unit sets Group=${name})`, err);
+    });
+  }
+  await handle.chmod(0o640);
 }
 
 function writeHint(code: string | undefined): string {
