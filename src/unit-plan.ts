@@ -10,6 +10,8 @@ export interface UnitSettings {
   tokenGroup?: string;
   environmentFile?: string;
   secretFile?: string;
+  /** HH_ON_REFRESH for the service, already checked by checkHookCommand. */
+  onRefresh?: string;
   onCalendar: string[];
   expiry: { span: string } | 'off';
   nginx?: NginxSettings;
@@ -73,6 +75,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   const environment: string[] = [];
   if (s.environmentFile) environment.push(`EnvironmentFile=${systemdValue(s.environmentFile)}`);
   if (s.tokenGroup) environment.push(`Environment=HH_TOKEN_GROUP=${s.tokenGroup}`);
+  if (s.onRefresh) environment.push(`Environment="HH_ON_REFRESH=${systemdValue(s.onRefresh)}"`);
   if (s.secretFile) {
     // Read by systemd as root; the service sees a copy in $CREDENTIALS_DIRECTORY only.
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');

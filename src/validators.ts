@@ -1,4 +1,5 @@
 import { posix } from 'node:path';
+import { splitCommand } from './hook';
 
 /**
  * Validation of every value that install-units puts into a systemd unit or an nginx
@@ -176,6 +177,19 @@ export function checkInterval(value: string): Checked<{ span: string; seconds: n
 }
 
 /** `%` starts a specifier in every unit file setting this tool writes; `%%` is a literal percent. */
+/**
+ * A rotation hook for Environment="HH_ON_REFRESH=…": it must split into argv the way
+ * the hook runner will, and must not need escaping inside the double quotes.
+ */
+export function checkHookCommand(value: string): Checked<string> {
+  if (CONTROL.test(value)) return no('must be one line without control characters');
+  if (/["\\]/.test(value)) return no("must not contain \" or \\ (they would need escaping inside the unit); put the command in a script");
+  const argv = splitCommand(value);
+  if (typeof argv === 'string') return no(argv);
+  if (argv.length === 0) return no('is empty');
+  return ok(value);
+}
+
 export function systemdValue(value: string): string {
   return value.replace(/%/g, '%%');
 }

@@ -169,6 +169,20 @@ describe('install-units: rendering and writing', () => {
     expect(existsSync(root)).toBe(false);
   });
 
+  it('--on-refresh goes into the service as HH_ON_REFRESH (escaped for systemd); a command that cannot is exit 2', async () => {
+    const dir = workspace();
+    const ok = await install(dir, ['--dry-run', '--no-nginx', '--on-refresh', "sh -c 'systemctl try-restart my-bot.service; echo 100%'"]);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toContain(`\nEnvironment="HH_ON_REFRESH=sh -c 'systemctl try-restart my-bot.service; echo 100%%'"\n`);
+    const plain = await install(dir, ['--dry-run', '--no-nginx']);
+    expect(plain.stdout).not.toContain('HH_ON_REFRESH');
+    for (const bad of ['a"b', 'x\nExecStartPre=/bin/evil', "echo 'unclosed", 'c:\\x']) {
+      const out = await install(dir, ['--dry-run', '--no-nginx', '--on-refresh', bad]);
+      expect(out.code, bad).toBe(2);
+      expect(out.stderr).toContain('--on-refresh');
+    }
+  });
+
   it('--no-nginx installs the units only; --expiry-check off leaves out the expiry timer', async () => {
     const dir = workspace();
     const root = join(dir, 'root');

@@ -54,6 +54,7 @@ beforeAll(async () => {
       '--client-secret-file', join(dir, 'etc hh', 'secret 100%'),
       '--node', oddNode,
       '--on-calendar', 'Mon..Fri 09:30', '--on-calendar', '*-*-* 17:00:00 UTC',
+      '--on-refresh', "sh -c 'systemctl try-restart my-bot.service; echo 100%'",
     ],
   };
   for (const [name, args] of Object.entries(cases)) {

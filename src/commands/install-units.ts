@@ -21,6 +21,7 @@ import {
   checkListen,
   checkNginxPath,
   type Checked,
+  checkHookCommand,
 } from '../validators';
 
 export interface InstallUnitsOptions extends GlobalOptions {
@@ -142,6 +143,7 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     tokenGroup: opts.tokenGroup === undefined ? undefined : need('--token-group', checkAccountName(opts.tokenGroup)),
     environmentFile: opts.envFile === undefined ? undefined : need('--env-file', checkAbsolutePath(resolve(opts.envFile))),
     secretFile: secretFile(config),
+    onRefresh: onRefreshHook(config),
     onCalendar,
     expiry: need('--expiry-check', checkInterval(opts.expiryCheck)),
   };
@@ -151,6 +153,12 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
   if (opts.nginx) settings.nginx = nginxSettings(opts, config);
   if (opts.nginxConf !== undefined) need('--nginx-conf', checkAbsolutePath(opts.nginxConf));
   return settings;
+}
+
+/** `--on-refresh` (a global option) goes into the unit; from an env file the service gets it anyway. */
+function onRefreshHook(config: Config): string | undefined {
+  const hook = config.get('HH_ON_REFRESH');
+  return hook?.origin === 'flag' ? need('--on-refresh', checkHookCommand(hook.value)) : undefined;
 }
 
 function secretFile(config: Config): string | undefined {
