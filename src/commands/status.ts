@@ -1,7 +1,7 @@
 import { loadConfig, type GlobalOptions } from '../config';
 import { HhOauthError } from '../errors';
 import { formatDuration } from '../expiry';
-import { log, result } from '../output';
+import { isJsonMode, log, result } from '../output';
 import { timerStatus, type TimerStatus } from '../timers';
 import { inspectTokenFile, type TokenFileStatus } from '../token-status';
 
@@ -17,7 +17,8 @@ export default async function status(opts: GlobalOptions): Promise<void> {
     log.warn(`${file.token_file} has mode ${file.mode}; a token file should be 0600 (or 0640 for a reader group)`);
   }
   const { timers, reason } = await timerStatus();
-  if (!timers) log.info(`timers: unknown (${reason})`);
+  // The human report shows the reason itself; --json has only null, so say why on stderr.
+  if (!timers && isJsonMode()) log.info(`timers: unknown (${reason})`);
 
   result({ ...file, timers }, human(file, timers));
   // The document above is the answer; the exit code says whether it is a good one.
