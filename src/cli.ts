@@ -62,6 +62,23 @@ export function buildProgram(): Command {
     .action(action(() => import('./commands/exchange')));
 
   program
+    .command('login')
+    .description('authorize in one step: listen for hh.ru\'s redirect on HH_REDIRECT_URI, exchange the code, store the token')
+    .option('--listen <host:port>', 'where the callback listener binds (the nginx /callback upstream)', '127.0.0.1:8400')
+    .option('--timeout <duration>', 'how long to wait for the redirect (e.g. 90s, 10m, 1h)', '10m')
+    .option('--force-login', 'always show hh.ru\'s login form')
+    .option('--skip-choose-account', 'skip the "continue as …" page')
+    .option('--no-open', 'do not open a browser (one is opened only where a display exists)')
+    .option('--no-probe', 'skip the reachability probe of HH_REDIRECT_URI before printing the URL')
+    .option('--check-only', 'only probe whether HH_REDIRECT_URI reaches this listener, then exit')
+    .addHelpText('after', examples(
+      'hh-oauth login                      # prints the URL (and a QR code on a terminal), waits, stores the token',
+      'hh-oauth login --check-only         # does https://…/callback reach 127.0.0.1:8400 through nginx?',
+      'hh-oauth login --timeout 30m --json | jq .me.email',
+    ))
+    .action(action(() => import('./commands/login')));
+
+  program
     .command('refresh')
     .description('refresh the token if (and only if) the access token has expired')
     .option('--force', 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)')
