@@ -1,16 +1,22 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
 import { connect, createServer } from 'node:net';
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, jsonOut } from './helpers/cli';
 import { startCli, type LiveCli } from './helpers/live-cli';
-import { callbackProxyConf, freePort, nginxUnavailable, startNginx, type RunningNginx } from './helpers/nginx';
+import { freePort, startCallbackProxy, type RunningNginx } from './helpers/nginx';
+import { findTool, skipUnless } from './helpers/tools';
 import { useHarness } from './helpers/workspace';
 
 /**
  * `hh-oauth login` end to end, the way it runs on the server: the sandbox's authorize
- * page redirects the "browser" (fetch) to a real nginx on loopback, which proxies
- * /callback to the login listener, which trades the code at the sandbox's token endpoint.
+ * page redirects the "browser" to a real nginx on loopback, running the site config
+ * `install-units` renders, which proxies /callback to the login listener, which trades
+ * the code at the sandbox's token endpoint.
+ *
+ * That config rate-limits /callback per client address (6/min, burst 5), as it should
+ * on the internet; so each "browser" request here comes from its own loopback address.
  */
 const NGINX_PORT = await freePort();
 const DEAD_NGINX_PORT = await freePort();
@@ -21,21 +27,43 @@ const REDIRECT = `http://127.0.0.1:${NGINX_PORT}/callback`;
 const DEAD_REDIRECT = `http://127.0.0.1:${DEAD_NGINX_PORT}/callback`;
 
 const h = useHarness({}, { redirectUri: REDIRECT });
-const skip = nginxUnavailable();
-if (skip) console.warn(`login.test.ts: ${skip}`);
+const skip = skipUnless(findTool('nginx') !== undefined, 'nginx is not installed (apt-get install nginx-light)');
 
-let nginx: RunningNginx | undefined;
+// Two nginx: one in front of the login listener, one whose upstream is a dead port.
+const proxies: RunningNginx[] = [];
 beforeAll(async () => {
   if (skip) return;
-  // Two sites: the live one in front of the login listener, and one whose upstream is a dead port.
-  const conf = callbackProxyConf({ listenPort: NGINX_PORT, upstream: LISTEN }) + callbackProxyConf({ listenPort: DEAD_NGINX_PORT, upstream: `127.0.0.1:${DEAD_PORT}` });
-  nginx = await startNginx(conf, [NGINX_PORT, DEAD_NGINX_PORT]);
+  proxies.push(await startCallbackProxy({ listenPort: NGINX_PORT, upstream: LISTEN }));
+  proxies.push(await startCallbackProxy({ listenPort: DEAD_NGINX_PORT, upstream: `127.0.0.1:${DEAD_PORT}` }));
 });
 afterAll(async () => {
-  await nginx?.stop();
+  for (const nginx of proxies) await nginx.stop();
 });
 
 const BROWSER = { 'user-agent': 'Mozilla/5.0 (test browser)' };
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+let lastAddress = 1;
+/** An HTTP request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
+function send(url: string, method = 'GET'): Promise<Answer> {
+  lastAddress++;
+  if (lastAddress > 254) throw new Error('out of loopback addresses');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: BROWSER, localAddress: `127.0.0.${lastAddress}` }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 function startLogin(args: string[] = [], env: Record<string, string | undefined> = {}): LiveCli {
   return startCli(['login', '--listen', LISTEN, '--timeout', '20s', ...args], h.env(env));
@@ -49,12 +77,11 @@ async function authorizeUrl(login: LiveCli): Promise<{ url: string; state: strin
 }
 
 /** What a browser does: open the authorization page, follow hh.ru's redirect to the callback. */
-async function browse(url: string): Promise<{ location: string; status: number; body: string; headers: Headers }> {
+async function browse(url: string): Promise<Answer & { location: string }> {
   const authorize = await fetch(url, { redirect: 'manual', headers: BROWSER });
   const location = authorize.headers.get('location');
   if (!location) throw new Error(`no redirect from the sandbox: HTTP ${authorize.status}`);
-  const page = await fetch(location, { headers: BROWSER });
-  return { location, status: page.status, body: await page.text(), headers: page.headers };
+  return { location, ...(await send(location)) };
 }
 
 const tokenRequests = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
@@ -70,7 +97,7 @@ function refused(port: number): Promise<boolean> {
   });
 }
 
-describe.skipIf(Boolean(skip))('hh-oauth login through a real nginx', () => {
+describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
   it('authorize → nginx → listener → token endpoint: stores the token, prints the whoami summary, exits 0', async () => {
     const before = h.sandbox.stats().exchanged;
     const login = startLogin();
@@ -123,10 +150,10 @@ describe.skipIf(Boolean(skip))('hh-oauth login through a real nginx', () => {
     const login = startLogin(['--no-probe']);
     const { url } = await authorizeUrl(login);
     const before = tokenRequests();
-    const forged = await fetch(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`, { headers: BROWSER });
+    const forged = await send(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
     expect(forged.status).toBe(400);
-    expect(await forged.text()).toContain('does not belong to the login in progress');
-    const stateless = await fetch(`${REDIRECT}?code=FORGED0CODE`, { headers: BROWSER });
+    expect(forged.body).toContain('does not belong to the login in progress');
+    const stateless = await send(`${REDIRECT}?code=FORGED0CODE`);
     expect(stateless.status).toBe(400);
     expect(tokenRequests()).toBe(before);
     await login.waitFor(/refused a callback with a missing state/);
@@ -179,27 +206,29 @@ describe.skipIf(Boolean(skip))('hh-oauth login through a real nginx', () => {
     const exchanged = h.sandbox.stats().grants.authorization_code;
 
     // Replayed through nginx: the listener has closed, so nginx has nowhere to send it.
-    const replay = await fetch(first.location, { headers: BROWSER });
+    const replay = await send(first.location);
     expect(replay.status).toBe(502);
     expect(await refused(LISTEN_PORT)).toBe(true);
     expect(h.sandbox.stats().grants.authorization_code).toBe(exchanged);
   });
 
-  it('only GET on the callback path: other methods get 405, other paths 404, and the login goes on', async () => {
+  it('only GET on the callback path: other methods get 405 (nginx already says 403), other paths 404, and the login goes on', async () => {
     const login = startLogin(['--no-probe']);
     const { url, state } = await authorizeUrl(login);
-    const target = `${REDIRECT}?code=SOMECODE&state=${state}`;
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
-      const res = await fetch(target, { method, headers: BROWSER, body: method === 'DELETE' ? undefined : 'x=1' });
-      expect(res.status, method).toBe(405);
-      expect(res.headers.get('allow')).toBe('GET');
-    }
-    const head = await fetch(`http://${LISTEN}/callback?state=${state}&code=SOMECODE`, { method: 'HEAD' });
-    expect(head.status).toBe(405);
-    const elsewhere = await fetch(`http://${LISTEN}/admin?state=${state}&code=SOMECODE`);
-    expect(elsewhere.status).toBe(404);
-    expect(tokenRequests()).toBeGreaterThanOrEqual(0);
     const before = tokenRequests();
+    const query = `?code=SOMECODE&state=${state}`;
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      // Directly at the listener, and through nginx, whose `limit_except GET` stops them first.
+      const direct = await send(`http://${LISTEN}/callback${query}`, method);
+      expect(direct.status, method).toBe(405);
+      expect(direct.headers.allow).toBe('GET');
+      expect((await send(`${REDIRECT}${query}`, method)).status, method).toBe(403);
+    }
+    // nginx lets HEAD through with GET: the listener refuses it.
+    expect((await send(`${REDIRECT}${query}`, 'HEAD')).status).toBe(405);
+    expect((await send(`http://${LISTEN}/admin${query}`)).status).toBe(404);
+    expect((await send(`http://${LISTEN}/callback/${query}`)).status).toBe(404);
+    expect(tokenRequests()).toBe(before);
 
     expect((await browse(url)).status).toBe(200);
     const out = await login.done;
@@ -213,16 +242,14 @@ describe.skipIf(Boolean(skip))('hh-oauth login through a real nginx', () => {
     const evil = '<script>alert(1)</script>';
     const img = '"><img src=x onerror=alert(2)>';
 
-    const wrong = await fetch(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`, { headers: BROWSER });
-    const wrongBody = await wrong.text();
+    const wrong = await send(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
     expect(wrong.status).toBe(400);
-    expect(wrong.headers.get('content-security-policy')).toContain("default-src 'none'");
+    expect(wrong.headers['content-security-policy']).toContain("default-src 'none'");
 
-    const right = await fetch(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`, { headers: BROWSER });
-    const rightBody = await right.text();
+    const right = await send(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
     expect(right.status).toBe(400);
-    expect(rightBody).toContain('Authorization failed');
-    for (const body of [wrongBody, rightBody]) {
+    expect(right.body).toContain('Authorization failed');
+    for (const { body } of [wrong, right]) {
       for (const needle of ['<script', 'alert(', '<img', 'onerror', evil, img]) expect(body).not.toContain(needle);
     }
     const out = await login.done;

@@ -1,39 +1,20 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
-import { delimiter, join } from 'node:path';
+import { join } from 'node:path';
+import { runCli } from './cli';
+import { findTool } from './tools';
 
 /**
  * A real nginx for tests, on loopback, in a throwaway prefix (config, pid, logs,
- * temp dirs), in the foreground (`daemon off`), killed by its pid afterwards.
- *
- * The site config is passed in as text and included at http level, the way
- * /etc/nginx/sites-enabled/*.conf is. Today callbackProxyConf() writes a minimal
- * equivalent of the config `hh-oauth install-units` renders; once that command is
- * merged, tests should pass its rendered nginx/hh-oauth.conf here instead.
+ * temp dirs), in the foreground (`daemon off`), stopped by its pid afterwards.
+ * The site config is included at http level, the way /etc/nginx/sites-enabled/* is.
  */
 export interface RunningNginx {
   prefix: string;
   stop(): Promise<void>;
   errorLog(): string;
-}
-
-const CANDIDATES = ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/local/nginx/sbin/nginx'];
-
-export function findNginx(): string | undefined {
-  const onPath = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, 'nginx'));
-  return [...onPath, ...CANDIDATES].find((p) => existsSync(p));
-}
-
-/**
- * Why nginx tests cannot run here, or undefined when they can. Under CI a missing
- * nginx is an error, never a skip (.ci/run installs nginx-light).
- */
-export function nginxUnavailable(): string | undefined {
-  if (findNginx()) return undefined;
-  if (process.env.CI) throw new Error('nginx is required in CI (.ci/run installs nginx-light) but was not found');
-  return 'nginx is not installed (apt-get install nginx-light); skipping the tests that need a real nginx';
 }
 
 /** A port that was free a moment ago (the kernel picks it). */
@@ -48,28 +29,42 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** A minimal stand-in for install-units' nginx/hh-oauth.conf: one server, `location = /callback` → the login listener. */
-export function callbackProxyConf(opts: { listenPort: number; upstream: string; path?: string }): string {
-  return `server {
-    listen 127.0.0.1:${opts.listenPort};
-    server_name _;
-    location = ${opts.path ?? '/callback'} {
-        proxy_pass http://${opts.upstream};
-        proxy_set_header Host $host;
-        proxy_set_header X-Forwarded-Proto https;
-        proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
-        proxy_set_header X-Real-IP $remote_addr;
-    }
-    location / {
-        return 404;
-    }
+/**
+ * The nginx site `hh-oauth install-units` renders (nginx/hh-oauth.conf), for a loopback
+ * port and upstream: rendered by the built CLI under a --root prefix, nothing enabled.
+ * Its callback access log goes to logDir.
+ */
+export async function renderedCallbackConf(opts: { listenPort: number; upstream: string; logDir: string }): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), 'hh-oauth-render-'));
+  try {
+    const out = await runCli(
+      ['install-units', '--root', root, '--no-enable', '--server-name', 'bot.example.com', '--listen', `127.0.0.1:${opts.listenPort}`, '--callback-upstream', opts.upstream, '--nginx-log-dir', opts.logDir],
+      { env: { PATH: process.env.PATH, HOME: root, HH_CONFIG_DIR: join(root, 'config') } },
+    );
+    if (out.code !== 0) throw new Error(`install-units failed (${out.code}): ${out.stderr}`);
+    return readFileSync(join(root, 'etc/nginx/sites-available/hh-oauth.conf'), 'utf8');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
 }
-`;
+
+/** A real nginx in front of a login listener, with the config install-units renders. */
+export async function startCallbackProxy(opts: { listenPort: number; upstream: string }): Promise<RunningNginx> {
+  const logDir = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-logs-'));
+  const conf = await renderedCallbackConf({ ...opts, logDir });
+  const nginx = await startNginx(conf, [opts.listenPort]);
+  return {
+    ...nginx,
+    stop: async () => {
+      await nginx.stop();
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
 }
 
 export async function startNginx(siteConf: string, ports: number[]): Promise<RunningNginx> {
-  const binary = findNginx();
-  if (!binary) throw new Error('nginx not found');
+  const binary = findTool('nginx');
+  if (!binary) throw new Error('nginx not found (apt-get install nginx-light)');
   const prefix = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-'));
   writeFileSync(join(prefix, 'site.conf'), siteConf);
   // As root, nginx would switch its workers to "nobody", who cannot enter the 0700 prefix.
