@@ -34,7 +34,8 @@ const RUN_TIMEOUT_MS = 10 * 60 * 1000;
 const say = (line) => (asJson ? process.stderr : process.stdout).write(line + '\n');
 
 // The sandbox is TypeScript; build it once into a temporary module, the way tsup builds the CLI.
-const work = mkdtempSync(join(tmpdir(), 'hh-oauth-bench-scale-'));
+// HH_BENCH_DIR: where the token files go (default: the system temp dir), e.g. to compare filesystems.
+const work = mkdtempSync(join(process.env.HH_BENCH_DIR ?? tmpdir(), 'hh-oauth-bench-scale-'));
 await build({
   entry: { sandbox: join(root, 'src/sandbox/index.ts') },
   outDir: join(work, 'sandbox'),
