@@ -82,10 +82,14 @@ export async function inspectProfile(entry: ProfileEntry, now = new Date()): Pro
   }
 }
 
-/** Runs fn over a stream with at most `limit` calls in flight; fn must not reject. */
-export async function forEachBounded<T>(items: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs fn over a stream with at most `limit` calls in flight; fn must not reject.
+ * Once stop() says so, no new call starts; the ones in flight run to their end.
+ */
+export async function forEachBounded<T>(items: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   const running = new Set<Promise<void>>();
   for await (const item of items) {
+    if (stop()) break;
     const task: Promise<void> = fn(item).finally(() => running.delete(task));
     running.add(task);
     if (running.size >= limit) await Promise.race(running);

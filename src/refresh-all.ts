@@ -27,6 +27,8 @@ export interface RefreshAllSummary {
   firstFailures: Array<{ name: string; code: ErrorCode }>;
   worst?: ErrorCode;
   seconds: number;
+  /** Set when a signal stopped the run: profiles after the ones attempted were left for the next run. */
+  interruptedBy?: string;
   /** Per-profile results, kept only when asked for (--json): memory stays flat otherwise. */
   results?: ProfileResult[];
 }
@@ -46,7 +48,15 @@ export function mostSerious(codes: Iterable<ErrorCode>): ErrorCode | undefined {
   return worst;
 }
 
-export async function refreshAll(config: Config, opts: { concurrency: number; force?: boolean; keepResults?: boolean }): Promise<RefreshAllSummary> {
+export interface RefreshAllOptions {
+  concurrency: number;
+  force?: boolean;
+  keepResults?: boolean;
+  /** Returns the signal's name once the run should stop starting new profiles. */
+  stopRequested?: () => string | undefined;
+}
+
+export async function refreshAll(config: Config, opts: RefreshAllOptions): Promise<RefreshAllSummary> {
   const started = Date.now();
   const summary: RefreshAllSummary = { total: 0, refreshed: 0, notDue: 0, failed: 0, firstFailures: [], seconds: 0 };
   if (opts.keepResults) summary.results = [];
@@ -73,9 +83,12 @@ export async function refreshAll(config: Config, opts: { concurrency: number; fo
       if (e.hhErrorDescription !== undefined) result.error.hh_error_description = e.hhErrorDescription;
     }
     summary.results?.push(result);
-  });
+  }, () => opts.stopRequested?.() !== undefined);
+  summary.interruptedBy = opts.stopRequested?.();
+  // Interrupted means "the rest were not attempted": like a temporary failure, the next run does them.
+  if (summary.interruptedBy) codes.add('temporary');
 
-  if (summary.total === 0) {
+  if (summary.total === 0 && !summary.interruptedBy) {
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
       'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or check HH_TOKEN_FILE',
@@ -97,6 +110,7 @@ const NAMED_FAILURES = 10;
 export function summaryLine(s: RefreshAllSummary): string {
   const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, `${s.failed} failed`];
   let line = `refresh --all: ${parts.join(', ')} of ${s.total} profile${s.total === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s`;
+  if (s.interruptedBy) line += `; stopped early by ${s.interruptedBy}: the remaining profiles were not attempted`;
   if (s.failed > 0) {
     const named = s.firstFailures.map((f) => `${f.name} (${f.code})`);
     const more = s.failed > named.length ? `, and ${s.failed - named.length} more` : '';

@@ -1,13 +1,16 @@
+import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../src/errors';
 import { forEachBounded } from '../src/profiles';
 import { mostSerious, SEVERITY } from '../src/refresh-all';
-import { jsonOut } from './helpers/cli';
+import { BIN, captured, jsonOut } from './helpers/cli';
 import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from './helpers/grants';
-import { useHarness } from './helpers/workspace';
+import { USER_AGENT, useHarness } from './helpers/workspace';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
@@ -104,6 +107,64 @@ describe('refresh --all', () => {
     // A second run finds nothing due.
     const again = jsonOut(await h.run(['refresh', '--all', '--json']));
     expect(again).toMatchObject({ status: 'ok', total: 5, refreshed: 0, not_due: 5, exit_code: 0 });
+  });
+
+  it('SIGTERM while hh.ru has already spent a refresh token: that pair is still written, no new profile starts, exit 6', async () => {
+    const names = ['s1', 's2', 's3', 's4', 's5'];
+    for (const name of names) await storeGrant(h, profileFile(name));
+    await waitForExpiry(EXPIRES_IN);
+    const before = Object.fromEntries(names.map((n) => [n, read(profileFile(n))]));
+
+    // A slow hh.ru: the token endpoint has answered (the old refresh token is spent),
+    // but the answer reaches the client only 500 ms later. The signal lands in between.
+    let answered!: () => void;
+    const spent = new Promise<void>((r) => (answered = r));
+    const proxy = createServer((req, res) => {
+      let body = '';
+      req.on('data', (d: Buffer) => (body += d));
+      req.on('end', async () => {
+        const upstream = await fetch(h.sandbox.env.HH_TOKEN_URL, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+        const text = await upstream.text();
+        answered();
+        await new Promise((r) => setTimeout(r, 500));
+        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+        res.end(text);
+      });
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as AddressInfo).port;
+    const refreshedBefore = h.sandbox.stats().refreshed;
+    try {
+      const child = spawn(process.execPath, [BIN, 'refresh', '--all', '--concurrency', '1', '--json'], {
+        env: h.env({ HH_TOKEN_URL: `http://127.0.0.1:${port}/token` }) as NodeJS.ProcessEnv,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.on('data', (d: Buffer) => (stdout += d));
+      child.stderr.on('data', (d: Buffer) => (stderr += d));
+      const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
+      await spent;
+      child.kill('SIGTERM');
+      const [code, signal] = await closed;
+      captured.push(stdout, stderr);
+
+      expect(signal).toBeNull();
+      expect(code, stderr).toBe(6);
+      const doc = JSON.parse(stdout);
+      expect(doc).toMatchObject({ status: 'failed', total: 1, refreshed: 1, failed: 0, interrupted_by: 'SIGTERM', error: { code: 'temporary' } });
+      expect(h.sandbox.stats().refreshed - refreshedBefore).toBe(1);
+      expect(stderr).toContain('stopped early by SIGTERM');
+      const changed = names.filter((n) => read(profileFile(n)) !== before[n]);
+      expect(changed).toEqual([doc.profiles[0].name]);
+      // The stored pair is the one hh.ru issued: it refreshes again once it expires.
+      await waitForExpiry(EXPIRES_IN);
+      const again = await h.run(['--profile', changed[0]!, 'refresh', '--json']);
+      expect(again.code, again.stderr).toBe(0);
+      expect(jsonOut(again).status).toBe('refreshed');
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
   });
 
   it('with no token file at all it exits 4 and says where it looked', async () => {
