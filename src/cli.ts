@@ -218,6 +218,8 @@ export function buildProgram(): Command {
     .option('--nginx-log-dir <dir>', 'where the callback access log goes', '/var/log/nginx')
     .option('--nginx-conf <file>', 'main nginx.conf for `nginx -t -c` (default: nginx\'s own)')
     .option('--no-nginx', 'install the systemd units only')
+    .option('--all-profiles', 'the service refreshes every profile (`refresh --all`) instead of the single token')
+    .option('--per-profile', 'also install template units: enable hh-oauth-refresh@NAME.timer and hh-oauth-expiry@NAME.timer per profile')
     .option('--no-enable', 'write the files only: no systemctl, no nginx -t/reload')
     .option('--force', 'replace files changed by hand (keeping a .bak)')
     .option('--dry-run', 'print the rendered files; write nothing')
