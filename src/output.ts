@@ -1,4 +1,5 @@
-import chalk from 'chalk';
+import { fstatSync, statSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
 import { HhOauthError } from './errors';
 
 /**
@@ -14,6 +15,35 @@ const state = {
   journal: Boolean(process.env.JOURNAL_STREAM),
   debug: Boolean(process.env.HH_DEBUG),
 };
+
+type Colours = Pick<ChalkInstance, 'red' | 'yellow' | 'dim' | 'cyan'>;
+const same = (text: string) => text;
+const PLAIN: Colours = { red: same, yellow: same, dim: same, cyan: same } as unknown as Colours;
+/** chalk once prepareColours() has found that it may colour something; plain text until then. */
+let chalk: Colours = PLAIN;
+
+/**
+ * Loads chalk only where it could colour something. Importing chalk costs about as much
+ * as a whole `refresh` that finds the token valid (it probes the terminal), and every rule
+ * by which chalk colours (FORCE_COLOR, --color flags, Azure's TF_BUILD, a terminal on
+ * stdout) needs one of these, so elsewhere chalk would print exactly this plain text.
+ */
+export async function prepareColours(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (state.journal || chalk !== PLAIN) return;
+  const forced = 'FORCE_COLOR' in env || ('TF_BUILD' in env && 'AGENT_NAME' in env) || argv.some((a) => a.startsWith('--color'));
+  if (forced || mayBeTerminal(1)) chalk = (await import('chalk')).default;
+}
+
+// A superset of isatty() that does not load node:tty (a few ms): a terminal is a character
+// device, and /dev/null (as in `hh-oauth refresh >/dev/null` from cron) is the one that is surely not.
+function mayBeTerminal(fd: number): boolean {
+  try {
+    const info = fstatSync(fd);
+    return info.isCharacterDevice() && info.rdev !== statSync('/dev/null').rdev;
+  } catch {
+    return false;
+  }
+}
 
 export function setJsonMode(json: boolean): void {
   state.json = json;

@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import { formatDuration, isDue, secondsLeft } from './expiry';
 import { reauthorizeError } from './errors';
-import { hhClient, type HhClient, type UserGrant } from './hh-client';
+import type { HhClient, UserGrant } from './hh-client';
 import { isNotExpiredAnswer } from './hh-errors';
 import { log } from './output';
 import { PendingWrite, quarantine, readToken, withTokenLock, type StoredToken } from './store';
@@ -34,7 +34,7 @@ export async function refreshIfDue(config: Config, opts: { force?: boolean; clie
     const current = await loadToken(config);
     if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current);
 
-    const client = opts.client ?? hhClient(config);
+    const client = opts.client ?? (await loadClient(config));
     const pending = await PendingWrite.open(path);
     let grant: UserGrant;
     try {
@@ -51,6 +51,12 @@ export async function refreshIfDue(config: Config, opts: { force?: boolean; clie
     log.info(`refreshed: the new access token expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
     return { status: 'refreshed', expiresAt };
   });
+}
+
+// The HTTP stack (ofetch, and undici behind Node's fetch) is loaded only when a request is
+// due: most timer runs find the token valid and must not pay for it.
+async function loadClient(config: Config): Promise<HhClient> {
+  return (await import('./hh-client')).hhClient(config);
 }
 
 function notDue(token: StoredToken): RefreshOutcome {
@@ -70,7 +76,7 @@ export async function storeNewGrant(config: Config, form: Record<string, string>
     const pending = await PendingWrite.open(path);
     let grant: UserGrant;
     try {
-      grant = await hhClient(config).userGrant(form);
+      grant = await (await loadClient(config)).userGrant(form);
     } catch (err) {
       await pending.abort();
       throw err;

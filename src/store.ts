@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { constants } from 'node:fs';
 import { chmod, mkdir, open, readdir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
@@ -6,6 +5,7 @@ import { errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
+import { randomHex } from './random-name';
 import { parseTokenFile, type TokenRecord } from './token-file';
 
 /**
@@ -115,7 +115,7 @@ export class PendingWrite {
   static async open(path: string): Promise<PendingWrite> {
     const dir = dirname(path);
     await ensureDir(dir);
-    const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(dir, `.${basename(path)}.${process.pid}.${await randomHex(6)}.tmp`);
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o600);
