@@ -1,11 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HhOauthError, toHhOauthError, usageError } from './errors';
-import { reportError, setJsonMode } from './output';
+import { GLOBAL_OPTIONS, HOT_COMMANDS, hotCommand, VERSION_FLAGS } from './hot-path';
+import { prepareColours, reportError, setJsonMode } from './output';
 import { VERSION } from './version';
 
 /**
  * Wiring only. Each command's module is imported inside its action, so a command
  * pays at start-up only for what it uses (refresh never loads conf, open or execa).
+ * The hot commands (src/hot-path.ts) usually run without this file: see src/main.ts.
  */
 type Loader = () => Promise<{ default: (...args: any[]) => Promise<void> }>;
 
@@ -25,9 +27,9 @@ const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ $
 export function buildProgram(): Command {
   const program = new Command('hh-oauth')
     .description('Get, keep, refresh and check an hh.ru OAuth token on a server.')
-    .version(VERSION, '-V, --version')
-    .option('--json', 'print exactly one JSON document on stdout (messages go to stderr)')
-    .option('--env-file <path>', 'read settings from a dotenv file (after flags and the environment)')
+    .version(VERSION, VERSION_FLAGS);
+  for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description);
+  program
     .addHelpText('after', examples(
       'hh-oauth authorize-url --open',
       'hh-oauth exchange -            # paste the callback URL on stdin',
@@ -60,12 +62,9 @@ export function buildProgram(): Command {
     ))
     .action(action(() => import('./commands/exchange')));
 
-  program
-    .command('refresh')
-    .description('refresh the token if (and only if) the access token has expired')
-    .option('--force', 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)')
-    .addHelpText('after', examples('hh-oauth refresh', 'hh-oauth refresh --json | jq .seconds_left'))
-    .action(action(() => import('./commands/refresh')));
+  hotCommand(program, HOT_COMMANDS.refresh)
+    .addHelpText('after', examples(...HOT_COMMANDS.refresh.examples))
+    .action(action(HOT_COMMANDS.refresh.load));
 
   program
     .command('whoami')
@@ -94,6 +93,7 @@ async function main(argv: string[]): Promise<void> {
   setJsonMode(argv.includes('--json'));
   const program = buildProgram();
   try {
+    await prepareColours(argv);
     if (argv.length <= 2) {
       program.outputHelp({ error: true });
       throw usageError('no command given');
