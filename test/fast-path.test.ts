@@ -1,0 +1,112 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { jsonOut } from './helpers/cli';
+import { useHarness } from './helpers/workspace';
+
+const h = useHarness({ expiresIn: 1 });
+const root = fileURLToPath(new URL('..', import.meta.url));
+const recorder = join(root, 'test', 'helpers', 'record-loads.mjs');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A token file valid for two weeks: `refresh` must find it not due without asking anyone. */
+function validTokenFile(): void {
+  const file = h.env().HH_TOKEN_FILE!;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const now = Date.now();
+  const record = { access_token: 'ACCESS-not-a-real-token', token_type: 'bearer', expires_in: 1209600, refresh_token: 'REFRESH-not-a-real-token' };
+  const dates = { obtained_at: new Date(now).toISOString(), expires_at: new Date(now + 1209600_000).toISOString() };
+  writeFileSync(file, JSON.stringify({ ...record, ...dates }), { mode: 0o600 });
+}
+
+/** Runs the CLI with the load recorder; returns the run and what it loaded. */
+async function traced(args: string[], env: Record<string, string> = {}) {
+  const log = join(h.dir ?? h.env().HOME!, `loads-${args.join('_').replace(/\W/g, '')}.log`);
+  const out = await h.run(args, { env: { NODE_OPTIONS: `--import=${recorder}`, HH_TEST_LOAD_LOG: log, ...env } });
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const files = lines.filter((l) => l.startsWith('module: file://')).map((l) => fileURLToPath(l.slice(8)).slice(root.length));
+  const builtins = lines.filter((l) => l.startsWith('module: node:')).map((l) => l.slice(8));
+  const internal = lines.filter((l) => l.startsWith('internal: ')).map((l) => l.slice(10));
+  return { out, files: files.filter((f) => !f.includes('record-loads')), builtins, internal };
+}
+
+const heavyInternals = (internal: string[]) =>
+  internal.filter((m) => /undici|NativeModule (http|https|crypto|tty|child_process)$/.test(m));
+
+describe('the hot path (dist/main.js), through the built CLI', () => {
+  it('a refresh that finds the token valid loads one file of ours: no commander, chalk, ofetch, fetch, HTTP or crypto', async () => {
+    validTokenFile();
+    const { out, files, builtins, internal } = await traced(['refresh', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).status).toBe('not_due');
+    expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
+    expect(builtins.sort()).toEqual(['node:fs/promises', 'node:module', 'node:path']);
+    expect(heavyInternals(internal)).toEqual([]);
+  });
+
+  it('--version and -V print the version from the same single file', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const { out, files, internal } = await traced([flag]);
+      expect(out.code).toBe(0);
+      expect(out.stdout).toBe(`${version}\n`);
+      expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
+      expect(heavyInternals(internal)).toEqual([]);
+    }
+  });
+
+  it('a due refresh loads the HTTP client on demand (the recorder sees fetch), still without commander', async () => {
+    await h.login();
+    await sleep(1100);
+    const { out, files, internal } = await traced(['refresh', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).status).toBe('refreshed');
+    expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
+    expect(internal.some((m) => m.includes('undici'))).toBe(true);
+    expect(internal).toContain('NativeModule crypto');
+  });
+
+  it('gives the same answer as commander does for the same command', async () => {
+    validTokenFile();
+    const fast = await traced(['refresh', '--json']);
+    // A trailing `--` means nothing to refresh, but the hot path leaves it to commander.
+    const slow = await traced(['refresh', '--json', '--']);
+    expect(slow.files).toContain('dist/cli.js');
+    expect(fast.files).not.toContain('dist/cli.js');
+    expect([slow.out.code, slow.out.stderr]).toEqual([fast.out.code, fast.out.stderr]);
+    const { seconds_left: a, ...fastDoc } = jsonOut(fast.out);
+    const { seconds_left: b, ...slowDoc } = jsonOut(slow.out);
+    expect(slowDoc).toEqual(fastDoc);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(5);
+  });
+
+  it('reports errors as every command does: exit code, --json document, hint', async () => {
+    const human = await h.run(['refresh']);
+    expect(human.code).toBe(4);
+    expect(human.stderr).toMatch(/^error: no token file at .*\nhint: authorize again/);
+    const json = await h.run(['refresh', '--json']);
+    expect(json.code).toBe(4);
+    expect(jsonOut(json).error).toMatchObject({ code: 'reauthorize', message: expect.stringContaining('no token file') });
+  });
+
+  it('colours by chalk\'s rules: only when chalk would (FORCE_COLOR here), never under journald', async () => {
+    const plain = await h.run(['refresh']);
+    expect(plain.stderr).not.toContain('\u001b[');
+    const forced = await h.run(['refresh'], { env: { FORCE_COLOR: '1' } });
+    expect(forced.stderr).toContain('\u001b[31merror:\u001b[39m no token file');
+    const journal = await h.run(['refresh'], { env: { FORCE_COLOR: '1', JOURNAL_STREAM: '8:123' } });
+    expect(journal.stderr).toMatch(/^<3>no token file .*\n<6>hint: authorize again/);
+    expect(journal.stderr).not.toContain('\u001b[');
+  });
+
+  it('leaves help and usage errors to commander, which knows the hot command\'s options from the same table', async () => {
+    const help = await h.run(['refresh', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: hh-oauth refresh \[options\]/);
+    expect(help.stdout).toMatch(/--force\s+ask hh.ru even if the token looks valid/);
+    const bad = await h.run(['refresh', '--forse', '--json']);
+    expect(bad.code).toBe(2);
+    expect(jsonOut(bad).error).toMatchObject({ code: 'usage', message: expect.stringMatching(/^unknown option '--forse'\n\(Did you mean --force\?\)$/) });
+  });
+});
