@@ -23,27 +23,34 @@ const ofetchWithoutPolyfill = {
 };
 
 /**
- * In the hot bundle, node:fs is loaded with require(). An ESM import of a built-in copies
- * all of its exports, and copying fs's runs its lazy getters (ReadStream, promises…),
- * which load Node's whole streams stack: about 20 internal modules that a `refresh`
- * finding the token valid never uses. Only plain values are re-exported, never a getter.
+ * In the hot bundle, Node's built-ins are loaded with require(). An ES import of a built-in
+ * goes through the ES loader and copies all of the module's exports; for node:fs that runs
+ * its lazy getters (ReadStream, promises…), which load Node's whole streams stack, about
+ * 20 internal modules that a `refresh` finding the token valid never uses. Only plain
+ * values are re-exported, never a getter. node:module itself, which provides require(),
+ * stays an ES import.
  */
-const fsNames = Object.entries(Object.getOwnPropertyDescriptors(createRequire(import.meta.url)('node:fs')))
-  .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name))
-  .map(([name]) => name);
-const fsWithoutStreams = {
-  name: 'fs-without-streams',
+const requireBuiltins = {
+  name: 'require-builtins',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^(node:)?fs$/ }, () => ({ path: 'node:fs', namespace: 'fs-without-streams' }));
-    build.onLoad({ filter: /.*/, namespace: 'fs-without-streams' }, () => ({
-      loader: 'js' as const,
-      contents: [
-        "import { createRequire } from 'node:module';",
-        "const fs = createRequire(import.meta.url)('node:fs');",
-        `export const { ${fsNames.join(', ')} } = fs;`,
-        'export default fs;',
-      ].join('\n'),
-    }));
+    const require = createRequire(import.meta.url);
+    build.onResolve({ filter: /^node:/ }, (args) =>
+      args.path === 'node:module' ? { path: args.path, external: true } : { path: args.path, namespace: 'require-builtins' },
+    );
+    build.onLoad({ filter: /.*/, namespace: 'require-builtins' }, (args) => {
+      const names = Object.entries(Object.getOwnPropertyDescriptors(require(args.path)))
+        .filter(([name, d]) => 'value' in d && /^[A-Za-z_$][\w$]*$/.test(name) && name !== 'default')
+        .map(([name]) => name);
+      return {
+        loader: 'js' as const,
+        contents: [
+          "import { createRequire } from 'node:module';",
+          `const builtin = createRequire(import.meta.url)(${JSON.stringify(args.path)});`,
+          `export const { ${names.join(', ')} } = builtin;`,
+          'export default builtin;',
+        ].join('\n'),
+      };
+    });
   },
 };
 
@@ -71,7 +78,7 @@ export default defineConfig([
     splitting: false,
     esbuildPlugins: [
       ofetchWithoutPolyfill,
-      fsWithoutStreams,
+      requireBuiltins,
       {
         name: 'cold-path-stays-separate',
         setup(build: PluginBuild) {

@@ -1,6 +1,6 @@
 import { toHhOauthError } from './errors';
 import { parseHotArgs, type HotInvocation } from './hot-path';
-import { prepareColours, reportError, setJsonMode } from './output';
+import { prepareColours, reportError, setJsonMode, write } from './output';
 import { VERSION } from './version';
 
 /**
@@ -18,7 +18,7 @@ async function runHot(invocation: HotInvocation): Promise<void> {
   if (invocation.kind === 'command') setJsonMode(Boolean(invocation.opts.json));
   try {
     await prepareColours();
-    if (invocation.kind === 'version') process.stdout.write(`${VERSION}\n`);
+    if (invocation.kind === 'version') write(1, `${VERSION}\n`);
     else await (await invocation.command.load()).default(invocation.opts);
   } catch (err) {
     const error = toHhOauthError(err);
