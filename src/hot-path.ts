@@ -96,9 +96,12 @@ export function parseHotArgs(args: string[], commands: Record<string, HotCommand
     } else if (name !== arg) {
       opts[flag.key] = arg.slice(eq + 1);
     } else {
-      // Like commander: a required value is the next argument, even when it starts with a dash.
-      if (i + 1 >= args.length) return undefined;
-      opts[flag.key] = args[++i]!;
+      // commander takes the next argument as the value even when it starts with a dash, but
+      // for a command's option its program may claim such a word first (`--version`).
+      const value = args[i + 1];
+      if (value === undefined || (value.startsWith('-') && !globals.has(name))) return undefined;
+      opts[flag.key] = value;
+      i++;
     }
   }
   return command ? { kind: 'command', command, opts } : undefined;
