@@ -6,6 +6,8 @@
 //   BENCH_RUNS (30)   timed runs per command, after BENCH_WARMUP (5) untimed ones
 //   BENCH_RSS_RUNS (5) extra runs per command under /usr/bin/time for the peak RSS
 //   BENCH_MODE        unset: exit 1 when a gated ratio is missed; `ci`: report only
+//   BENCH_PRIORITY=rt run every measured command (and the sandbox) under `chrt -f 50`,
+//                     so that other processes on a shared machine cannot preempt them
 //
 // Writes bench/results.json. Exits 1 in every mode when a command fails or prints the
 // wrong thing: that is a bug, not noise.
@@ -23,6 +25,8 @@ const RUNS = positive('BENCH_RUNS', 30);
 const WARMUP = positive('BENCH_WARMUP', 5);
 const RSS_RUNS = positive('BENCH_RSS_RUNS', 5);
 const MODE = process.env.BENCH_MODE === 'ci' ? 'ci' : 'gate';
+const RT = process.env.BENCH_PRIORITY === 'rt';
+const prefix = RT ? ['chrt', '-f', '50'] : [];
 const TIME = '/usr/bin/time';
 const SANDBOX_SECRET = 'sandbox-client-secret'; // the sandbox's documented default
 const USER_AGENT = 'hh-oauth-bench/1.0 (bench@example.com)';
@@ -35,7 +39,7 @@ function positive(name, fallback) {
   return value;
 }
 
-if (!existsSync(join(root, 'dist', 'main.js'))) exit('dist/ is missing: run `npm run build` (npm run bench does)');
+if (!existsSync(join(root, 'dist', 'main.cjs'))) exit('dist/ is missing: run `npm run build` (npm run bench does)');
 if (!existsSync(TIME)) exit(`${TIME} is missing: install Debian's "time" package (.ci/run does)`);
 const hasBash = ['bash', 'jq', 'curl'].every((tool) => spawnSync('sh', ['-c', `command -v ${tool}`]).status === 0);
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
@@ -138,6 +142,7 @@ async function main() {
   const results = {
     date: new Date().toISOString(),
     mode: MODE,
+    priority: RT ? 'chrt -f 50' : 'normal',
     runs: RUNS,
     warmup: WARMUP,
     rssRuns: RSS_RUNS,
@@ -209,7 +214,8 @@ function measureGroup(baseline, cases) {
 function run(c, argv = c.argv) {
   c.prepare?.();
   const started = process.hrtime.bigint();
-  const r = spawnSync(argv[0], argv.slice(1), { env: c.env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+  const [command, ...args] = [...prefix, ...argv];
+  const r = spawnSync(command, args, { env: c.env, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
   const ms = Number(process.hrtime.bigint() - started) / 1e6;
   if (r.status !== 0) fail(`${c.name} exited ${r.status ?? r.signal}: ${r.stderr.trim().split('\n').slice(-3).join(' | ')}`);
   if (c.stdout !== undefined && r.stdout !== c.stdout) fail(`${c.name} printed ${JSON.stringify(r.stdout)}, expected ${JSON.stringify(c.stdout)}`);
@@ -226,7 +232,8 @@ function peakRss(c) {
 }
 
 async function startSandbox() {
-  const child = spawn(node, [bin, 'sandbox', '--port', '0', '--expires-in', '1', '--json'], { stdio: ['ignore', 'pipe', 'ignore'] });
+  const [command, ...args] = [...prefix, node, bin, 'sandbox', '--port', '0', '--expires-in', '1', '--json'];
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'ignore'] });
   const line = await new Promise((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`the sandbox exited ${code}`)));
     createInterface({ input: child.stdout }).once('line', resolve);
@@ -297,7 +304,8 @@ function printTable(rows, load) {
     x(r.vsBash),
     r.target ? (r.missed.length ? `MISSED (${r.missed.join(', ')})` : 'ok') : 'report',
   ]);
-  console.log(`\n${RUNS} runs per command after ${WARMUP} warm-up runs, interleaved; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`);
+  const priority = RT ? ', each under chrt -f 50 (BENCH_PRIORITY=rt)' : '';
+  console.log(`\n${RUNS} runs per command after ${WARMUP} warm-up runs, interleaved${priority}; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}`);
   console.log(`load average before ${load.before.map((l) => l.toFixed(2)).join(' ')}, after ${load.after.map((l) => l.toFixed(2)).join(' ')}\n`);
   console.log(`| ${header.join(' | ')} |`);
   console.log(`| ${header.map((h, i) => (i === 0 || i === 3 ? '---' : '---:')).join(' | ')} |`);

@@ -1,9 +1,10 @@
 #!/usr/bin/env node
 // npm run check:dist [DIST_DIR]: fails when the built hot path reaches a heavy dependency.
 //
-// dist/main.js (bin/hh-oauth's import) is the hot path: `refresh`, `--version` and every
-// command in src/hot-path.ts run from it alone. It may statically import only the cheap
-// built-ins below, and bundle only ofetch and its two helpers (initialised on first use).
+// dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/hot-path.ts;
+// dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
+// single CommonJS files: they may require only the built-ins listed below, bundle only
+// ofetch and its two helpers (hot-full only), and import() only what is listed.
 // dist/cli.js is the commander program; for the commands that scripts and timers call
 // (refresh, token, whoami, status) its static graph plus the command's chunk must not
 // reach the interactive commands' dependencies either.
@@ -12,26 +13,39 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.url));
-const HEAVY = ['conf', 'execa', 'open', 'qrcode', 'node-fetch-native', 'commander', 'chalk'];
-const HOT_STATIC_BUILTINS = ['node:fs/promises', 'node:module', 'node:path', 'node:url'];
-const HOT_BUNDLED = ['ofetch', 'destr', 'ufo'];
+const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
+const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'commander', 'chalk'];
+const HOT_FILES = {
+  'main.cjs': {
+    requires: ['node:fs', 'node:path', 'node:fs/promises', './hot-full.cjs'],
+    imports: ['./cli.js', 'chalk'],
+    bundled: [],
+  },
+  'hot-full.cjs': {
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os'],
+    imports: ['chalk'],
+    bundled: ['ofetch', 'destr', 'ufo'],
+  },
+};
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];
 // commander is what cli.js is for; chalk is loaded by output.ts only when it may colour.
 const COLD_ALLOWED = ['commander'];
 
 const problems = [];
-const files = new Map(readdirSync(dist).filter((f) => f.endsWith('.js')).map((f) => [f, parse(readFileSync(join(dist, f), 'utf8'))]));
+const files = new Map(readdirSync(dist).filter((f) => /\.c?js$/.test(f)).map((f) => [f, parse(readFileSync(join(dist, f), 'utf8'))]));
 
 function parse(code) {
   const statics = [...code.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s*"([^"]+)"|^import\s*"([^"]+)"/gm)].map((m) => m[1] ?? m[2]);
   const dynamics = [...code.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
+  const requires = [...code.matchAll(/\brequire\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
   // esbuild marks each bundled module with a `// node_modules/<package>/…` comment.
   const bundled = [...new Set([...code.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]))];
-  return { statics, dynamics, bundled };
+  return { statics, dynamics, requires, bundled };
 }
 
 const local = (spec) => spec.startsWith('./');
 const pkg = (spec) => spec.split('/').slice(0, spec.startsWith('@') ? 2 : 1).join('/');
+const unique = (list) => [...new Set(list)];
 
 /** Files, external modules and dynamic imports reached from `start` through static imports. */
 function staticGraph(start) {
@@ -55,31 +69,24 @@ function staticGraph(start) {
   return { files: [...seen], external: [...external], dynamic: [...dynamic], bundled: [...bundled] };
 }
 
-function report(title, graph) {
-  console.log(`${title}`);
-  console.log(`  files:    ${graph.files.join(', ')}`);
-  console.log(`  imports:  ${graph.external.join(', ') || '(none)'}`);
-  console.log(`  bundled:  ${graph.bundled.join(', ') || '(none)'}`);
-  console.log(`  loaded on demand: ${graph.dynamic.join(', ') || '(none)'}`);
+for (const name of ['main.cjs', 'hot-full.cjs', 'cli.js']) {
+  if (!files.has(name)) {
+    console.error(`check:dist: dist/${name} is missing; run \`npm run build\``);
+    process.exit(1);
+  }
 }
 
-if (!files.has('main.js') || !files.has('cli.js')) {
-  console.error('check:dist: dist/main.js or dist/cli.js is missing; run `npm run build`');
-  process.exit(1);
-}
-
-// The hot path: one file of ours, cheap built-ins, ofetch bundled.
-const hot = staticGraph('main.js');
-report('hot path (bin/hh-oauth → dist/main.js)', hot);
-if (hot.files.length !== 1) problems.push(`dist/main.js imports other chunks statically: ${hot.files.slice(1).join(', ')}`);
-for (const spec of hot.external) {
-  if (!HOT_STATIC_BUILTINS.includes(spec)) problems.push(`dist/main.js imports ${spec} at start-up (allowed: ${HOT_STATIC_BUILTINS.join(', ')})`);
-}
-for (const name of hot.bundled) {
-  if (!HOT_BUNDLED.includes(name)) problems.push(`dist/main.js bundles ${name} (allowed: ${HOT_BUNDLED.join(', ')})`);
-}
-for (const spec of hot.dynamic) {
-  if (HEAVY.filter((h) => h !== 'chalk').includes(pkg(spec))) problems.push(`dist/main.js can load ${spec}: only ./cli.js may`);
+// The hot path: single CommonJS files with a short, fixed list of what they may load.
+for (const [name, allowed] of Object.entries(HOT_FILES)) {
+  const info = files.get(name);
+  console.log(`${name}${name === 'main.cjs' ? ' (bin/hh-oauth → dist/main.cjs)' : ' (when main.cjs hands over)'}`);
+  console.log(`  requires: ${unique(info.requires).join(', ') || '(none)'}`);
+  console.log(`  bundled:  ${info.bundled.join(', ') || '(none)'}`);
+  console.log(`  imports on demand: ${unique(info.dynamics).join(', ') || '(none)'}`);
+  if (info.statics.length > 0) problems.push(`${name} has ES imports (${unique(info.statics).join(', ')}): it must stay CommonJS`);
+  for (const spec of unique(info.requires)) if (!allowed.requires.includes(spec)) problems.push(`${name} requires ${spec} (allowed: ${allowed.requires.join(', ')})`);
+  for (const spec of unique(info.dynamics)) if (!allowed.imports.includes(spec)) problems.push(`${name} imports ${spec} (allowed: ${allowed.imports.join(', ')})`);
+  for (const p of info.bundled) if (!allowed.bundled.includes(p)) problems.push(`${name} bundles ${p} (allowed: ${allowed.bundled.join(', ') || 'nothing'})`);
 }
 
 // The commander program, for the commands that scripts and timers call.
@@ -92,20 +99,15 @@ for (const name of COLD_HOT_COMMANDS) {
   }
   const graph = staticGraph('cli.js');
   const own = staticGraph(chunk);
-  const merged = {
-    files: [...new Set([...graph.files, ...own.files])],
-    external: [...new Set([...graph.external, ...own.external])],
-    bundled: [...new Set([...graph.bundled, ...own.bundled])],
-    dynamic: [...new Set(own.dynamic)],
-  };
-  console.log('');
-  report(`hh-oauth ${name} through commander (dist/cli.js + ${chunk})`, merged);
-  for (const spec of [...merged.external, ...merged.bundled]) {
-    const name2 = pkg(spec);
-    if (HEAVY.includes(name2) && !COLD_ALLOWED.includes(name2)) problems.push(`${name} reaches ${spec} at start-up (through dist/cli.js + ${chunk})`);
+  console.log(`\nhh-oauth ${name} through commander (dist/cli.js + ${chunk})`);
+  console.log(`  files:    ${unique([...graph.files, ...own.files]).join(', ')}`);
+  console.log(`  imports:  ${unique([...graph.external, ...own.external]).join(', ')}`);
+  console.log(`  imports on demand: ${own.dynamic.join(', ') || '(none)'}`);
+  for (const spec of unique([...graph.external, ...own.external, ...graph.bundled, ...own.bundled])) {
+    if (HEAVY.includes(pkg(spec)) && !COLD_ALLOWED.includes(pkg(spec))) problems.push(`${name} reaches ${spec} at start-up (through dist/cli.js + ${chunk})`);
   }
   for (const spec of own.dynamic) {
-    if (['conf', 'execa', 'open', 'qrcode'].includes(pkg(spec))) problems.push(`${name} can load ${spec} (through ${chunk})`);
+    if (INTERACTIVE.includes(pkg(spec))) problems.push(`${name} can load ${spec} (through ${chunk})`);
   }
 }
 
@@ -113,4 +115,4 @@ if (problems.length > 0) {
   console.error(`\ncheck:dist FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log('\ncheck:dist: the hot path reaches none of: ' + HEAVY.join(', '));
+console.log(`\ncheck:dist: the hot path reaches none of: ${HEAVY.join(', ')}`);

@@ -64,7 +64,7 @@ export function buildProgram(): Command {
 
   hotCommand(program, HOT_COMMANDS.refresh)
     .addHelpText('after', examples(...HOT_COMMANDS.refresh.examples))
-    .action(action(HOT_COMMANDS.refresh.load));
+    .action(action(() => import('./commands/refresh')));
 
   program
     .command('whoami')

@@ -3,9 +3,9 @@ import type { Command } from 'commander';
 /**
  * The commands that scripts and timers run in loops (`refresh`, `--version`, later
  * `token`), declared once as data. cli.ts builds their commander definitions (and so
- * their help) from this table, and parseHotArgs reads the same table to run them
- * without loading commander at all: commander alone costs more start-up than the
- * whole refresh. parseHotArgs only accepts an argv it understands exactly as
+ * their help) from this table, and parseHotArgs reads the same table so that src/main.ts
+ * can run them without loading commander at all: commander alone costs more start-up
+ * than a whole `refresh`. parseHotArgs only accepts an argv it understands exactly as
  * commander would; anything else (help, an unknown or malformed option, a positional)
  * returns undefined and goes to commander, so messages and errors have one source.
  */
@@ -20,9 +20,14 @@ export interface HotCommand {
   description: string;
   options: OptionSpec[];
   examples: string[];
-  /** Like every command module: the default export takes the parsed options. */
-  load: () => Promise<{ default: (opts: any) => Promise<void> }>;
 }
+
+/**
+ * What a hot runner (src/hot/<name>.ts) returns when the invocation needs more than the
+ * hot path carries (a lock, HTTP): src/main.ts then runs the same argv through commander.
+ */
+export const HANDOVER = Symbol('handover');
+export type HotRunner = (opts: Record<string, string | true>) => Promise<void | typeof HANDOVER>;
 
 export const VERSION_FLAGS = '-V, --version';
 
@@ -31,17 +36,20 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--env-file <path>', description: 'read settings from a dotenv file (after flags and the environment)' },
 ];
 
-// To make another command hot (e.g. `token`), move its definition from cli.ts into
-// this table: options with positionals or defaults need parseHotArgs to learn them first.
+// To make another command hot (e.g. `token`): move its description and options from
+// cli.ts into this table, and give it a runner in src/hot/ (listed in src/main.ts) that
+// answers the common case and returns HANDOVER otherwise. Positionals and option defaults
+// need parseHotArgs to learn them first.
 export const HOT_COMMANDS = {
   refresh: {
     name: 'refresh',
     description: 'refresh the token if (and only if) the access token has expired',
     options: [{ flags: '--force', description: 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)' }],
     examples: ['hh-oauth refresh', 'hh-oauth refresh --json | jq .seconds_left'],
-    load: () => import('./commands/refresh'),
   },
 } satisfies Record<string, HotCommand>;
+
+export type HotName = keyof typeof HOT_COMMANDS;
 
 /** Adds a hot command to commander with the table's description and options; the caller adds the action. */
 export function hotCommand(program: Command, spec: HotCommand): Command {

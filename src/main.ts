@@ -1,28 +1,38 @@
-import { toHhOauthError } from './errors';
-import { parseHotArgs, type HotInvocation } from './hot-path';
-import { prepareColours, reportError, setJsonMode, write } from './output';
+import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './hot-path';
+import refresh from './hot/refresh';
+import { write } from './output';
+import { runReported } from './run';
 import { VERSION } from './version';
 
 /**
- * The process entry (bin/hh-oauth imports its bundle). The commands that timers and
- * scripts run in loops start here without commander; every other argv, including
- * help and every usage error, goes to cli.ts, whose commander program is built from
- * the same table (src/hot-path.ts). This file is bundled on its own, without shared
- * chunks, so a hot run reads one file of our code (see README, Performance).
+ * The process entry (bin/hh-oauth requires its bundle, dist/main.cjs). The commands that
+ * timers and scripts run in loops are answered here when the answer is cheap (the token
+ * is valid), by a runner in src/hot/; a runner that needs more returns HANDOVER and the
+ * full command runs from dist/hot-full.cjs. Every other argv, including help and every
+ * usage error, goes to cli.ts, whose commander program is built from the same table
+ * (src/hot-path.ts). This file and hot-full are CommonJS: Node's ES module loader alone
+ * costs more start-up than the whole hot path (README, Performance).
  */
+// Imported statically: the bundle then evaluates each module once, in line, instead of
+// through the lazy-initialisation wrappers that a dynamic import() would need.
+const RUNNERS = {
+  refresh,
+} satisfies Record<HotName, HotRunner>;
+
 const hot = parseHotArgs(process.argv.slice(2));
-if (hot) await runHot(hot);
-else await import('./cli.js');
+if (hot) void runHot(hot);
+else void import('./cli.js');
 
 async function runHot(invocation: HotInvocation): Promise<void> {
-  if (invocation.kind === 'command') setJsonMode(Boolean(invocation.opts.json));
-  try {
-    await prepareColours();
-    if (invocation.kind === 'version') write(1, `${VERSION}\n`);
-    else await (await invocation.command.load()).default(invocation.opts);
-  } catch (err) {
-    const error = toHhOauthError(err);
-    reportError(error);
-    process.exitCode = error.exitCode;
+  if (invocation.kind === 'version') return runReported(false, async () => write(1, `${VERSION}\n`));
+  const name = invocation.command.name as HotName;
+  const { opts } = invocation;
+  let handover = false;
+  await runReported(Boolean(opts.json), async () => {
+    handover = (await RUNNERS[name](opts)) === HANDOVER;
+  });
+  if (handover) {
+    const full = require('./hot-full.cjs') as typeof import('./hot/full');
+    await full.runFull(name, opts);
   }
 }

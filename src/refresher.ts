@@ -59,7 +59,7 @@ async function loadClient(config: Config): Promise<HhClient> {
   return (await import('./hh-client')).hhClient(config);
 }
 
-function notDue(token: StoredToken): RefreshOutcome {
+export function notDue(token: StoredToken): RefreshOutcome {
   log.info(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
   return { status: 'not_due', expiresAt: token.expiresAt };
 }

@@ -7,10 +7,7 @@ import { useHarness } from './helpers/workspace';
 
 const h = useHarness({ expiresIn: 1 });
 const root = fileURLToPath(new URL('..', import.meta.url));
-const recorders = {
-  modules: `--import=${join(root, 'test', 'helpers', 'record-loads.mjs')}`,
-  internals: `--require=${join(root, 'test', 'helpers', 'record-internals.cjs')}`,
-};
+const helpers = join(root, 'test', 'helpers');
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A token file valid for two weeks: `refresh` must find it not due without asking anyone. */
@@ -24,64 +21,68 @@ function validTokenFile(): void {
 }
 
 let traces = 0;
-/** Runs the CLI under the given recorders; returns the run and what it loaded. */
-async function traced(args: string[], use: Array<keyof typeof recorders>) {
+/**
+ * Runs the CLI with the load recorders (test/helpers/record-*): the CommonJS files it
+ * required and Node's internal modules always; with `esm`, also the ES modules it
+ * resolved (whose recorder would pollute the internal list, so it is opt-in).
+ */
+async function traced(args: string[], opts: { esm?: boolean } = {}) {
   const log = join(h.env().HOME!, `loads-${++traces}.log`);
-  const out = await h.run(args, { env: { NODE_OPTIONS: use.map((r) => recorders[r]).join(' '), HH_TEST_LOAD_LOG: log } });
+  const preload = [`--require=${join(helpers, 'record-loads.cjs')}`, ...(opts.esm ? [`--import=${join(helpers, 'record-esm.mjs')}`] : [])];
+  const out = await h.run(args, { env: { NODE_OPTIONS: preload.join(' '), HH_TEST_LOAD_LOG: log } });
   const lines = readFileSync(log, 'utf8').split('\n');
-  const files = lines.filter((l) => l.startsWith('module: file://')).map((l) => fileURLToPath(l.slice(8)).slice(root.length));
-  const builtins = lines.filter((l) => l.startsWith('module: node:')).map((l) => l.slice(8));
+  const ours = (path: string) => (path.startsWith(root) ? path.slice(root.length) : path);
+  const cjs = lines.filter((l) => l.startsWith('cjs: ')).map((l) => ours(l.slice(5)));
+  const esm = lines.filter((l) => l.startsWith('esm: file://')).map((l) => ours(fileURLToPath(l.slice(5)))).filter((f) => !f.startsWith('test/'));
   const internal = lines.filter((l) => l.startsWith('internal: ')).map((l) => l.slice(10));
-  return { out, files: files.filter((f) => !f.includes('record-loads')), builtins, internal };
+  return { out, cjs, esm, internal, esmLoader: internal.includes('NativeModule internal/modules/esm/loader') };
 }
 
-// Node's fetch (undici), HTTP, crypto, the terminal, and the streams behind process.stdout.
+// Node's fetch (undici), HTTP, crypto, the terminal, fs/promises, and the streams behind process.stdout.
 const heavyInternals = (internal: string[]) =>
-  internal.filter((m) => /undici|NativeModule (http|https|crypto|tty|child_process|net|stream)$/.test(m));
+  internal.filter((m) => /undici|NativeModule (http|https|crypto|tty|child_process|net|stream|fs\/promises)$/.test(m));
 
-describe('the hot path (dist/main.js), through the built CLI', () => {
-  it('a refresh that finds the token valid loads one file of ours: no commander, chalk, ofetch, fetch, HTTP or crypto', async () => {
+describe('the hot path (dist/main.cjs), through the built CLI', () => {
+  it('a refresh that finds the token valid reads one file of ours and never starts the ES loader, fetch, crypto or streams', async () => {
     validTokenFile();
-    const { out, files, builtins } = await traced(['refresh', '--json'], ['modules']);
+    const { out, cjs, esmLoader, internal } = await traced(['refresh', '--json']);
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('not_due');
-    expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
-    // Other built-ins come through require() (see tsup.config.ts), which the recorder below sees.
-    expect(builtins).toEqual(['node:module']);
-    const { internal } = await traced(['refresh', '--json'], ['internals']);
-    expect(internal).toContain('NativeModule fs/promises');
+    expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+    expect(esmLoader).toBe(false);
     expect(heavyInternals(internal)).toEqual([]);
   });
 
   it('--version and -V print the version from the same single file', async () => {
     const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
     for (const flag of ['--version', '-V']) {
-      const { out, files } = await traced([flag], ['modules']);
+      const { out, cjs, esmLoader, internal } = await traced([flag]);
       expect(out.stdout).toBe(`${version}\n`);
-      expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
-      const { internal } = await traced([flag], ['internals']);
+      expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+      expect(esmLoader).toBe(false);
       expect(heavyInternals(internal)).toEqual([]);
     }
   });
 
-  it('a due refresh loads the HTTP client on demand (the recorder sees fetch), still without commander', async () => {
+  it('a due refresh is handed to dist/hot-full.cjs, which loads fetch (the recorder sees it) but neither commander nor the ES loader', async () => {
     await h.login();
     await sleep(1100);
-    const { out, files, internal } = await traced(['refresh', '--json'], ['modules', 'internals']);
+    const { out, cjs, esmLoader, internal } = await traced(['refresh', '--json']);
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('refreshed');
-    expect(files).toEqual(['bin/hh-oauth', 'dist/main.js']);
+    expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs', 'dist/hot-full.cjs']);
+    expect(esmLoader).toBe(false);
     expect(internal.some((m) => m.includes('undici'))).toBe(true);
     expect(internal).toContain('NativeModule crypto');
   });
 
   it('gives the same answer as commander does for the same command', async () => {
     validTokenFile();
-    const fast = await traced(['refresh', '--json'], ['modules']);
+    const fast = await traced(['refresh', '--json'], { esm: true });
     // A trailing `--` means nothing to refresh, but the hot path leaves it to commander.
-    const slow = await traced(['refresh', '--json', '--'], ['modules']);
-    expect(slow.files).toContain('dist/cli.js');
-    expect(fast.files).not.toContain('dist/cli.js');
+    const slow = await traced(['refresh', '--json', '--'], { esm: true });
+    expect(fast.esm).not.toContain('dist/cli.js');
+    expect(slow.esm).toContain('dist/cli.js');
     expect([slow.out.code, slow.out.stderr]).toEqual([fast.out.code, fast.out.stderr]);
     const { seconds_left: a, ...fastDoc } = jsonOut(fast.out);
     const { seconds_left: b, ...slowDoc } = jsonOut(slow.out);

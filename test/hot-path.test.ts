@@ -13,7 +13,7 @@ type Outcome = { kind: 'command'; name: string; opts: Record<string, unknown> } 
 const TABLE: Record<string, HotCommand> = {
   ...HOT_COMMANDS,
   // A command with a value option, so that the parser's value handling is exercised on commands too.
-  probe: { name: 'probe', description: 'test only', options: [{ flags: '--limit <n>', description: 'n' }], examples: [], load: HOT_COMMANDS.refresh.load },
+  probe: { name: 'probe', description: 'test only', options: [{ flags: '--limit <n>', description: 'n' }], examples: [] },
 };
 
 function commander(args: string[]): Outcome {

@@ -1,4 +1,4 @@
-// The module hooks behind record-loads.mjs (they run on Node's loader thread).
+// The module hooks behind record-esm.mjs (they run on Node's loader thread).
 import { appendFileSync } from 'node:fs';
 
 let log;
@@ -8,6 +8,6 @@ export function initialize(data) {
 
 export async function resolve(specifier, context, next) {
   const result = await next(specifier, context);
-  appendFileSync(log, `module: ${result.url}\n`);
+  appendFileSync(log, `esm: ${result.url}\n`);
   return result;
 }
