@@ -4,7 +4,9 @@
 // dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/hot-path.ts;
 // dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
 // single CommonJS files: they may require only the built-ins listed below, bundle only
-// ofetch and its two helpers (hot-full only), and import() only what is listed.
+// ofetch and its two helpers (hot-full only), and import() only what is listed. (In a
+// CommonJS bundle a package imported at the top of a lazily loaded module becomes a
+// require(), which fails for ESM-only packages such as execa: this check catches that too.)
 // dist/cli.js is the commander program; for the commands that scripts and timers call
 // (refresh, token, whoami, status) its static graph plus the command's chunk must not
 // reach the interactive commands' dependencies either.
@@ -23,7 +25,8 @@ const HOT_FILES = {
   },
   'hot-full.cjs': {
     requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os'],
-    imports: ['chalk'],
+    // execa: only to run an --on-refresh hook, when one is configured and a refresh happened.
+    imports: ['chalk', 'execa'],
     bundled: ['ofetch', 'destr', 'ufo'],
   },
 };

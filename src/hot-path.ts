@@ -34,6 +34,7 @@ export const VERSION_FLAGS = '-V, --version';
 export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--json', description: 'print exactly one JSON document on stdout (messages go to stderr)' },
   { flags: '--env-file <path>', description: 'read settings from a dotenv file (after flags and the environment)' },
+  { flags: '--on-refresh <cmd>', description: 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)' },
 ];
 
 // To make another command hot (e.g. `token`): move its description and options from

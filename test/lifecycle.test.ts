@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonOut } from './helpers/cli';
@@ -54,4 +54,47 @@ describe('the token lifecycle, end to end through the built CLI', () => {
     const sent = h.sandbox.requests().filter((r) => r.path === '/token').at(-1)!;
     expect(new URLSearchParams(sent.body).get('redirect_uri')).toBe(REDIRECT_URI);
   });
+
+  it('10 simultaneous refreshes of an expired token spend it exactly once; all exit 0; the file ends valid', async () => {
+    await h.login();
+    await sleep(2100);
+    const before = h.sandbox.stats().grants.refresh_token;
+    const runs = await Promise.all(Array.from({ length: 10 }, () => h.run(['refresh', '--json'])));
+    expect(runs.map((r) => r.code)).toEqual(Array(10).fill(0));
+    expect(h.sandbox.stats().grants.refresh_token - before).toBe(1);
+    expect(runs.filter((r) => jsonOut(r).status === 'refreshed')).toHaveLength(1);
+    const file = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
+    expect(Date.parse(file.expires_at)).toBeGreaterThan(Date.now());
+  });
+
+  it('whoami refreshes first when the token has expired', async () => {
+    await h.login();
+    await sleep(2100);
+    const before = h.sandbox.stats().refreshed;
+    const out = await h.run(['whoami', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(h.sandbox.stats().refreshed).toBe(before + 1);
+    expect(out.stderr).toContain('refreshed');
+  });
+
+  it('whoami refreshes once and retries when hh.ru says token_expired although the file says valid', async () => {
+    await h.login();
+    await sleep(2100);
+    const file = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
+    file.expires_at = new Date(Date.now() + 3600_000).toISOString(); // our clock is wrong
+    writeFileSync(h.tokenFile, JSON.stringify(file));
+    const out = await h.run(['whoami', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).email).toBe('ivan.petrov@example.com');
+    expect(JSON.parse(readFileSync(h.tokenFile, 'utf8')).refresh_token).not.toBe(file.refresh_token);
+  });
+
+  it('exchange also takes its input as an argument (the contract form), here a secret-free denied callback', async () => {
+    // Tests never put a live code in argv (the leak scan checks argv too); README recommends `exchange -`.
+    const callback = new URL(await h.authorize());
+    const out = await h.run(['exchange', `${REDIRECT_URI}?error=access_denied&state=${callback.searchParams.get('state')}`]);
+    expect(out.code).toBe(4);
+    expect(out.stderr).toContain('access was denied');
+  });
 });
+

@@ -112,7 +112,7 @@ describe('GET /me', () => {
     ['Bearer not-a-token!', 'garbage'],
     [`Bearer USER${'Q'.repeat(60)}`, 'an unknown token'],
     ['Basic dXNlcjpwdw==', 'another scheme'],
-  ])('answers 403 bad_authorization for %j (%s)', async (authorization) => {
+  ])('answers 403 bad_authorization for %j (%s)', async (authorization, _why) => {
     const sb = await start();
     const res = await call(sb, '/me', { headers: authorization === undefined ? {} : { authorization } });
     expect(res.status).toBe(403);

@@ -135,7 +135,7 @@ describe('GET /oauth/authorize', () => {
     [{ response_type: 'code', client_id: DEFAULT_CLIENT.clientId, redirect_uri: 'http://127.0.0.1:8401/callback' }, 'other port'],
     [{ response_type: 'code', client_id: DEFAULT_CLIENT.clientId, redirect_uri: 'https://127.0.0.1:8400/callback' }, 'other scheme'],
     [{ response_type: 'code', client_id: DEFAULT_CLIENT.clientId, redirect_uri: 'http://127.0.0.1:8400/callbacks' }, 'other path'],
-  ])('answers 400 with a page and no redirect for %j (%s)', async (params) => {
+  ])('answers 400 with a page and no redirect for %j (%s)', async (params, _why) => {
     const sb = await start();
     const res = await openAuthorize(sb, params as Record<string, string>);
     expect(res.status).toBe(400);
@@ -197,7 +197,7 @@ describe('POST /token, grant_type=authorization_code', () => {
   it.each([
     [{ client_secret: 'wrong' }, 'a wrong secret'],
     [{ client_id: 'unknown-client' }, 'an unknown client'],
-  ])('answers invalid_client for %j (%s)', async (override) => {
+  ])('answers invalid_client for %j (%s)', async (override, _why) => {
     const sb = await start();
     const res = await postForm(sb.env.HH_TOKEN_URL, exchangeForm(await getCode(sb), override));
     expect(res.status).toBe(400);
@@ -305,7 +305,7 @@ describe('POST /token: request format', () => {
     [{ 'user-agent': 'undici' }, "undici's default"],
     [{ 'user-agent': '   ' }, 'a blank User-Agent'],
     [{ 'user-agent': UA, 'hh-user-agent': 'node' }, 'HH-User-Agent wins over a good User-Agent'],
-  ])('answers 400 bad_user_agent with %j (%s)', async (headers) => {
+  ])('answers 400 bad_user_agent with %j (%s)', async (headers, _why) => {
     const sb = await start();
     const res = await answer(
       await fetch(sb.env.HH_TOKEN_URL, {

@@ -16,6 +16,8 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** stdout carries a secret on purpose (`hh-oauth token`): keep it out of the leak scan. */
+  secretStdout?: boolean;
 }
 
 /** Everything every CLI process printed, and every argv it got: the leak scanner reads this. */
@@ -36,7 +38,7 @@ export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      captured.push(stdout, stderr);
+      captured.push(opts.secretStdout ? '' : stdout, stderr);
       resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
     });
     child.stdin.on('error', () => undefined);

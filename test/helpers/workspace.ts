@@ -29,14 +29,15 @@ export interface Harness {
  * be fooled by a well-known value), a fresh workspace per test, and a leak scan of
  * everything the CLI printed against everything the sandbox issued.
  */
-export function useHarness(options: SandboxOptions = {}): Harness {
+export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: string } = {}): Harness {
+  const redirectUri = setup.redirectUri ?? REDIRECT_URI;
   const clientId = `client-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(24).toString('hex');
   const dirs: string[] = [];
   const h = {} as Harness;
 
   beforeAll(async () => {
-    h.sandbox = await startSandbox({ clients: [{ clientId, clientSecret, redirectUri: REDIRECT_URI }], ...options });
+    h.sandbox = await startSandbox({ clients: [{ clientId, clientSecret, redirectUri }], ...options });
   });
   afterAll(async () => {
     const leaks = findLeaks(captured, h.sandbox.issued());
@@ -47,10 +48,10 @@ export function useHarness(options: SandboxOptions = {}): Harness {
   afterEach(() => h.sandbox.fault(null));
 
   h.clientId = clientId;
-  Object.defineProperty(h, 'dir', { get: () => dirs.at(-1) });
-  Object.defineProperty(h, 'tokenFile', { get: () => join(dirs.at(-1)!, 'state', 'token.json') });
   // A new workspace for each test, created lazily on first use within it.
   let current: string | undefined;
+  Object.defineProperty(h, 'dir', { get: () => workspace() });
+  Object.defineProperty(h, 'tokenFile', { get: () => join(workspace(), 'state', 'token.json') });
   afterEach(() => {
     current = undefined;
   });
@@ -69,7 +70,7 @@ export function useHarness(options: SandboxOptions = {}): Harness {
       ...h.sandbox.env,
       HH_CLIENT_ID: clientId,
       HH_CLIENT_SECRET: clientSecret,
-      HH_REDIRECT_URI: REDIRECT_URI,
+      HH_REDIRECT_URI: redirectUri,
       HH_USER_AGENT: USER_AGENT,
       HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
       HH_CONFIG_DIR: join(dir, 'config'),
