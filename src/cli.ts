@@ -154,16 +154,8 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('hh-oauth status', 'hh-oauth status --json | jq -r .state'))
     .action(action(() => import('./commands/status')));
 
-  program
-    .command('token')
-    .description('print the access token alone on stdout (refreshing it first if it has expired)')
-    .option('--header', 'print `Authorization: Bearer …` instead')
-    .option('--show', 'print it even when stdout is a terminal')
-    .option('--app', 'print the application token (see app-token) instead')
-    .addHelpText('after', examples(
-      'curl -H "Authorization: Bearer $(hh-oauth token)" https://api.hh.ru/me',
-      'curl -H "$(hh-oauth token --header)" https://api.hh.ru/me',
-    ))
+  hotCommand(program, HOT_COMMANDS.token)
+    .addHelpText('after', examples(...HOT_COMMANDS.token.examples))
     .action(action(() => import('./commands/token')));
 
   program

@@ -37,16 +37,29 @@ export const GLOBAL_OPTIONS: OptionSpec[] = [
   { flags: '--on-refresh <cmd>', description: 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)' },
 ];
 
-// To make another command hot (e.g. `token`): move its description and options from
-// cli.ts into this table, and give it a runner in src/hot/ (listed in src/main.ts) that
-// answers the common case and returns HANDOVER otherwise. Positionals and option defaults
-// need parseHotArgs to learn them first.
+// To make another command hot: move its description and options from cli.ts into this
+// table, give it a runner in src/hot/ (listed in src/main.ts) that answers the common case
+// and returns HANDOVER otherwise, and list its full command in src/hot/full.ts.
+// Positionals and option defaults need parseHotArgs to learn them first.
 export const HOT_COMMANDS = {
   refresh: {
     name: 'refresh',
     description: 'refresh the token if (and only if) the access token has expired',
     options: [{ flags: '--force', description: 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)' }],
     examples: ['hh-oauth refresh', 'hh-oauth refresh --json | jq .seconds_left'],
+  },
+  token: {
+    name: 'token',
+    description: 'print the access token alone on stdout (refreshing it first if it has expired)',
+    options: [
+      { flags: '--header', description: 'print `Authorization: Bearer …` instead' },
+      { flags: '--show', description: 'print it even when stdout is a terminal' },
+      { flags: '--app', description: 'print the application token (see app-token) instead' },
+    ],
+    examples: [
+      'curl -H "Authorization: Bearer $(hh-oauth token)" https://api.hh.ru/me',
+      'curl -H "$(hh-oauth token --header)" https://api.hh.ru/me',
+    ],
   },
 } satisfies Record<string, HotCommand>;
 

@@ -1,5 +1,6 @@
 import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './hot-path';
 import refresh from './hot/refresh';
+import token from './hot/token';
 import { write } from './output';
 import { runReported } from './run';
 import { VERSION } from './version';
@@ -17,6 +18,7 @@ import { VERSION } from './version';
 // through the lazy-initialisation wrappers that a dynamic import() would need.
 const RUNNERS = {
   refresh,
+  token,
 } satisfies Record<HotName, HotRunner>;
 
 const hot = parseHotArgs(process.argv.slice(2));

@@ -36,7 +36,7 @@ export async function prepareColours(argv: string[] = process.argv, env: NodeJS.
 
 // A superset of isatty() that does not load node:tty (a few ms): a terminal is a character
 // device, and /dev/null (as in `hh-oauth refresh >/dev/null` from cron) is the one that is surely not.
-function mayBeTerminal(fd: number): boolean {
+export function mayBeTerminal(fd: number): boolean {
   try {
     const info = fstatSync(fd);
     return info.isCharacterDevice() && info.rdev !== statSync('/dev/null').rdev;

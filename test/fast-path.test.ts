@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from './helpers/cli';
+import { jsonOut, runCli } from './helpers/cli';
 import { useHarness } from './helpers/workspace';
 
 const h = useHarness({ expiresIn: 1 });
@@ -26,10 +26,11 @@ let traces = 0;
  * required and Node's internal modules always; with `esm`, also the ES modules it
  * resolved (whose recorder would pollute the internal list, so it is opt-in).
  */
-async function traced(args: string[], opts: { esm?: boolean } = {}) {
+async function traced(args: string[], opts: { esm?: boolean; secretStdout?: boolean } = {}) {
   const log = join(h.env().HOME!, `loads-${++traces}.log`);
   const preload = [`--require=${join(helpers, 'record-loads.cjs')}`, ...(opts.esm ? [`--import=${join(helpers, 'record-esm.mjs')}`] : [])];
-  const out = await h.run(args, { env: { NODE_OPTIONS: preload.join(' '), HH_TEST_LOAD_LOG: log } });
+  const env = h.env({ NODE_OPTIONS: preload.join(' '), HH_TEST_LOAD_LOG: log });
+  const out = await runCli(args, { env, secretStdout: opts.secretStdout });
   const lines = readFileSync(log, 'utf8').split('\n');
   const ours = (path: string) => (path.startsWith(root) ? path.slice(root.length) : path);
   const cjs = lines.filter((l) => l.startsWith('cjs: ')).map((l) => ours(l.slice(5)));
@@ -74,6 +75,24 @@ describe('the hot path (dist/main.cjs), through the built CLI', () => {
     expect(esmLoader).toBe(false);
     expect(internal.some((m) => m.includes('undici'))).toBe(true);
     expect(internal).toContain('NativeModule crypto');
+  });
+
+  it('token, piped, prints a valid token from the same single file; an expired one is refreshed through hot-full.cjs', async () => {
+    validTokenFile();
+    const valid = await traced(['token', '--header'], { secretStdout: true });
+    expect(valid.out.code, valid.out.stderr).toBe(0);
+    expect(valid.out.stdout).toBe('Authorization: Bearer ACCESS-not-a-real-token\n');
+    expect(valid.cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+    expect(valid.esmLoader).toBe(false);
+    expect(heavyInternals(valid.internal)).toEqual([]);
+
+    await h.login();
+    await sleep(1100);
+    const expired = await traced(['token', '--json'], { secretStdout: true });
+    expect(expired.out.code, expired.out.stderr).toBe(0);
+    expect(Date.parse(jsonOut(expired.out).expires_at)).toBeGreaterThan(Date.now());
+    expect(expired.cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs', 'dist/hot-full.cjs']);
+    expect(expired.esmLoader).toBe(false);
   });
 
   it('gives the same answer as commander does for the same command', async () => {

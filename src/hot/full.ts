@@ -11,6 +11,7 @@ import { runReported } from '../run';
  */
 const COMMANDS = {
   refresh: () => import('../commands/refresh'),
+  token: () => import('../commands/token'),
 } satisfies Record<HotName, () => Promise<{ default: (opts: never) => Promise<void> }>>;
 
 export function runFull(name: HotName, opts: Record<string, string | true>): Promise<void> {
