@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchArgv } from './argv-watch';
 
 /** Runs the built CLI as a separate process, the way operators, systemd and scripts do. */
 export const BIN = fileURLToPath(new URL('../../bin/hh-oauth', import.meta.url));
@@ -16,9 +17,11 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** Called right after the spawn, e.g. to kill the process at a chosen moment. */
+  onSpawn?: (child: ChildProcess) => void;
 }
 
-/** Everything every CLI process printed, and every argv it got: the leak scanner reads this. */
+/** Everything every CLI process printed, every argv it got, and the argv of anything it spawned: the leak scanner reads this. */
 export const captured: string[] = [];
 
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
@@ -28,11 +31,15 @@ export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     captured.push(`argv: ${args.join(' ')}`);
+    const stopWatching = child.pid === undefined ? () => undefined : watchArgv(child.pid, captured);
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    // Once reaped, the pid may be reused by an unrelated process: stop sampling it at once.
+    child.on('exit', () => stopWatching());
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
