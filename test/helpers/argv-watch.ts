@@ -22,7 +22,7 @@ let timer: NodeJS.Timeout | undefined;
 export function watchArgv(pid: number, sink: string[]): () => void {
   const watch: Watch = { root: pid, sink, seen: new Set() };
   watches.add(watch);
-  sampleOne(watch, childrenMap());
+  sampleOne(watch, childrenMap(pid));
   timer ??= setInterval(sampleAll, PERIOD_MS).unref();
   return () => {
     watches.delete(watch);
@@ -35,7 +35,7 @@ export function watchArgv(pid: number, sink: string[]): () => void {
 
 function sampleAll(): void {
   if (watches.size === 0) return;
-  const children = childrenMap();
+  const children = childrenMap(Math.min(...[...watches].map((w) => w.root)));
   for (const watch of watches) sampleOne(watch, children);
 }
 
@@ -59,11 +59,16 @@ function cmdline(pid: number): string | undefined {
   }
 }
 
-/** ppid → children, from /proc/<pid>/stat (field 4; the comm field before it may hold spaces). */
-function childrenMap(): Map<number, number[]> {
+/**
+ * ppid → children, from /proc/<pid>/stat (field 4; the comm field before it may hold spaces).
+ * Only pids from `from` up: Linux hands out pids in increasing order, so descendants of a
+ * watched process come after it (until pid_max wraps around, which a test run does not reach).
+ * Reading every /proc/<pid>/stat each period would keep the test process busy.
+ */
+function childrenMap(from: number): Map<number, number[]> {
   const map = new Map<number, number[]>();
   for (const name of readdirSync('/proc')) {
-    if (!/^\d+$/.test(name)) continue;
+    if (!/^\d+$/.test(name) || Number(name) < from) continue;
     let stat: string;
     try {
       stat = readFileSync(`/proc/${name}/stat`, 'utf8');

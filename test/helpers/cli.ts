@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called right after the spawn, e.g. to kill the process at a chosen moment. */
   onSpawn?: (child: ChildProcess) => void;
+  /** A command that runs node for us, e.g. setpriv to run as another user. */
+  wrap?: string[];
 }
 
 /** Everything every CLI process printed, every argv it got, and the argv of anything it spawned: the leak scanner reads this. */
@@ -26,7 +28,8 @@ export const captured: string[] = [];
 
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    const [command, ...prefix] = [...(opts.wrap ?? []), process.execPath];
+    const child = spawn(command!, [...prefix, BIN, ...args], {
       env: opts.env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
