@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
-import { chmod, copyFile, link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
@@ -46,18 +46,18 @@ export async function readToken(path: string, opts: { tighten?: boolean } = {}):
     });
     const record = parseTokenFile(text, info.mtime, path);
     const mode = info.mode & 0o777;
-    if (mode & 0o137) await tightenMode(path, mode, info.uid, opts.tighten ?? true);
+    if (mode & 0o137) await tightenMode(handle, path, mode, info.uid, opts.tighten ?? true);
     return { ...record, path, mode: mode & 0o640, uid: info.uid, gid: info.gid };
   } finally {
     await handle.close();
   }
 }
 
-async function tightenMode(path: string, mode: number, uid: number, tighten: boolean): Promise<void> {
+async function tightenMode(handle: FileHandle, path: string, mode: number, uid: number, tighten: boolean): Promise<void> {
   const wanted = mode & 0o640;
   const show = (m: number) => `0${m.toString(8)}`;
-  if (tighten && uid === process.getuid?.()) {
-    await chmod(path, wanted).catch(() => undefined);
+  // Through the open handle (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).
+  if (tighten && uid === process.getuid?.() && (await handle.chmod(wanted).then(() => true, () => false))) {
     log.warn(`${path} had mode ${show(mode)}, which lets others read the token; tightened to ${show(wanted)}`);
   } else {
     log.warn(`${path} has mode ${show(mode)}, which lets others read the token; run \`chmod ${show(wanted)} ${path}\``);
@@ -120,6 +120,7 @@ export class PendingWrite {
     const dir = dirname(path);
     await ensureDir(dir);
     const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    await assertReplaceable(path);
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o600);
@@ -161,6 +162,21 @@ export class PendingWrite {
     this.handle = undefined;
     await unlink(this.temp).catch(() => undefined);
   }
+}
+
+/**
+ * rename(2) over a file in a sticky directory (like /tmp) needs us to own the file or the
+ * directory. Checked before any grant is spent: failing at the rename would lose the new pair.
+ */
+async function assertReplaceable(path: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return;
+  const [dir, file] = await Promise.all([stat(dirname(path)).catch(() => undefined), stat(path).catch(() => undefined)]);
+  if (!dir || !file || !(dir.mode & 0o1000) || file.uid === uid || dir.uid === uid) return;
+  throw storeError(
+    `cannot replace ${path}: it belongs to uid ${file.uid}, and its directory is sticky (like /tmp), so uid ${uid} may not replace it; nothing was sent to hh.ru`,
+    'run as the user that owns the token file (e.g. `sudo -u <owner> hh-oauth …`), or keep the token file in a directory of its own',
+  );
 }
 
 /** A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access. */
