@@ -28,8 +28,9 @@ export const captured: string[] = [];
 
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const [command, ...prefix] = [...(opts.wrap ?? []), process.execPath];
-    const child = spawn(command!, [...prefix, BIN, ...args], {
+    // BIN itself, through its #! line, the way operators and systemd start it.
+    const [command, ...prefix] = [...(opts.wrap ?? []), BIN];
+    const child = spawn(command!, [...prefix, ...args], {
       env: opts.env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
