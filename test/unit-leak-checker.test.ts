@@ -1,5 +1,8 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { watchArgv } from './helpers/argv-watch';
 import { captured, runCli } from './helpers/cli';
@@ -44,9 +47,14 @@ describe('the suite-wide leak report', () => {
     const secret = fakeSecret();
     trackSecrets(() => [secret]);
     const before = captured.length;
-    // Not a valid code for any sandbox: exchange fails without network, but its argv is what matters here.
-    const out = await runCli(['exchange', secret], { env: { PATH: process.env.PATH, HOME: '/nonexistent', HH_CONFIG_DIR: '/nonexistent/cfg' } });
-    expect(out.code).not.toBe(0);
+    const home = mkdtempSync(join(tmpdir(), 'hh-oauth-leak-'));
+    try {
+      // Not a valid code for any sandbox: exchange fails without network, but its argv is what matters here.
+      const out = await runCli(['exchange', secret], { env: { PATH: process.env.PATH, HOME: home, HH_CONFIG_DIR: join(home, 'config') } });
+      expect(out.code).not.toBe(0);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
     const texts = captured.slice(before);
     expect(texts.some((t) => t.startsWith('argv(/proc/') && t.includes(secret))).toBe(true);
     expect(leakReport(texts).length).toBeGreaterThan(0);
