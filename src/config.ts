@@ -32,6 +32,9 @@ export const SETTINGS = {
   HH_HTTP_TIMEOUT: { key: 'http-timeout', default: '15' },
   HH_HTTP_RETRIES: { key: 'http-retries', default: '2' },
   HH_LOCK_TIMEOUT: { key: 'lock-timeout', default: '60' },
+  HH_APP_TOKEN_FILE: { key: 'app-token-file' },
+  HH_ON_REFRESH: { key: 'on-refresh' },
+  HH_ON_REFRESH_TIMEOUT: { key: 'on-refresh-timeout', default: '60' },
 } satisfies Record<string, Spec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -43,6 +46,8 @@ const CREDENTIAL_NAME = 'hh-client-secret';
 export interface GlobalOptions {
   envFile?: string;
   json?: boolean;
+  /** The global --on-refresh CMD; a flag, so it wins over HH_ON_REFRESH. */
+  onRefresh?: string;
 }
 
 /** The directory `hh-oauth config set` writes to; read here without loading conf (it is slow to import). */
@@ -205,5 +210,5 @@ export function isHttpUrl(value: string): boolean {
 
 export function loadConfig(global: GlobalOptions, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const envFile = global.envFile ? readEnvFile(global.envFile) : {};
-  return new Config(flags, env, envFile, readSaved(configDir(env, envFile)));
+  return new Config({ HH_ON_REFRESH: global.onRefresh, ...flags }, env, envFile, readSaved(configDir(env, envFile)));
 }

@@ -17,6 +17,11 @@ export interface ErrorDetails {
   /** hh.ru's own `error` / `error_description`, only when hh.ru answered. */
   hhError?: string;
   hhErrorDescription?: string;
+  /**
+   * The command already printed its answer (a report that covers the failure, such as
+   * doctor's or status's --json document): the handler adds no second JSON document.
+   */
+  answered?: boolean;
   cause?: unknown;
 }
 
@@ -30,6 +35,7 @@ export class HhOauthError extends Error {
   readonly suggestion?: string;
   readonly hhError?: string;
   readonly hhErrorDescription?: string;
+  readonly answered: boolean;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -38,6 +44,7 @@ export class HhOauthError extends Error {
     this.suggestion = details.suggestion;
     this.hhError = details.hhError;
     this.hhErrorDescription = details.hhErrorDescription;
+    this.answered = details.answered ?? false;
   }
 
   get exitCode(): number {

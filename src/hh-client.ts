@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import { HhOauthError } from './errors';
 import { apiError, tokenEndpointError } from './hh-errors';
-import { httpRequest, type HttpResponse, type HttpSettings } from './http';
+import { httpRequest, type HttpRequest, type HttpResponse, type HttpSettings } from './http';
 import { log } from './output';
 import { usableExpiresIn } from './token-file';
 
@@ -21,6 +21,8 @@ export interface HhClient {
   appGrant(form: Record<string, string>): Promise<Record<string, unknown> & { access_token: string }>;
   /** An API call with a bearer token; non-2xx answers are thrown as mapped errors. */
   api(method: 'GET' | 'DELETE', path: string, token: string): Promise<HttpResponse>;
+  /** The Date header of hh.ru's most recent answer (any status) and when it arrived here: for clock checks. */
+  serverDate(): { date: Date; receivedAt: Date } | undefined;
 }
 
 export function hhClient(config: Config, extraHeaders: Record<string, string> = {}): HhClient {
@@ -31,9 +33,17 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     headers: extraHeaders,
   });
 
+  let lastDate: { date: Date; receivedAt: Date } | undefined;
+  async function request(req: HttpRequest): Promise<HttpResponse> {
+    const response = await httpRequest(req, settings());
+    const date = new Date(response.headers.get('date') ?? '');
+    if (!Number.isNaN(date.getTime())) lastDate = { date, receivedAt: new Date() };
+    return response;
+  }
+
   async function grant(form: Record<string, string>): Promise<Record<string, unknown>> {
     const url = config.url('HH_TOKEN_URL', 'talking to hh.ru');
-    const response = await httpRequest({ method: 'POST', url, form }, settings());
+    const response = await request({ method: 'POST', url, form });
     if (response.status < 200 || response.status >= 300) throw tokenEndpointError(response.status, response.json);
     if (typeof response.json !== 'object' || response.json === null || Array.isArray(response.json)) {
       throw malformed('its body is not a JSON object (truncated?)');
@@ -59,10 +69,11 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     },
     async api(method, path, token) {
       const base = config.url('HH_API_URL', 'talking to hh.ru').replace(/\/+$/, '');
-      const response = await httpRequest({ method, url: base + path, bearer: token }, settings());
+      const response = await request({ method, url: base + path, bearer: token });
       if (response.status >= 200 && response.status < 300) return response;
       throw apiError(response.status, response.json).error;
     },
+    serverDate: () => lastDate,
   };
 }
 

@@ -65,7 +65,7 @@ export function mask(secret: string): string {
 }
 
 export function reportError(err: HhOauthError): void {
-  if (state.json) {
+  if (state.json && !err.answered) {
     const error: Record<string, string> = { code: err.code, message: err.message };
     if (err.suggestion) error.suggestion = err.suggestion;
     if (err.hhError !== undefined) error.hh_error = err.hhError;

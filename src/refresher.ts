@@ -2,6 +2,7 @@ import type { Config } from './config';
 import { formatDuration, isDue, secondsLeft } from './expiry';
 import { reauthorizeError } from './errors';
 import { hhClient, type HhClient, type UserGrant } from './hh-client';
+import { refreshHook } from './hook';
 import { isNotExpiredAnswer } from './hh-errors';
 import { log } from './output';
 import { PendingWrite, quarantine, readToken, withTokenLock, type StoredToken } from './store';
@@ -26,11 +27,12 @@ export async function loadToken(config: Config): Promise<StoredToken> {
 
 export async function refreshIfDue(config: Config, opts: { force?: boolean; client?: HhClient } = {}): Promise<RefreshOutcome> {
   const path = config.tokenFile();
+  const hook = refreshHook(config);
   // Cheap check without the lock: writes are atomic renames, so this read is safe.
   const first = await loadToken(config);
   if (!opts.force && !isDue(first.expiresAt)) return notDue(first);
 
-  return withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+  const outcome = await withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async (): Promise<RefreshOutcome> => {
     const current = await loadToken(config);
     if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current);
 
@@ -51,6 +53,9 @@ export async function refreshIfDue(config: Config, opts: { force?: boolean; clie
     log.info(`refreshed: the new access token expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
     return { status: 'refreshed', expiresAt };
   });
+  // After the lock is released: the hook may take a while, or run hh-oauth itself.
+  if (outcome.status === 'refreshed') await hook?.run('refreshed', path, outcome.expiresAt);
+  return outcome;
 }
 
 function notDue(token: StoredToken): RefreshOutcome {
@@ -61,7 +66,8 @@ function notDue(token: StoredToken): RefreshOutcome {
 /** Trades a code for a pair and stores it; a damaged old file is moved aside, never lost. */
 export async function storeNewGrant(config: Config, form: Record<string, string>): Promise<Date> {
   const path = config.tokenFile();
-  return withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+  const hook = refreshHook(config);
+  const expiresAt = await withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
     let damaged = false;
     await readToken(path).catch((err: unknown) => {
       if (!isCorruptError(err)) throw err;
@@ -84,4 +90,6 @@ export async function storeNewGrant(config: Config, form: Record<string, string>
     aside?.announce();
     return new Date(record.expires_at as string);
   });
+  await hook?.run('exchanged', path, expiresAt);
+  return expiresAt;
 }

@@ -1,11 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { constants, fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode, HhOauthError, storeError } from './errors';
+import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
+import { groupId } from './system-accounts';
 import { parseTokenFile, type TokenRecord } from './token-file';
 
 /**
@@ -125,6 +126,7 @@ export class PendingWrite {
     try {
       handle = await open(temp, 'wx', 0o600);
       await matchOwnership(handle, path);
+      await applyTokenGroup(handle);
       await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
       await handle.sync();
       return new PendingWrite(path, temp, handle);
@@ -188,6 +190,25 @@ async function matchOwnership(handle: FileHandle, path: string): Promise<void> {
   await handle.chmod(old.mode & 0o640 || 0o600);
 }
 
+/**
+ * HH_TOKEN_GROUP (the unit sets it for `install-units --token-group`): the file goes
+ * to that group with mode 0640, so a bot in the group can read the token. Checked in
+ * open(), before any grant is spent. chown only when needed: the unit already runs
+ * with Group= set to it, and its system call filter refuses chown.
+ */
+async function applyTokenGroup(handle: FileHandle): Promise<void> {
+  const name = process.env.HH_TOKEN_GROUP;
+  if (!name) return;
+  const gid = groupId(name);
+  if (gid === undefined) throw configError(`HH_TOKEN_GROUP names the group "${name}", which does not exist`, `create it (groupadd --system ${name}) or unset HH_TOKEN_GROUP`);
+  if ((await handle.stat()).gid !== gid) {
+    await handle.chown(-1, gid).catch((err: unknown) => {
+      throw storeError(`cannot give the token file to the group ${name} (${errnoCode(err) ?? 'error'})`, `the user writing it must belong to ${name} (the unit sets Group=${name})`, err);
+    });
+  }
+  await handle.chmod(0o640);
+}
+
 function writeHint(code: string | undefined): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk holding the token file is full; free some space and run again (nothing was sent to hh.ru)';
   if (code === 'EROFS') return 'the token file is on a read-only filesystem; remount it read-write or point HH_TOKEN_FILE elsewhere';
@@ -226,4 +247,60 @@ export async function quarantine(path: string): Promise<Quarantined> {
     cancel: () => unlink(aside).catch(() => undefined),
     announce: () => log.warn(`moved the damaged token file to ${aside}`),
   };
+}
+
+export type DiscardOutcome = { action: 'removed' } | { action: 'kept'; keptAs: string } | { action: 'replaced' } | { action: 'missing' };
+
+/**
+ * Removes the token file after its pair was revoked, or with keep renames it to
+ * `<path>.revoked-<time>`. Under the lock, and only while the file still holds
+ * the revoked refresh token: a pair stored meanwhile (another exchange) is kept.
+ */
+export async function discardToken(path: string, timeoutSeconds: number, revokedRefreshToken: string, opts: { keep?: boolean } = {}): Promise<DiscardOutcome> {
+  return withTokenLock(path, timeoutSeconds, async () => {
+    const current = await readToken(path, { tighten: false });
+    if (!current) return { action: 'missing' };
+    if (current.refreshToken !== revokedRefreshToken) return { action: 'replaced' };
+    const keptAs = `${path}.revoked-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      if (opts.keep) await rename(path, keptAs);
+      else await unlink(path);
+    } catch (err) {
+      throw storeError(`cannot ${opts.keep ? 'rename' : 'remove'} ${path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+    }
+    await syncDir(dirname(path));
+    return opts.keep ? { action: 'kept', keptAs } : { action: 'removed' };
+  });
+}
+
+export interface RawFile {
+  text: string;
+  mtime: Date;
+  mode: number;
+  uid: number;
+  gid: number;
+}
+
+/** Reads another small file of ours (the app token) with the token file's care: no symlinks, regular files only. */
+export async function readRawFile(path: string): Promise<RawFile | null> {
+  let handle: FileHandle;
+  try {
+    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'ENOENT') return null;
+    if (code === 'ELOOP') throw storeError(`${path} is a symbolic link; refusing to follow it`, 'point the setting at the real file');
+    throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
+  }
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away');
+    const text = await handle.readFile('utf8');
+    return { text, mtime: info.mtime, mode: info.mode & 0o777, uid: info.uid, gid: info.gid };
+  } catch (err) {
+    if (err instanceof HhOauthError) throw err;
+    throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+  } finally {
+    await handle.close();
+  }
 }

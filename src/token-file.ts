@@ -16,7 +16,7 @@ export interface TokenRecord {
   legacy: boolean;
 }
 
-const CORRUPT_HINT = 'restore the file from a backup, or authorize again with `hh-oauth authorize-url` and `hh-oauth exchange` (the damaged file is kept aside)';
+const CORRUPT_HINT = 'restore it from a backup, or authorize again with `hh-oauth authorize-url` and `hh-oauth exchange` (which moves the damaged file aside, never deletes it)';
 
 const corruptErrors = new WeakSet<Error>();
 

@@ -46,7 +46,7 @@ export default async function authorizeUrl(opts: AuthorizeUrlOptions): Promise<v
   if (opts.open) await openBrowser(url);
 }
 
-async function openBrowser(url: string): Promise<void> {
+export async function openBrowser(url: string): Promise<void> {
   // `open` reports success on a headless server even though nothing opens.
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     log.info('no display here (SSH?): open the URL on any machine with a browser');

@@ -1,4 +1,4 @@
-import { loadConfig, type GlobalOptions } from '../config';
+import { loadConfig, type Config, type GlobalOptions } from '../config';
 import { formatDuration, isDue, secondsLeft } from '../expiry';
 import { HhOauthError } from '../errors';
 import { hhClient } from '../hh-client';
@@ -6,7 +6,12 @@ import { result } from '../output';
 import { loadToken, refreshIfDue } from '../refresher';
 
 export default async function whoami(opts: GlobalOptions): Promise<void> {
-  const config = loadConfig(opts);
+  const { me, expiresAt } = await fetchMe(loadConfig(opts));
+  result(me, summary(me, expiresAt));
+}
+
+/** GET /me with the stored token; `login` uses it too, for its closing summary. */
+export async function fetchMe(config: Config): Promise<{ me: Record<string, unknown>; expiresAt: Date }> {
   const client = hhClient(config);
   if (isDue((await loadToken(config)).expiresAt)) await refreshIfDue(config, { client });
 
@@ -21,11 +26,10 @@ export default async function whoami(opts: GlobalOptions): Promise<void> {
     token = await loadToken(config);
     response = await client.api('GET', '/me', token.accessToken);
   }
-  const me = (response.json ?? {}) as Record<string, unknown>;
-  result(me, summary(me, token.expiresAt));
+  return { me: (response.json ?? {}) as Record<string, unknown>, expiresAt: token.expiresAt };
 }
 
-function summary(me: Record<string, unknown>, expiresAt: Date): string {
+export function summary(me: Record<string, unknown>, expiresAt: Date): string {
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
   const name = [str(me.first_name), str(me.last_name)].filter(Boolean).join(' ') || 'application';
   const email = str(me.email) ? ` <${me.email}>` : '';

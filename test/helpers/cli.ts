@@ -21,6 +21,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** A command that runs node for us, e.g. setpriv to run as another user. */
   wrap?: string[];
+  /** stdout carries a secret on purpose (`hh-oauth token`): keep it out of the leak scan. */
+  secretStdout?: boolean;
 }
 
 /** Everything every CLI process printed, every argv it got, and the argv of anything it spawned: the leak scanner reads this. */
@@ -47,7 +49,7 @@ export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      captured.push(stdout, stderr);
+      captured.push(opts.secretStdout ? '' : stdout, stderr);
       resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
     });
     child.stdin.on('error', () => undefined);

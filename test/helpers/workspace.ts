@@ -29,14 +29,15 @@ export interface Harness {
  * be fooled by a well-known value), a fresh workspace per test, and a leak scan of
  * everything the CLI printed against everything the sandbox issued.
  */
-export function useHarness(options: SandboxOptions = {}): Harness {
+export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: string } = {}): Harness {
+  const redirectUri = setup.redirectUri ?? REDIRECT_URI;
   const clientId = `client-${randomBytes(4).toString('hex')}`;
   const clientSecret = randomBytes(24).toString('hex');
   const dirs: string[] = [];
   const h = {} as Harness;
 
   beforeAll(async () => {
-    h.sandbox = await startSandbox({ clients: [{ clientId, clientSecret, redirectUri: REDIRECT_URI }], ...options });
+    h.sandbox = await startSandbox({ clients: [{ clientId, clientSecret, redirectUri }], ...options });
     const sandbox = h.sandbox;
     trackSecrets(() => sandbox.issued());
   });
@@ -71,7 +72,7 @@ export function useHarness(options: SandboxOptions = {}): Harness {
       ...h.sandbox.env,
       HH_CLIENT_ID: clientId,
       HH_CLIENT_SECRET: clientSecret,
-      HH_REDIRECT_URI: REDIRECT_URI,
+      HH_REDIRECT_URI: redirectUri,
       HH_USER_AGENT: USER_AGENT,
       HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
       HH_CONFIG_DIR: join(dir, 'config'),

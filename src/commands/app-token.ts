@@ -1,0 +1,79 @@
+import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../app-token';
+import { loadConfig, type GlobalOptions } from '../config';
+import { HhOauthError, usageError } from '../errors';
+import { hhClient } from '../hh-client';
+import { log, result } from '../output';
+import { PendingWrite, quarantine, readRawFile, withTokenLock } from '../store';
+
+export interface AppTokenOptions extends GlobalOptions {
+  rotate?: boolean;
+}
+
+const MIN_INTERVAL_MS = 5 * 60 * 1000;
+
+/**
+ * `hh-oauth app-token`: the client_credentials grant, stored in its own file. hh.ru
+ * revokes the previous application token when it issues a new one, and issues at
+ * most one per 5 minutes, so replacing a stored one takes --rotate.
+ */
+export default async function appToken(opts: AppTokenOptions): Promise<void> {
+  const config = loadConfig(opts);
+  const form = {
+    grant_type: 'client_credentials',
+    client_id: config.require('HH_CLIENT_ID', 'app-token'),
+    client_secret: config.clientSecret('app-token'),
+  };
+  const path = appTokenFile(config);
+  const client = hhClient(config);
+
+  const stored = await withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+    const raw = await readRawFile(path);
+    let existing: AppTokenRecord | undefined;
+    let damaged = false;
+    if (raw) {
+      try {
+        existing = parseAppTokenFile(raw.text, path);
+      } catch (err) {
+        if (!opts.rotate) throw err;
+        damaged = true;
+      }
+    }
+    if (existing && !opts.rotate) {
+      throw usageError(
+        `an application token is already stored in ${path}${existing.obtainedAt ? ` (obtained ${existing.obtainedAt.toISOString()})` : ''}; a new one would revoke it`,
+        'use the stored one (`hh-oauth token --app`), or replace it on purpose with `hh-oauth app-token --rotate`',
+      );
+    }
+    const pending = await PendingWrite.open(path);
+    let grant: Record<string, unknown>;
+    try {
+      grant = await client.appGrant(form);
+    } catch (err) {
+      await pending.abort();
+      throw explainTooEarly(err, existing);
+    }
+    const obtainedAt = new Date();
+    if (damaged) await quarantine(path);
+    await pending.commit({ ...grant, obtained_at: obtainedAt.toISOString() });
+    return { obtainedAt, rotated: raw !== null };
+  });
+
+  log.info(`stored the application token in ${path}${stored.rotated ? '; the previous one is revoked' : ''}`);
+  result({ status: 'stored', app_token_file: path, obtained_at: stored.obtainedAt.toISOString(), rotated: stored.rotated });
+}
+
+/** hh.ru's bare "app token refresh too early", turned into what the operator needs to know. */
+function explainTooEarly(err: unknown, existing: AppTokenRecord | undefined): unknown {
+  if (!(err instanceof HhOauthError) || err.hhErrorDescription !== 'app token refresh too early') return err;
+  const after = existing?.obtainedAt ? new Date(existing.obtainedAt.getTime() + MIN_INTERVAL_MS) : undefined;
+  const retry = after && after.getTime() > Date.now() ? `after ${after.toISOString()}` : 'in 5 minutes';
+  return new HhOauthError(
+    'rejected',
+    'hh.ru refused a new application token (app token refresh too early): it issues at most one per 5 minutes per application, and each new one revokes the previous',
+    {
+      hhError: err.hhError,
+      hhErrorDescription: err.hhErrorDescription,
+      suggestion: `nothing was revoked, so the application token hh.ru issued last still works${existing ? ` (the stored one, if no other machine asked since)` : ''}; run again ${retry}`,
+    },
+  );
+}

@@ -1,0 +1,108 @@
+import { existsSync } from 'node:fs';
+import { configDir, loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config';
+import { readEnvFile } from '../env-file';
+import { configError, usageError } from '../errors';
+import { log, mask, result } from '../output';
+import { openStore } from '../saved-store';
+import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../setting-values';
+import { readSecretInput } from '../stdin';
+
+/**
+ * `hh-oauth config set|get|unset|list`: defaults saved in `$HH_CONFIG_DIR/config.json`
+ * (written with conf, 0600 in 0700), the lowest layer below flags, the environment
+ * and --env-file. config.ts reads that file directly, so the hot path never loads conf.
+ */
+type Saved = Record<string, string>;
+
+/** The environment for openStore, with HH_CONFIG_DIR resolved the way loadConfig resolves it (an --env-file may set it). */
+function storeEnv(opts: GlobalOptions): NodeJS.ProcessEnv {
+  const envFile = opts.envFile ? readEnvFile(opts.envFile) : {};
+  const dir = configDir(process.env, envFile);
+  return dir ? { ...process.env, HH_CONFIG_DIR: dir } : process.env;
+}
+
+function savedFile(opts: GlobalOptions): string {
+  const env = storeEnv(opts);
+  return savedSettingsFile(env) ?? '(no HOME and no HH_CONFIG_DIR)';
+}
+
+async function readValue(name: SettingName, value: string | undefined): Promise<string> {
+  const key = SETTINGS[name].key;
+  if (isSecret(name)) {
+    if (value !== undefined && value !== '-') {
+      throw usageError(
+        `refusing to take the ${key} from the command line: every user on this machine can read a command's arguments (ps, /proc), and the shell keeps them in its history`,
+        `pipe it on stdin instead: \`hh-oauth config set ${key} < secret.txt\` (or run it on a terminal and paste it); the value you typed may be in your shell history`,
+      );
+    }
+    return (await readSecretInput(`Paste the ${key} and press Enter: `)).trim();
+  }
+  if (value === undefined) throw usageError(`no value given for ${key}`, `run \`hh-oauth config set ${key} VALUE\`, or \`… ${key} -\` to read it from stdin`);
+  return value === '-' ? (await readSecretInput(`${key}: `)).trim() : value;
+}
+
+export async function configSet(key: string, value: string | undefined, opts: GlobalOptions): Promise<void> {
+  const name = settingForKey(key);
+  const spec = SETTINGS[name];
+  const saved = validateSettingValue(name, await readValue(name, value));
+  if (name === 'HH_USER_AGENT' && !hasContact(saved)) {
+    log.warn('this User-Agent has no contact; hh.ru asks for one in parentheses, e.g. "MyBot/1.0 (ops@example.com)"');
+  }
+
+  const env = storeEnv(opts);
+  const store = await openStore<Saved>('config', env);
+  store.set(spec.key, saved);
+  const shown = isSecret(name) ? mask(saved) : saved;
+  log.info(`saved ${spec.key} = ${shown} in ${store.path}`);
+
+  // Say so when the saved value will not be used: a higher layer wins.
+  const effective = loadConfig(opts).get(name);
+  if (effective && effective.origin !== 'config') {
+    log.warn(`${name} from the ${effective.origin === 'env-file' ? '--env-file' : 'environment'} overrides the saved value`);
+  }
+  result({ key: spec.key, env: name, value: shown, config_file: store.path });
+}
+
+export async function configGet(key: string, opts: GlobalOptions): Promise<void> {
+  const name = settingForKey(key);
+  const entry = effectiveSettings(loadConfig(opts))[SETTINGS[name].key]!;
+  if (entry.problem) throw configError(entry.problem, `check ${entry.via ?? 'the secret file'}`);
+  if (entry.value === null) {
+    throw configError(`${SETTINGS[name].key} is not set`, `run \`hh-oauth config set ${SETTINGS[name].key} …\` or export ${name}`);
+  }
+  result({ key: SETTINGS[name].key, ...entry }, entry.value);
+}
+
+export async function configUnset(key: string, opts: GlobalOptions): Promise<void> {
+  const name = settingForKey(key);
+  const spec = SETTINGS[name];
+  const file = savedFile(opts);
+  let removed = false;
+  if (existsSync(file)) {
+    const store = await openStore<Saved>('config', storeEnv(opts));
+    removed = store.has(spec.key);
+    if (removed) store.delete(spec.key);
+  }
+  log.info(removed ? `removed ${spec.key} from ${file}` : `${spec.key} was not saved in ${file}; nothing to do`);
+  const still = loadConfig(opts).get(name);
+  if (still) log.info(`${name} is still set by the ${still.origin === 'default' ? 'built-in default' : still.origin}`);
+  result({ key: spec.key, status: removed ? 'removed' : 'not_saved', config_file: file });
+}
+
+export async function configList(opts: GlobalOptions): Promise<void> {
+  const settings = effectiveSettings(loadConfig(opts));
+  const file = savedFile(opts);
+  log.info(`saved settings: ${file}${existsSync(file) ? '' : ' (none saved yet)'}; precedence: flag > env > --env-file > saved > default`);
+  result({ config_file: file, settings }, table(settings));
+}
+
+function table(settings: Record<string, EffectiveSetting>): string {
+  const rows = Object.entries(settings).map(([key, e]) => [
+    key,
+    e.problem ? '(unusable)' : e.value ?? '(not set)',
+    [e.origin ?? '', e.via ? `via ${e.via}` : '', e.problem ?? ''].filter(Boolean).join(', '),
+  ]);
+  const width = (i: number) => Math.max(...rows.map((r) => r[i]!.length));
+  const [w0, w1] = [width(0), Math.min(width(1), 60)];
+  return rows.map(([k, v, o]) => `${k!.padEnd(w0)}  ${v!.padEnd(w1)}  ${o}`.trimEnd()).join('\n');
+}

@@ -1,0 +1,256 @@
+import { randomBytes } from 'node:crypto';
+import { loadConfig, type Config, type GlobalOptions } from '../config';
+import { formatDuration } from '../expiry';
+import { HhOauthError, reauthorizeError } from '../errors';
+import { formatListen, parseDuration, parseListen, type ListenAddress } from '../login/options';
+import { startCallbackListener, type Arrival, type CallbackListener } from '../login/listener';
+import { pages } from '../login/pages';
+import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
+import { isJsonMode, log, result } from '../output';
+import { storeNewGrant } from '../refresher';
+import { PendingWrite, readToken, withTokenLock } from '../store';
+import { buildAuthorizeUrl, openBrowser } from './authorize-url';
+import { fetchMe, summary } from './whoami';
+
+export interface LoginOptions extends GlobalOptions {
+  listen: string;
+  timeout: string;
+  forceLogin?: boolean;
+  skipChooseAccount?: boolean;
+  /** false with --no-open */
+  open: boolean;
+  /** false with --no-probe */
+  probe: boolean;
+  checkOnly?: boolean;
+}
+
+/** Exit codes for a login cut short by a signal: the shell's 128 + signal number. */
+const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
+const MAX_LOGGED_REFUSALS = 10;
+
+class Interrupted extends Error {
+  constructor(readonly signal: NodeJS.Signals) {
+    super(`interrupted by ${signal}`);
+  }
+}
+
+export default async function login(opts: LoginOptions): Promise<void> {
+  const listen = parseListen(opts.listen);
+  const timeoutSeconds = parseDuration(opts.timeout);
+  const config = loadConfig(opts);
+  const redirectUri = config.url('HH_REDIRECT_URI', 'login');
+  const signals = trapSignals();
+  try {
+    if (opts.checkOnly) await checkOnly(config, listen, redirectUri, signals);
+    else await fullLogin(config, opts, listen, redirectUri, timeoutSeconds, signals);
+  } catch (err) {
+    if (!(err instanceof Interrupted)) throw err;
+    reportInterrupted(err.signal);
+  } finally {
+    signals.release();
+  }
+}
+
+async function checkOnly(config: Config, listen: ListenAddress, redirectUri: string, signals: SignalTrap): Promise<void> {
+  // A state nobody knows: this listener can only ever answer the probe.
+  const listener = await startCallbackListener({ ...listen, path: new URL(redirectUri).pathname, state: randomBytes(16).toString('hex') });
+  let report: ProbeReport;
+  try {
+    report = await signals.race(probeReachability(listener, redirectUri, { timeoutSeconds: config.seconds('HH_HTTP_TIMEOUT') }));
+  } finally {
+    await listener.close();
+  }
+  if (!report.reached) {
+    const d = report.diagnosis!;
+    throw new HhOauthError(d.temporary ? 'temporary' : 'config', `probe failed (${d.cause}): ${describeProbe(report)}`, { suggestion: d.hint });
+  }
+  for (const warning of report.warnings) log.warn(warning);
+  result(probeJson(report), `reachable: ${describeProbe(report)}`);
+}
+
+async function fullLogin(
+  config: Config,
+  opts: LoginOptions,
+  listen: ListenAddress,
+  redirectUri: string,
+  timeoutSeconds: number,
+  signals: SignalTrap,
+): Promise<void> {
+  // Everything that can fail for a local reason fails now, before anyone opens a browser.
+  const clientId = config.require('HH_CLIENT_ID', 'login');
+  const clientSecret = config.clientSecret('login');
+  const authorizeBase = config.url('HH_AUTHORIZE_URL', 'login');
+  const tokenFile = config.tokenFile();
+  await preflightStore(config, tokenFile);
+
+  const state = randomBytes(16).toString('hex');
+  let refusalsLogged = 0;
+  const listener = await startCallbackListener({
+    ...listen,
+    path: new URL(redirectUri).pathname,
+    state,
+    onRefused: (reason, arrival) => {
+      // Internet noise (scanners) stays at debug; a wrong state is what an operator must hear about.
+      if (!reason.includes('state')) return log.debug(`listener refused ${reason} from ${from(arrival)}`);
+      if (refusalsLogged++ < MAX_LOGGED_REFUSALS) log.warn(`refused ${reason} from ${from(arrival)}: nothing was sent to hh.ru; still waiting`);
+    },
+  });
+
+  try {
+    if (opts.probe) await autoProbe(config, listener, redirectUri, signals);
+    const url = buildAuthorizeUrl(authorizeBase, {
+      clientId,
+      state,
+      redirectUri,
+      forceLogin: opts.forceLogin,
+      skipChooseAccount: opts.skipChooseAccount,
+    });
+    await announce(url, opts, timeoutSeconds);
+    log.info(`waiting for hh.ru to redirect to ${redirectUri} (listening on ${formatListen(listener.address)}; Ctrl-C cancels)`);
+
+    const callback = await signals.race(listener.callback, {
+      seconds: timeoutSeconds,
+      error: () => timeoutError(listener, redirectUri, timeoutSeconds),
+    });
+    if (callback.kind === 'error') {
+      await listener.finish(callback.error === 'access_denied' ? pages.denied() : pages.hhError());
+      throw callback.error === 'access_denied'
+        ? reauthorizeError('access was refused at hh.ru; no code was issued and nothing was stored', 'run `hh-oauth login` again and allow access')
+        : reauthorizeError(`hh.ru redirected back with error "${callback.error}" instead of a code; nothing was stored`, 'run `hh-oauth login` again');
+    }
+
+    log.info(`authorization received (${describeArrival(callback.arrival)}); exchanging the code with hh.ru`);
+    signals.defer('the code is being exchanged and stored; this finishes within the HTTP timeout');
+    const form: Record<string, string> = {
+      grant_type: 'authorization_code',
+      client_id: clientId,
+      client_secret: clientSecret,
+      code: callback.code,
+      redirect_uri: redirectUri,
+    };
+    let expiresAt: Date;
+    try {
+      expiresAt = await storeNewGrant(config, form);
+    } catch (err) {
+      await listener.finish(pages.exchangeFailed());
+      throw err;
+    }
+    await listener.finish(pages.stored());
+    await listener.close();
+    log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration((expiresAt.getTime() - Date.now()) / 1000)})`);
+    await closingSummary(config, tokenFile, redirectUri, expiresAt);
+  } finally {
+    await listener.close();
+  }
+}
+
+/** Claims and releases a temp file beside the token file, so a store problem shows before the browser step. */
+async function preflightStore(config: Config, tokenFile: string): Promise<void> {
+  await withTokenLock(tokenFile, config.seconds('HH_LOCK_TIMEOUT'), async () => (await PendingWrite.open(tokenFile)).abort());
+  const existing = await readToken(tokenFile).catch(() => undefined);
+  if (existing) log.info(`${tokenFile} already holds a token; it is replaced once hh.ru issues the new one`);
+}
+
+async function autoProbe(config: Config, listener: CallbackListener, redirectUri: string, signals: SignalTrap): Promise<void> {
+  const report = await signals.race(probeReachability(listener, redirectUri, { timeoutSeconds: config.seconds('HH_HTTP_TIMEOUT') }));
+  if (report.reached) {
+    log.info(`probe: ${describeProbe(report)}`);
+    for (const warning of report.warnings) log.warn(`probe: ${warning}`);
+    return;
+  }
+  // Only a warning: from inside a LAN the public name may not loop back (hairpin NAT) even though hh.ru's redirect works.
+  log.warn(`probe: ${describeProbe(report)}`);
+  log.info(`hint: ${report.diagnosis!.hint}`);
+  log.warn('continuing anyway; if the redirect never arrives, fix this first (`hh-oauth login --check-only` repeats the check, --no-probe skips it)');
+}
+
+async function announce(url: string, opts: LoginOptions, timeoutSeconds: number): Promise<void> {
+  log.info(`open this URL and allow access (this login waits ${formatDuration(timeoutSeconds)}):`);
+  log.info(`\n  ${url}\n`);
+  if (!isJsonMode() && process.stdout.isTTY && process.stderr.isTTY) await printQr(url);
+  if (opts.open) await openBrowser(url);
+}
+
+async function printQr(url: string): Promise<void> {
+  try {
+    const { default: qrcode } = await import('qrcode');
+    const art = await qrcode.toString(url, { type: 'terminal', small: true });
+    process.stderr.write(`${art}\n`);
+    log.info('(working over SSH? scan the code with a phone: the link works from any browser)');
+  } catch (err) {
+    log.debug(`no QR code: ${(err as Error).message}`);
+  }
+}
+
+async function closingSummary(config: Config, tokenFile: string, redirectUri: string, expiresAt: Date): Promise<void> {
+  let me: Record<string, unknown> | null = null;
+  try {
+    me = (await fetchMe(config)).me;
+  } catch (err) {
+    // The token is stored; a failed check of it is worth a warning, not a failed login.
+    log.warn(`the token is stored, but GET /me failed: ${(err as Error).message}; try \`hh-oauth whoami\` later`);
+  }
+  result(
+    { status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString(), redirect_uri: redirectUri, me },
+    me ? summary(me, expiresAt) : `stored in ${tokenFile}; expires ${expiresAt.toISOString()}`,
+  );
+}
+
+function timeoutError(listener: CallbackListener, redirectUri: string, timeoutSeconds: number): HhOauthError {
+  const wrong = listener.refusedStates();
+  const seen = wrong > 0 ? `; ${wrong} callback(s) with a wrong state were refused (an old link?)` : '';
+  return reauthorizeError(
+    `no authorization arrived within ${formatDuration(timeoutSeconds)}${seen}; nothing was stored`,
+    `check that the URL was opened and access allowed; that HH_REDIRECT_URI (${redirectUri}) is the redirect URI registered at dev.hh.ru; ` +
+      `and that it reaches ${formatListen(listener.address)} (\`hh-oauth login --check-only\`). Then run \`hh-oauth login\` again, with a longer --timeout if needed`,
+  );
+}
+
+function describeArrival(a: Arrival): string {
+  return a.viaProxy ? `through a proxy, X-Forwarded-Proto: ${a.forwardedProto ?? 'not set'}` : `directly from ${a.remote}`;
+}
+
+function from(a: Arrival): string {
+  return a.forwardedFor ?? a.remote;
+}
+
+interface SignalTrap {
+  /** Rejects with Interrupted when SIGINT/SIGTERM arrives before the promise settles, or with timeout.error() when it expires. */
+  race<T>(promise: Promise<T>, timeout?: { seconds: number; error: () => Error }): Promise<T>;
+  /** From now on a signal only prints this and is otherwise ignored: the work in progress must finish. */
+  defer(why: string): void;
+  release(): void;
+}
+
+/** Ctrl-C and `kill` end the login cleanly (listener closed, no stack trace) instead of killing it mid-way. */
+function trapSignals(): SignalTrap {
+  let deferred: string | undefined;
+  let fire: ((signal: NodeJS.Signals) => void) | undefined;
+  const received = new Promise<NodeJS.Signals>((resolve) => (fire = resolve));
+  const handler = (signal: NodeJS.Signals) => {
+    if (deferred) log.warn(`${signal} received: ${deferred}`);
+    else fire?.(signal);
+  };
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
+  return {
+    race(promise, timeout) {
+      let timer: NodeJS.Timeout | undefined;
+      const contenders: Array<Promise<never>> = [received.then((signal) => Promise.reject(new Interrupted(signal)))];
+      if (timeout) contenders.push(new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timeout.error()), timeout.seconds * 1000))));
+      return Promise.race([promise, ...contenders]).finally(() => clearTimeout(timer));
+    },
+    defer: (why) => void (deferred = why),
+    release() {
+      process.off('SIGINT', handler);
+      process.off('SIGTERM', handler);
+    },
+  };
+}
+
+function reportInterrupted(signal: NodeJS.Signals): void {
+  const message = `interrupted (${signal}) before hh.ru redirected back; nothing was sent to hh.ru and nothing was stored`;
+  if (isJsonMode()) process.stdout.write(JSON.stringify({ error: { code: 'interrupted', message } }) + '\n');
+  log.warn(message);
+  process.exitCode = SIGNAL_EXIT[signal] ?? 130;
+}

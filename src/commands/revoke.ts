@@ -1,0 +1,57 @@
+import { loadConfig, type GlobalOptions } from '../config';
+import { isDue } from '../expiry';
+import { HhOauthError, usageError } from '../errors';
+import { hhClient } from '../hh-client';
+import { log, result } from '../output';
+import { loadToken, refreshIfDue } from '../refresher';
+import { readSecretInput } from '../stdin';
+import { discardToken } from '../store';
+
+export interface RevokeOptions extends GlobalOptions {
+  yes?: boolean;
+  keep?: boolean;
+}
+
+/**
+ * `hh-oauth revoke`: DELETE /oauth/token with the stored access token (which kills
+ * its refresh token too), then removes the token file, or renames it with --keep.
+ */
+export default async function revoke(opts: RevokeOptions): Promise<void> {
+  const config = loadConfig(opts);
+  const path = config.tokenFile();
+  let token = await loadToken(config);
+
+  if (!opts.yes) {
+    if (!process.stdin.isTTY) {
+      throw usageError('revoke asks for confirmation, and there is no terminal to ask on', 'pass --yes to revoke from a script');
+    }
+    const answer = await readSecretInput(`Revoke the hh.ru token in ${path} and ${opts.keep ? 'rename' : 'delete'} the file? [y/N] `);
+    if (!/^y(es)?$/i.test(answer.trim())) {
+      log.info('cancelled: nothing was revoked');
+      result({ status: 'cancelled', token_file: path });
+      return;
+    }
+  }
+
+  const client = hhClient(config);
+  // An expired access token cannot revoke anything, yet its refresh token still lives: refresh, then revoke the new pair.
+  if (isDue(token.expiresAt)) {
+    await refreshIfDue(config, { client });
+    token = await loadToken(config);
+  }
+  let already = false;
+  try {
+    await client.api('DELETE', '/oauth/token', token.accessToken);
+  } catch (err) {
+    if (!(err instanceof HhOauthError) || err.hhErrorDescription !== 'token_revoked') throw err;
+    already = true;
+    log.warn('hh.ru says this token was already revoked');
+  }
+
+  const outcome = await discardToken(path, config.seconds('HH_LOCK_TIMEOUT'), token.refreshToken, { keep: opts.keep });
+  const keptAs = outcome.action === 'kept' ? outcome.keptAs : null;
+  if (outcome.action === 'replaced') log.warn(`${path} now holds a newer token (stored while revoking); left it in place`);
+  else if (outcome.action === 'missing') log.warn(`${path} was removed meanwhile`);
+  log.info(`${already ? 'was already revoked' : 'revoked at hh.ru'}; ${keptAs ? `the file is kept as ${keptAs}` : outcome.action === 'removed' ? `removed ${path}` : 'the token file was not changed'}`);
+  result({ status: already ? 'already_revoked' : 'revoked', token_file: path, file: outcome.action, kept_as: keptAs });
+}

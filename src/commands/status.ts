@@ -1,0 +1,51 @@
+import { loadConfig, type GlobalOptions } from '../config';
+import { HhOauthError } from '../errors';
+import { formatDuration } from '../expiry';
+import { isJsonMode, log, result } from '../output';
+import { timerStatus, type TimerStatus } from '../timers';
+import { inspectTokenFile, type TokenFileStatus } from '../token-status';
+
+/**
+ * `hh-oauth status`: the token file and the timers, without the network and
+ * without changing anything. The --json object is documented in the README; it is
+ * printed for every state, so that `jq .state` works even when the exit code is 4 or 7.
+ */
+export default async function status(opts: GlobalOptions): Promise<void> {
+  const config = loadConfig(opts);
+  const { status: file, error } = await inspectTokenFile(config.tokenFile());
+  if (file.mode_ok === false && file.state === 'corrupt') {
+    log.warn(`${file.token_file} has mode ${file.mode}; a token file should be 0600 (or 0640 for a reader group)`);
+  }
+  const { timers, reason } = await timerStatus();
+  // The human report shows the reason itself; --json has only null, so say why on stderr.
+  if (!timers && isJsonMode()) log.info(`timers: unknown (${reason})`);
+
+  result({ ...file, timers }, human(file, timers));
+  // The document above is the answer; the exit code says whether it is a good one.
+  if (error) throw new HhOauthError(error.code, error.message, { suggestion: error.suggestion, answered: true });
+}
+
+function human(file: TokenFileStatus, timers: TimerStatus[] | null): string {
+  const rows: Array<[string, string]> = [
+    ['token file', file.token_file],
+    ['state', file.state],
+  ];
+  if (file.owner) rows.push(['owner', `${file.owner.user ?? file.owner.uid}:${file.owner.group ?? file.owner.gid}`]);
+  if (file.mode) rows.push(['mode', `${file.mode}${file.mode_ok ? '' : ' (too open: use 0600, or 0640 for a reader group)'}`]);
+  if (file.obtained_at) rows.push(['obtained', file.obtained_at]);
+  if (file.expires_at) {
+    const when = file.seconds_left ? `in ${formatDuration(file.seconds_left)}` : 'expired; the next refresh renews it';
+    rows.push(['expires', `${file.expires_at} (${when})${file.expires_at_derived ? ', from the file time' : ''}`]);
+  }
+  if (file.problem && file.state === 'corrupt') rows.push(['problem', file.problem]);
+  if (timers === null) rows.push(['timers', 'unknown (no systemd here)']);
+  else for (const t of timers) rows.push([t.unit, timerLine(t)]);
+  const width = Math.max(...rows.map(([k]) => k.length)) + 2;
+  return rows.map(([k, v]) => `${`${k}:`.padEnd(width)}${v}`).join('\n');
+}
+
+function timerLine(t: TimerStatus): string {
+  if (t.load_state !== 'loaded') return 'not installed (run `hh-oauth install-units`)';
+  const next = t.next_run ? `next run ${t.next_run}` : 'no next run scheduled';
+  return `${t.active_state}, ${t.enabled || 'unknown'}; ${next}`;
+}

@@ -1,0 +1,51 @@
+import { type ErrorCode, toHhOauthError } from '../errors';
+
+/**
+ * One line of `hh-oauth doctor`. A check is skipped only when the operator asks
+ * (--skip-systemd, --skip-nginx) or when a check it needs has already failed, so a
+ * skip never hides a problem: `ok` stays true for it and the overall result is
+ * decided by the failures.
+ */
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface CheckResult {
+  name: string;
+  status: CheckStatus;
+  ok: boolean;
+  message: string;
+  /** What to run or change; null unless the check failed. */
+  fix: string | null;
+  /** The contract's error category of a failure, which picks doctor's exit code. */
+  code: ErrorCode | null;
+}
+
+export const pass = (name: string, message: string): CheckResult => ({ name, status: 'pass', ok: true, message, fix: null, code: null });
+export const skip = (name: string, message: string): CheckResult => ({ name, status: 'skip', ok: true, message, fix: null, code: null });
+export const fail = (name: string, code: ErrorCode, message: string, fix: string): CheckResult => ({ name, status: 'fail', ok: false, message, fix, code });
+
+/** A failure from one of our errors, keeping its category and suggestion. */
+export function failFrom(name: string, err: unknown, prefix = ''): CheckResult {
+  const e = toHhOauthError(err);
+  return fail(name, e.code, prefix + e.message, e.suggestion ?? (e.code === 'internal' ? 'this is a bug in hh-oauth; rerun with HH_DEBUG=1 and report it' : 'see the message'));
+}
+
+/** Runs a check; anything it throws becomes its failure instead of stopping the others. */
+export async function guarded(name: string, run: () => Promise<CheckResult> | CheckResult): Promise<CheckResult> {
+  try {
+    return await run();
+  } catch (err) {
+    return failFrom(name, err);
+  }
+}
+
+/**
+ * Which failure decides the exit code. A damaged token store or a dead token needs
+ * a person first, so they outrank a configuration slip; 6 (systemd retries) only
+ * when every failure was temporary; a crashed check (a bug) outranks everything.
+ */
+const SEVERITY: ErrorCode[] = ['internal', 'store', 'reauthorize', 'rejected', 'config', 'usage', 'temporary'];
+
+export function worstFailure(checks: CheckResult[]): ErrorCode | undefined {
+  const codes = new Set(checks.filter((c) => !c.ok).map((c) => c.code ?? 'internal'));
+  return SEVERITY.find((code) => codes.has(code));
+}

@@ -1,0 +1,156 @@
+import { readFileSync } from 'node:fs';
+import { lstat, stat } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { isHttpUrl, SETTINGS, type Config, type SettingName } from '../config';
+import { formatDuration, isDue, secondsLeft } from '../expiry';
+import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
+import { mask } from '../output';
+import { hasContact } from '../setting-values';
+import { readToken, type StoredToken } from '../store';
+import { fail, failFrom, pass, type CheckResult } from './check';
+
+/** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */
+
+const HH_HOSTS = /(^|\.)hh\.ru$/;
+
+export function checkConfiguration(config: Config): CheckResult {
+  const problems: string[] = [];
+  const fixes: string[] = [];
+  const found: string[] = [];
+  const from = (name: SettingName) => config.get(name)?.origin;
+  const setHint = (name: SettingName, example: string) => `hh-oauth config set ${SETTINGS[name].key} ${example} (or export ${name})`;
+
+  const clientId = config.get('HH_CLIENT_ID');
+  if (clientId) found.push(`client id ${clientId.value} (${clientId.origin})`);
+  else {
+    problems.push('HH_CLIENT_ID is not set');
+    fixes.push(setHint('HH_CLIENT_ID', 'YOUR_CLIENT_ID'));
+  }
+
+  try {
+    const secret = config.clientSecret('doctor');
+    found.push(`secret ${mask(secret)} (${secretSource(config)})`);
+  } catch (err) {
+    if (!(err instanceof HhOauthError)) throw err;
+    problems.push(err.message.replace('; doctor needs it', ''));
+    fixes.push('hh-oauth config set client-secret < secret.txt, or HH_CLIENT_SECRET_FILE=/path, or LoadCredential=hh-client-secret:… under systemd');
+  }
+
+  const redirect = config.get('HH_REDIRECT_URI');
+  if (!redirect) {
+    problems.push('HH_REDIRECT_URI is not set');
+    fixes.push(setHint('HH_REDIRECT_URI', 'https://bot.example.com/callback'));
+  } else if (!isHttpUrl(redirect.value)) {
+    problems.push(`HH_REDIRECT_URI (${redirect.origin}) is not an http(s) URL`);
+    fixes.push(setHint('HH_REDIRECT_URI', 'https://bot.example.com/callback'));
+  } else found.push(`redirect URI ${redirect.value} (${redirect.origin})`);
+
+  const elsewhere = new Map<string, string[]>();
+  for (const name of ['HH_AUTHORIZE_URL', 'HH_TOKEN_URL', 'HH_API_URL'] as const) {
+    const value = config.get(name)!.value;
+    if (!isHttpUrl(value)) {
+      problems.push(`${name} (${from(name)}) is not an http(s) URL`);
+      fixes.push(`unset ${name} to use hh.ru, or give an absolute URL`);
+    } else if (!HH_HOSTS.test(new URL(value).hostname)) {
+      const host = new URL(value).host;
+      elsewhere.set(host, [...(elsewhere.get(host) ?? []), name]);
+    }
+  }
+  // Right for the sandbox, a mistake on a server: say it either way.
+  for (const [host, names] of elsewhere) found.push(`${names.join(', ')} at ${host}, not hh.ru`);
+  for (const name of ['HH_HTTP_TIMEOUT', 'HH_LOCK_TIMEOUT', 'HH_HTTP_RETRIES'] as const) {
+    const value = config.get(name)!.value;
+    const ok = name === 'HH_HTTP_RETRIES' ? /^\d+$/.test(value) : Number(value) > 0;
+    if (!ok) {
+      problems.push(`${name} (${from(name)}) is not a valid number`);
+      fixes.push(`unset ${name} to use the default (${SETTINGS[name].default})`);
+    }
+  }
+
+  if (problems.length) return fail('configuration', 'config', problems.join('; '), fixes.join('; '));
+  return pass('configuration', found.join(', '));
+}
+
+function secretSource(config: Config): string {
+  const direct = config.get('HH_CLIENT_SECRET');
+  if (direct) return direct.origin === 'config' ? 'saved with config set' : `HH_CLIENT_SECRET, ${direct.origin}`;
+  const file = config.get('HH_CLIENT_SECRET_FILE');
+  return file ? `file ${file.value}` : 'systemd credential hh-client-secret';
+}
+
+export function checkUserAgent(config: Config): CheckResult {
+  const setting = config.get('HH_USER_AGENT');
+  const fix = "hh-oauth config set user-agent 'MyBot/1.0 (ops@example.com)' (or export HH_USER_AGENT)";
+  if (!setting) return fail('user-agent', 'config', 'HH_USER_AGENT is not set, so hh-oauth sends its own name without a contact; hh.ru asks for one', fix);
+  if (/[\r\n\0]/.test(setting.value)) return fail('user-agent', 'config', `HH_USER_AGENT (${setting.origin}) contains a line break`, fix);
+  if (!hasContact(setting.value)) {
+    return fail('user-agent', 'config', `"${setting.value}" (${setting.origin}) has no contact e-mail in parentheses; hh.ru may block anonymous clients`, fix);
+  }
+  return pass('user-agent', `"${setting.value}" (${setting.origin})`);
+}
+
+/** Present and valid; doctor never rewrites it (no tightening, no quarantine). */
+export async function checkTokenFile(config: Config): Promise<{ result: CheckResult; token?: StoredToken }> {
+  const path = config.tokenFile();
+  let token: StoredToken | null;
+  try {
+    token = await readToken(path, { tighten: false });
+  } catch (err) {
+    return { result: failFrom('token-file', err) };
+  }
+  if (!token) return { result: fail('token-file', 'reauthorize', `no token file at ${path}`, REAUTHORIZE_HINT) };
+  const left = secondsLeft(token.expiresAt);
+  const when = isDue(token.expiresAt)
+    ? `the access token expired ${token.expiresAt.toISOString()} (${formatDuration(left)} ago); the next timer run refreshes it`
+    : `valid until ${token.expiresAt.toISOString()} (${formatDuration(left)} left)`;
+  const legacy = token.legacy ? '; no expires_at (written by the old tooling), so expiry is estimated from the file time' : '';
+  return { result: pass('token-file', `${path}: ${when}${legacy}`), token };
+}
+
+/**
+ * 0600 (or 0640 for a reader group), a directory nobody else can write to, and an
+ * owner that can replace the file: the refresh renames a new file over it.
+ */
+export async function checkTokenPermissions(path: string): Promise<CheckResult | undefined> {
+  const file = await lstat(path).catch((err: unknown) => (errnoCode(err) === 'ENOENT' ? undefined : Promise.reject(err)));
+  if (!file?.isFile()) return undefined;
+  const dir = await stat(dirname(path));
+  const mode = file.mode & 0o777;
+  const dirMode = dir.mode & 0o777;
+  const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
+  const problems: string[] = [];
+  const fixes: string[] = [];
+
+  if (mode & 0o137 || (mode & 0o600) !== 0o600) {
+    const wanted = mode & 0o040 ? 0o640 : 0o600;
+    problems.push(`${path} has mode ${octal(mode)} (want 0600, or 0640 for a reader group)`);
+    fixes.push(`chmod ${octal(wanted)} ${path}`);
+  }
+  if (dirMode & 0o022) {
+    problems.push(`its directory ${dirname(path)} has mode ${octal(dirMode)}: others could replace the token file`);
+    fixes.push(`chmod ${dirMode & 0o050 ? '0750' : '0700'} ${dirname(path)}`);
+  }
+  const me = process.getuid?.();
+  if (me !== undefined && me !== 0 && file.uid !== me) {
+    problems.push(`it belongs to ${userName(file.uid)}, not to you (${userName(me)}); refresh must run as its owner`);
+    fixes.push(`run as the owner: sudo -u ${sudoUser(file.uid)} hh-oauth doctor`);
+  } else if (me === 0 && file.uid !== dir.uid) {
+    problems.push(`it belongs to ${userName(file.uid)} but its directory to ${userName(dir.uid)}; the service (which owns the directory) may not read it`);
+    fixes.push(`chown ${userName(dir.uid)} ${path}`);
+  }
+  if (problems.length) return fail('token-permissions', 'store', problems.join('; '), fixes.join('; '));
+  return pass('token-permissions', `mode ${octal(mode)}, owner ${userName(file.uid)}, directory ${octal(dirMode)}`);
+}
+
+/** uid → name from /etc/passwd (Node has no getpwuid). */
+function lookupUser(uid: number): string | undefined {
+  try {
+    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
+    return line?.split(':')[0];
+  } catch {
+    return undefined; // No passwd file (a minimal container): the number is all there is.
+  }
+}
+
+export const userName = (uid: number): string => lookupUser(uid) ?? `uid ${uid}`;
+const sudoUser = (uid: number): string => lookupUser(uid) ?? `'#${uid}'`;

@@ -1,0 +1,270 @@
+import { timingSafeEqual } from 'node:crypto';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { configError, errnoCode } from '../errors';
+import { formatListen, type ListenAddress } from './options';
+import { pages, renderPage, SECURITY_HEADERS, type Page } from './pages';
+
+/**
+ * The short-lived HTTP listener behind HH_REDIRECT_URI. It sits behind a public
+ * URL, so it answers one thing (GET on the callback path), keeps every limit tight,
+ * and hands the first callback with the right state to the login command exactly once.
+ */
+
+/** How a request reached us: directly, or through a proxy that set X-Forwarded-*. */
+export interface Arrival {
+  remote: string;
+  viaProxy: boolean;
+  forwardedProto?: string;
+  forwardedFor?: string;
+  forwardedHost?: string;
+}
+
+export type Callback =
+  | { kind: 'code'; code: string; arrival: Arrival }
+  /** `error` is hh.ru's error name when it looks like one, else "unrecognised". */
+  | { kind: 'error'; error: string; arrival: Arrival };
+
+export interface Limits {
+  /** Whole request (line + headers) must arrive within this; slower clients get 408 and are dropped. */
+  headersTimeoutMs: number;
+  requestTimeoutMs: number;
+  /** A connection that sends nothing for this long is dropped (not while its callback is being completed). */
+  idleTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxHeaderBytes: number;
+  maxUrlBytes: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 15_000,
+  idleTimeoutMs: 20_000,
+  keepAliveTimeoutMs: 5_000,
+  maxHeaderBytes: 8 * 1024,
+  maxUrlBytes: 4 * 1024,
+  maxConnections: 64,
+};
+
+export interface ListenerOptions extends ListenAddress {
+  /** The pathname of HH_REDIRECT_URI. */
+  path: string;
+  state: string;
+  limits?: Partial<Limits>;
+  /** Told about every refused request, in words safe to log (no query values). */
+  onRefused?: (reason: string, arrival: Arrival) => void;
+}
+
+export interface CallbackListener {
+  readonly address: ListenAddress;
+  /** Settles once, with the first callback carrying the right state. */
+  readonly callback: Promise<Callback>;
+  /** Expects one probe request carrying this nonce (see probe.ts). */
+  armProbe(nonce: string): void;
+  probeArrival(nonce: string): Arrival | undefined;
+  /** Answers the browser that brought the callback; every later callback is refused. */
+  finish(page: Page): Promise<void>;
+  /** Stops listening and drops every connection. Idempotent. */
+  close(): Promise<void>;
+  /** How many callbacks were refused for a wrong or missing state. */
+  refusedStates(): number;
+}
+
+export const PROBE_PARAM = 'hh_oauth_probe';
+const CODE = /^[A-Za-z0-9._~+/=-]{1,1024}$/;
+const HH_ERROR = /^[a-z_]{1,64}$/;
+
+export async function startCallbackListener(opts: ListenerOptions): Promise<CallbackListener> {
+  const limits = { ...DEFAULT_LIMITS, ...opts.limits };
+  const expectedState = Buffer.from(opts.state);
+  const probes = new Map<string, Arrival | null>();
+  let phase: 'waiting' | 'completing' | 'done' = 'waiting';
+  let held: ServerResponse | undefined;
+  let wrongStates = 0;
+  let deliver!: (c: Callback) => void;
+  const callback = new Promise<Callback>((resolve) => (deliver = resolve));
+
+  const server = createServer({
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: limits.requestTimeoutMs,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the two timeouts above only this often (30 s by default).
+    connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+  });
+  server.maxConnections = limits.maxConnections;
+  server.maxRequestsPerSocket = 16;
+
+  const sockets = new Set<Socket>();
+  server.on('connection', (socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+  });
+  server.on('clientError', (err, socket) => {
+    // Node's parser refused the request (oversized headers, timeout, garbage): answer briefly, drop.
+    if (!socket.writable) return socket.destroy();
+    const status = errnoCode(err) === 'HPE_HEADER_OVERFLOW' ? 431 : errnoCode(err) === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408 : 400;
+    const reason = status === 431 ? 'Request Header Fields Too Large' : status === 408 ? 'Request Timeout' : 'Bad Request';
+    socket.end(`HTTP/1.1 ${status} ${reason}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`, () => socket.destroy());
+  });
+
+  server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const arrival = arrivalOf(req);
+    const refuse = (page: Page, reason: string) => {
+      opts.onRefused?.(reason, arrival);
+      send(res, page);
+    };
+    const target = req.url ?? '';
+    if (Buffer.byteLength(target) > limits.maxUrlBytes) return refuse(pages.uriTooLong(), 'an over-long address');
+    if (!target.startsWith('/')) return refuse(pages.badRequest(), 'a malformed request target');
+    let url: URL;
+    try {
+      url = new URL(`http://listener${target}`);
+    } catch {
+      return refuse(pages.badRequest(), 'a malformed request target');
+    }
+    if (url.pathname !== opts.path) return refuse(pages.notFound(), `${safeMethod(req.method)} on another path`);
+    if (req.method !== 'GET') return refuse(pages.methodNotAllowed(), `${safeMethod(req.method)} on the callback path`);
+    if (hasBody(req)) return refuse(pages.tooLarge(), 'a GET with a body');
+
+    const params = url.searchParams;
+    const single = (name: string): string | undefined | null => {
+      const values = params.getAll(name);
+      return values.length > 1 ? null : values[0];
+    };
+
+    const nonce = single(PROBE_PARAM);
+    if (nonce !== undefined) {
+      if (nonce === null || !probes.has(nonce) || probes.get(nonce) !== null) return refuse(pages.badRequest(), 'an unexpected probe');
+      probes.set(nonce, arrival);
+      res.writeHead(200, { ...SECURITY_HEADERS, 'content-type': 'text/plain; charset=utf-8', 'x-hh-oauth-probe': 'received' });
+      res.end('hh-oauth login: probe received\n');
+      return;
+    }
+
+    if (phase === 'completing') return refuse(pages.busy(), 'a callback while the first one is being completed');
+    if (phase === 'done') return refuse(pages.finished(), 'a callback after the login finished');
+
+    const state = single('state');
+    if (typeof state !== 'string' || !sameState(state, expectedState)) {
+      wrongStates++;
+      return refuse(pages.badState(), `a callback with a ${state === undefined ? 'missing' : 'wrong'} state`);
+    }
+    const code = single('code');
+    const error = single('error');
+    if (code === null || error === null) return refuse(pages.badRequest(), 'a callback with repeated parameters');
+    if (error !== undefined) {
+      phase = 'completing';
+      held = res;
+      req.socket.setTimeout(0);
+      deliver({ kind: 'error', error: HH_ERROR.test(error) ? error : 'unrecognised', arrival });
+      return;
+    }
+    if (code === undefined || !CODE.test(code)) return refuse(pages.badRequest(), 'a callback without a well-formed code');
+    phase = 'completing';
+    held = res;
+    // The browser waits while we talk to hh.ru: no idle cut-off for this one.
+    req.socket.setTimeout(0);
+    deliver({ kind: 'code', code, arrival });
+  });
+
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', (err) => reject(listenError(err, opts)));
+    server.listen({ host: opts.host, port: opts.port, exclusive: true }, () => resolve());
+  });
+  const bound = server.address() as AddressInfo;
+
+  let closing: Promise<void> | undefined;
+  return {
+    address: { host: opts.host, port: bound.port },
+    callback,
+    armProbe: (nonce) => void probes.set(nonce, null),
+    probeArrival: (nonce) => probes.get(nonce) ?? undefined,
+    refusedStates: () => wrongStates,
+    finish(page) {
+      phase = 'done';
+      const res = held;
+      held = undefined;
+      if (!res || res.writableEnded || res.destroyed) return Promise.resolve();
+      return new Promise<void>((resolve) => {
+        res.once('finish', resolve);
+        res.once('close', resolve);
+        send(res, { ...page, headers: { ...page.headers, connection: 'close' } });
+      });
+    },
+    close() {
+      phase = 'done';
+      closing ??= new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        for (const socket of sockets) socket.destroy();
+      });
+      return closing;
+    },
+  };
+}
+
+function send(res: ServerResponse, page: Page): void {
+  const body = renderPage(page);
+  res.writeHead(page.status, {
+    ...SECURITY_HEADERS,
+    ...page.headers,
+    'content-type': 'text/html; charset=utf-8',
+    'content-length': String(Buffer.byteLength(body)),
+  });
+  res.end(body);
+}
+
+function sameState(given: string, expected: Buffer): boolean {
+  const bytes = Buffer.from(given);
+  return bytes.length === expected.length && timingSafeEqual(bytes, expected);
+}
+
+function hasBody(req: IncomingMessage): boolean {
+  const length = req.headers['content-length'];
+  return (length !== undefined && length !== '0') || req.headers['transfer-encoding'] !== undefined;
+}
+
+function safeMethod(method: string | undefined): string {
+  return method && /^[A-Z]{1,12}$/.test(method) ? method : 'a request';
+}
+
+/** Header values from the internet, reduced to what is safe to print. */
+function headerToken(value: string | string[] | undefined, pattern: RegExp): string | undefined {
+  const text = Array.isArray(value) ? value.join(', ') : value;
+  if (text === undefined) return undefined;
+  const trimmed = text.trim().slice(0, 200);
+  return pattern.test(trimmed) ? trimmed : '(unprintable)';
+}
+
+function arrivalOf(req: IncomingMessage): Arrival {
+  const h = req.headers;
+  const forwardedProto = headerToken(h['x-forwarded-proto'], /^[A-Za-z][A-Za-z0-9+.-]*(, ?[A-Za-z][A-Za-z0-9+.-]*)*$/)?.toLowerCase();
+  const forwardedFor = headerToken(h['x-forwarded-for'] ?? h['x-real-ip'], /^[0-9A-Fa-f:., [\]]+$/);
+  const forwardedHost = headerToken(h['x-forwarded-host'], /^[A-Za-z0-9.:[\]-]+$/);
+  return {
+    remote: req.socket.remoteAddress ?? 'unknown',
+    viaProxy: forwardedProto !== undefined || forwardedFor !== undefined || forwardedHost !== undefined,
+    ...(forwardedProto !== undefined && { forwardedProto }),
+    ...(forwardedFor !== undefined && { forwardedFor }),
+    ...(forwardedHost !== undefined && { forwardedHost }),
+  };
+}
+
+function listenError(err: unknown, addr: ListenAddress) {
+  const where = formatListen(addr);
+  const code = errnoCode(err);
+  const alt = 'or pass --listen HOST:PORT and point the nginx /callback upstream at it';
+  if (code === 'EADDRINUSE') {
+    return configError(
+      `cannot listen on ${where}: the port is in use (another \`hh-oauth login\`, or the old test server?)`,
+      `stop what listens there (see \`ss -ltnp 'sport = :${addr.port}'\`), ${alt}`,
+    );
+  }
+  if (code === 'EACCES') return configError(`cannot listen on ${where}: permission denied (ports below 1024 need root)`, `use a port above 1023, ${alt}`);
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
+    return configError(`cannot listen on ${where}: this machine has no such address`, `use 127.0.0.1 (behind nginx) ${alt}`);
+  }
+  return configError(`cannot listen on ${where} (${code ?? (err as Error).message})`, `check --listen, ${alt}`);
+}

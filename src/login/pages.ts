@@ -1,0 +1,65 @@
+/**
+ * The pages the login listener shows a browser. They sit behind a public URL, so they
+ * carry no script, never a token or a code, and never a raw query value: the only
+ * dynamic text is our own wording, escaped anyway.
+ */
+export interface Page {
+  status: number;
+  title: string;
+  message: string;
+  headers?: Record<string, string>;
+}
+
+export function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+export const SECURITY_HEADERS: Record<string, string> = {
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+export function renderPage(page: Page): string {
+  const title = escapeHtml(page.title);
+  return `<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="referrer" content="no-referrer">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>hh-oauth: ${title}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:36em;margin:3em auto;padding:0 1em;line-height:1.5}</style>
+</head><body><h1>${title}</h1><p>${escapeHtml(page.message)}</p></body></html>
+`;
+}
+
+export const pages = {
+  stored: (): Page => ({ status: 200, title: 'Done', message: 'hh-oauth received the authorization and stored the token. You can close this tab.' }),
+  exchangeFailed: (): Page => ({
+    status: 500,
+    title: 'Not stored',
+    message: 'hh-oauth received the authorization, but the token could not be obtained or stored. The terminal running `hh-oauth login` says why.',
+  }),
+  denied: (): Page => ({
+    status: 403,
+    title: 'Access not granted',
+    message: 'Access was refused at hh.ru, so no token was issued and nothing was stored. Run `hh-oauth login` again and choose to allow access if this was a mistake.',
+  }),
+  hhError: (): Page => ({
+    status: 400,
+    title: 'Authorization failed',
+    message: 'hh.ru redirected back with an error instead of a code. Nothing was stored; the terminal running `hh-oauth login` names the error.',
+  }),
+  badState: (): Page => ({
+    status: 400,
+    title: 'Unknown authorization',
+    message: 'This link does not belong to the login in progress (an old link, or one from another session). Nothing was sent to hh.ru. Use the link the terminal printed last.',
+  }),
+  badRequest: (): Page => ({ status: 400, title: 'Bad request', message: 'This request is not an hh.ru authorization callback.' }),
+  busy: (): Page => ({ status: 409, title: 'Already in progress', message: 'An authorization for this login is already being completed.' }),
+  finished: (): Page => ({ status: 410, title: 'Login finished', message: 'This login is already finished; this callback is refused.' }),
+  notFound: (): Page => ({ status: 404, title: 'Not found', message: 'Nothing here.' }),
+  methodNotAllowed: (): Page => ({ status: 405, title: 'Method not allowed', message: 'Only GET is accepted here.', headers: { allow: 'GET' } }),
+  tooLarge: (): Page => ({ status: 413, title: 'Too large', message: 'This request is too large.', headers: { connection: 'close' } }),
+  uriTooLong: (): Page => ({ status: 414, title: 'Too long', message: 'This address is too long.', headers: { connection: 'close' } }),
+};

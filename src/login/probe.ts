@@ -1,0 +1,192 @@
+import { randomBytes } from 'node:crypto';
+import { errnoCode } from '../errors';
+import { VERSION } from '../version';
+import { PROBE_PARAM, type Arrival, type CallbackListener } from './listener';
+import { formatListen, type ListenAddress } from './options';
+
+/**
+ * The reachability probe: one GET with a one-time nonce to the public redirect URI,
+ * travelling the way hh.ru's redirect will (DNS, TLS, KeenDNS, nginx), and a verdict
+ * on whether it reached this listener, with the likely cause when it did not.
+ */
+export type ProbeCause = 'dns' | 'tls' | 'refused' | 'timeout' | 'upstream' | 'not-routed' | 'http' | 'other';
+
+export interface Diagnosis {
+  cause: ProbeCause;
+  /** What happened, in one sentence, safe to print. */
+  detail: string;
+  hint: string;
+  /** Worth retrying as is (a network hiccup) rather than a setup to fix. */
+  temporary: boolean;
+}
+
+export interface ProbeReport {
+  redirectUri: string;
+  listen: string;
+  reached: boolean;
+  status?: number;
+  arrival?: Arrival;
+  diagnosis?: Diagnosis;
+  /** Things that work but deserve a look, e.g. no X-Forwarded-Proto behind TLS. */
+  warnings: string[];
+}
+
+export async function probeReachability(
+  listener: CallbackListener,
+  redirectUri: string,
+  opts: { timeoutSeconds: number },
+): Promise<ProbeReport> {
+  const listen = formatListen(listener.address);
+  const nonce = randomBytes(12).toString('hex');
+  listener.armProbe(nonce);
+  const target = new URL(redirectUri);
+  target.searchParams.set(PROBE_PARAM, nonce);
+  const base = { redirectUri, listen, warnings: [] as string[] };
+
+  let response: Response;
+  try {
+    response = await fetch(target, {
+      headers: { 'user-agent': `hh-oauth/${VERSION} (reachability probe)`, accept: 'text/html' },
+      redirect: 'follow',
+      signal: AbortSignal.timeout(opts.timeoutSeconds * 1000),
+    });
+  } catch (err) {
+    return { ...base, reached: false, diagnosis: diagnoseNetworkError(err, target, opts.timeoutSeconds) };
+  }
+  await response.body?.cancel().catch(() => undefined);
+
+  const arrival = listener.probeArrival(nonce);
+  if (!arrival) {
+    const diagnosis = diagnoseResponse(response.status, response.headers.get('server'), target, listener.address);
+    return { ...base, reached: false, status: response.status, diagnosis };
+  }
+  return { ...base, reached: true, status: response.status, arrival, warnings: arrivalWarnings(target, arrival, response.redirected) };
+}
+
+const TLS_CODE = /CERT|SSL|TLS|^EPROTO$|UNABLE_TO_|SELF_SIGNED|HOSTNAME_MISMATCH/;
+
+/** fetch's failure, reduced to the errno-like code that names the cause. */
+export function failureCode(err: unknown): string | undefined {
+  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'TIMEOUT';
+  let cause: unknown = err;
+  for (let depth = 0; depth < 5 && cause; depth++) {
+    const code = errnoCode(cause);
+    if (code) return code;
+    cause = (cause as { cause?: unknown }).cause;
+  }
+  return undefined;
+}
+
+export function diagnoseNetworkError(err: unknown, url: URL, timeoutSeconds: number): Diagnosis {
+  const code = failureCode(err);
+  const host = url.hostname;
+  const where = `${url.protocol}//${url.host}`;
+  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_NODATA') {
+    return {
+      cause: 'dns',
+      detail: `the name ${host} does not resolve (DNS, ${code})`,
+      hint: `check the host name in HH_REDIRECT_URI and its DNS record (the KeenDNS name, or the domain's A/AAAA record); \`getent hosts ${host}\` shows what this machine resolves`,
+      temporary: code === 'EAI_AGAIN',
+    };
+  }
+  if (code && TLS_CODE.test(code)) {
+    const plainPort = code.includes('WRONG_VERSION') || code === 'EPROTO';
+    return {
+      cause: 'tls',
+      detail: plainPort
+        ? `${where} does not speak TLS (${code}): an https:// redirect URI on a plain-HTTP port`
+        : `the TLS certificate of ${host} was refused (${code})`,
+      hint: plainPort
+        ? 'use the port where TLS ends (443 at KeenDNS), or http:// if TLS really is not used'
+        : 'renew or fix the certificate (it must be valid for this exact name and chain to a public CA); KeenDNS issues one for its names',
+      temporary: false,
+    };
+  }
+  if (code === 'ECONNREFUSED') {
+    return {
+      cause: 'refused',
+      detail: `nothing listens at ${where} (connection refused)`,
+      hint: 'start nginx (`systemctl status nginx`), and check the port in HH_REDIRECT_URI and any port forwarding on the router',
+      temporary: false,
+    };
+  }
+  if (code === 'TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
+    return {
+      cause: 'timeout',
+      detail: `no answer from ${where} within ${timeoutSeconds} s`,
+      hint: 'a firewall or a missing port forward usually swallows the request; from inside the LAN the router may not loop its public address back (hairpin NAT): try from outside',
+      temporary: true,
+    };
+  }
+  return {
+    cause: 'other',
+    detail: `the request to ${where} failed (${code ?? (err instanceof Error ? err.message : String(err))})`,
+    hint: 'check HH_REDIRECT_URI, and that this machine can reach it (`curl -v` the redirect URI)',
+    temporary: true,
+  };
+}
+
+export function diagnoseResponse(status: number, serverHeader: string | null, url: URL, listen: ListenAddress): Diagnosis {
+  const server = serverHeader && /^[\x20-\x7e]{1,80}$/.test(serverHeader) ? serverHeader : 'the server';
+  const upstream = formatListen(listen);
+  const where = `${url.host}${url.pathname}`;
+  if (status === 502 || status === 504) {
+    return {
+      cause: 'upstream',
+      detail: `${server} at ${url.host} answered HTTP ${status}: it could not reach its upstream for ${url.pathname} (nothing listens on the port its proxy_pass names${status === 504 ? ', or the upstream does not answer' : ''})`,
+      hint: `point the nginx \`location = ${url.pathname}\` at this listener (proxy_pass http://${upstream};, as \`hh-oauth install-units\` renders it), or run login with --listen set to the upstream nginx uses`,
+      temporary: false,
+    };
+  }
+  if (status === 404) {
+    return {
+      cause: 'not-routed',
+      detail: `${server} answered HTTP 404 for ${where}: the path is not proxied to hh-oauth`,
+      hint: `add \`location = ${url.pathname} { proxy_pass http://${upstream}; }\` to the server block for ${url.hostname} (check server_name too), then \`nginx -t && systemctl reload nginx\``,
+      temporary: false,
+    };
+  }
+  return {
+    cause: 'http',
+    detail: `${server} answered HTTP ${status} for ${where}, and the request never reached this listener`,
+    hint: `another service answers at this address: make ${url.pathname} proxy to http://${upstream}`,
+    temporary: status === 429 || status === 503,
+  };
+}
+
+function arrivalWarnings(target: URL, arrival: Arrival, redirected: boolean): string[] {
+  const warnings: string[] = [];
+  if (target.protocol === 'https:' && arrival.forwardedProto !== 'https') {
+    warnings.push(
+      arrival.forwardedProto === undefined
+        ? 'the request arrived without X-Forwarded-Proto: add `proxy_set_header X-Forwarded-Proto https;` to the nginx location'
+        : `the request arrived with X-Forwarded-Proto: ${arrival.forwardedProto}, not https`,
+    );
+  }
+  if (redirected) warnings.push('the redirect URI answered with a redirect before reaching the listener; register the final address at dev.hh.ru instead');
+  return warnings;
+}
+
+/** One line for people: where the probe went and how it arrived. */
+export function describeProbe(report: ProbeReport): string {
+  if (!report.reached) return `${report.redirectUri} does not reach this listener: ${report.diagnosis!.detail}`;
+  const a = report.arrival!;
+  const how = a.viaProxy
+    ? `through a proxy (X-Forwarded-Proto: ${a.forwardedProto ?? 'not set'}${a.forwardedFor ? `, X-Forwarded-For: ${a.forwardedFor}` : ''})`
+    : 'directly, without a proxy';
+  return `${report.redirectUri} reaches this listener (${report.listen}) ${how}`;
+}
+
+export function probeJson(report: ProbeReport): Record<string, unknown> {
+  return {
+    reachable: report.reached,
+    redirect_uri: report.redirectUri,
+    listen: report.listen,
+    status: report.status ?? null,
+    via_proxy: report.arrival?.viaProxy ?? null,
+    forwarded_proto: report.arrival?.forwardedProto ?? null,
+    cause: report.diagnosis?.cause ?? null,
+    detail: report.diagnosis?.detail ?? null,
+    warnings: report.warnings,
+  };
+}
