@@ -72,7 +72,7 @@ async function loginExpired(): Promise<Buffer> {
   return readFileSync(h.tokenFile);
 }
 
-const CORRUPT_HINT = /restore the file from a backup, or authorize again/;
+const CORRUPT_HINT = /restore it from a backup, or authorize again .*moves the damaged file aside/;
 
 describe('the token file', () => {
   const valid = { access_token: 'USERAAAAAAAA', token_type: 'bearer', expires_in: 1209600, refresh_token: 'USERBBBBBBBB', obtained_at: '2026-11-23T09:00:00.000Z', expires_at: '2026-12-07T09:00:00.000Z' };
@@ -360,11 +360,13 @@ describe('configuration', () => {
     expect(out.stderr).not.toContain('shadow');
   });
 
+  // Started through bin/hh-oauth's #! line: Node 20 itself used to claim --env-file and exit 9.
   it.each([
     ['missing', (dir: string) => join(dir, 'nope.env'), /cannot read env file \S+nope\.env \(ENOENT\)/],
     ['a directory', (dir: string) => dir, /cannot read env file \S+ \(EISDIR\)/],
-  ])('an env file that is %s: exit 3', async (_name, path, message) => {
-    expectRefused(await h.run(['refresh', '--json', '--env-file', path(h.dir)]), { exit: 3, code: 'config', message, hint: /check the path given to --env-file/ });
+  ])('an env file that is %s: exit 3 (not Node\'s own exit 9)', async (_name, path, message) => {
+    const out = await runCli(['refresh', '--json', '--env-file', path(h.dir)], { env: h.env(), viaShebang: true });
+    expectRefused(out, { exit: 3, code: 'config', message, hint: /check the path given to --env-file/ });
   });
 
   const secretCases: Array<[string, (dir: string) => string, RegExp, string[]?]> = [

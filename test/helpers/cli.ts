@@ -21,6 +21,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** A command that runs node for us, e.g. setpriv to run as another user. */
   wrap?: string[];
+  /** Start bin/hh-oauth through its #! line (needs node on the child's PATH). */
+  viaShebang?: boolean;
   /** stdout carries a secret on purpose (`hh-oauth token`): keep it out of the leak scan. */
   secretStdout?: boolean;
 }
@@ -30,8 +32,10 @@ export const captured: string[] = [];
 
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    // BIN itself, through its #! line, the way operators and systemd start it.
-    const [command, ...prefix] = [...(opts.wrap ?? []), BIN];
+    // node -- BIN: what BIN's #! line runs, without depending on PATH (some tests empty it);
+    // viaShebang starts BIN itself, to test that line.
+    const start = opts.viaShebang ? [BIN] : [process.execPath, '--', BIN];
+    const [command, ...prefix] = [...(opts.wrap ?? []), ...start];
     const child = spawn(command!, [...prefix, ...args], {
       env: opts.env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
