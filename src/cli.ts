@@ -29,11 +29,14 @@ export function buildProgram(): Command {
     .option('--json', 'print exactly one JSON document on stdout (messages go to stderr)')
     .option('--env-file <path>', 'read settings from a dotenv file (after flags and the environment)')
     .option('--on-refresh <cmd>', 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)')
+    .option('--profile <name>', 'use the token file of profile NAME (default: HH_PROFILE, else the single default file)')
+    .option('--manager-account <id>', 'act as this employer manager account in API calls (default: HH_MANAGER_ACCOUNT_ID)')
     .addHelpText('after', examples(
       'hh-oauth authorize-url --open',
       'hh-oauth exchange -            # paste the callback URL on stdin',
       'hh-oauth refresh --json',
       'hh-oauth whoami --json | jq .email',
+      'hh-oauth --profile acme whoami',
     ))
     .exitOverride()
     .configureOutput({ outputError: () => undefined });
@@ -82,13 +85,26 @@ export function buildProgram(): Command {
     .command('refresh')
     .description('refresh the token if (and only if) the access token has expired')
     .option('--force', 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)')
-    .addHelpText('after', examples('hh-oauth refresh', 'hh-oauth refresh --json | jq .seconds_left'))
+    .option('--all', 'every profile: the default file and each profiles/NAME.json, each under its own lock')
+    .option('--concurrency <n>', 'with --all: how many profiles at a time (default 4)')
+    .addHelpText('after', examples(
+      'hh-oauth refresh',
+      'hh-oauth refresh --json | jq .seconds_left',
+      'hh-oauth --profile acme refresh',
+      'hh-oauth refresh --all --concurrency 8 --json | jq \'.profiles[] | select(.status == "failed") | .name\'',
+    ))
     .action(action(() => import('./commands/refresh')));
 
   program
     .command('whoami')
     .description('show whom the stored token belongs to (GET /me), refreshing it first if it has expired')
-    .addHelpText('after', examples('hh-oauth whoami', 'hh-oauth whoami --json | jq .email'))
+    .option('--manager-accounts', 'list the employer\'s manager accounts (GET /manager_accounts/mine) instead')
+    .addHelpText('after', examples(
+      'hh-oauth whoami',
+      'hh-oauth whoami --json | jq .email',
+      'hh-oauth --profile acme whoami --manager-accounts',
+      'hh-oauth --profile acme --manager-account 5000002 whoami',
+    ))
     .action(action(() => import('./commands/whoami')));
 
   const config = program
@@ -202,6 +218,8 @@ export function buildProgram(): Command {
     .option('--nginx-log-dir <dir>', 'where the callback access log goes', '/var/log/nginx')
     .option('--nginx-conf <file>', 'main nginx.conf for `nginx -t -c` (default: nginx\'s own)')
     .option('--no-nginx', 'install the systemd units only')
+    .option('--all-profiles', 'the service refreshes every profile (`refresh --all`) instead of the single token')
+    .option('--per-profile', 'also install template units: enable hh-oauth-refresh@NAME.timer and hh-oauth-expiry@NAME.timer per profile')
     .option('--no-enable', 'write the files only: no systemctl, no nginx -t/reload')
     .option('--force', 'replace files changed by hand (keeping a .bak)')
     .option('--dry-run', 'print the rendered files; write nothing')
@@ -212,6 +230,29 @@ export function buildProgram(): Command {
       'hh-oauth install-units --root ./pkgroot --no-nginx --json',
     ))
     .action(action(() => import('./commands/install-units')));
+  const profiles = program
+    .command('profiles')
+    .description('list the profiles (token files) with their state and expiry; save settings per profile')
+    .addHelpText('after', examples(
+      'hh-oauth profiles',
+      "hh-oauth profiles --json | jq -r '.profiles[] | select(.state != \"valid\") | .name'",
+      'hh-oauth --profile acme profiles set manager-account 5000002',
+    ));
+  profiles
+    .command('list', { isDefault: true })
+    .description('list the profiles (the default when no subcommand is given)')
+    .action(action(() => import('./commands/profiles')));
+  profiles
+    .command('set')
+    .description('save a setting for the selected profile only (--profile or HH_PROFILE)')
+    .argument('<key>', 'the setting: manager-account')
+    .argument('<value>', 'its value')
+    .action(action(() => import('./commands/profile-settings').then((m) => ({ default: m.set }))));
+  profiles
+    .command('unset')
+    .description('remove a setting saved for the selected profile')
+    .argument('<key>', 'the setting: manager-account')
+    .action(action(() => import('./commands/profile-settings').then((m) => ({ default: m.unset }))));
 
   program
     .command('sandbox')

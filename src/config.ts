@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { configError, errnoCode, HhOauthError, usageError } from './errors';
 import { readEnvFile } from './env-file';
 import { log } from './output';
+import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
 import { VERSION } from './version';
 
 /** Where a value came from, in the contract's order of precedence. */
@@ -17,6 +18,8 @@ interface Spec {
   key: string;
   default?: string;
   secret?: boolean;
+  /** May be saved for one profile (`hh-oauth profiles set`), under "profiles" in config.json. */
+  perProfile?: boolean;
 }
 
 export const SETTINGS = {
@@ -35,6 +38,8 @@ export const SETTINGS = {
   HH_APP_TOKEN_FILE: { key: 'app-token-file' },
   HH_ON_REFRESH: { key: 'on-refresh' },
   HH_ON_REFRESH_TIMEOUT: { key: 'on-refresh-timeout', default: '60' },
+  HH_PROFILE: { key: 'profile' },
+  HH_MANAGER_ACCOUNT_ID: { key: 'manager-account', perProfile: true },
 } satisfies Record<string, Spec>;
 
 export type SettingName = keyof typeof SETTINGS;
@@ -48,7 +53,12 @@ export interface GlobalOptions {
   json?: boolean;
   /** The global --on-refresh CMD; a flag, so it wins over HH_ON_REFRESH. */
   onRefresh?: string;
+  profile?: string;
+  managerAccount?: string;
 }
+
+/** Settings saved for single profiles: profile name → setting key → value. */
+export type ProfileSettings = Record<string, Record<string, string>>;
 
 /** The directory `hh-oauth config set` writes to; read here without loading conf (it is slow to import). */
 export function configDir(env: NodeJS.ProcessEnv = process.env, envFile: Record<string, string> = {}): string | undefined {
@@ -59,42 +69,66 @@ export function configDir(env: NodeJS.ProcessEnv = process.env, envFile: Record<
   return undefined;
 }
 
-function readSaved(dir: string | undefined): Record<string, string> {
-  if (!dir) return {};
+interface Saved {
+  top: Record<string, string>;
+  profiles: ProfileSettings;
+}
+
+function readSaved(dir: string | undefined): Saved {
+  if (!dir) return { top: {}, profiles: {} };
   const file = join(dir, 'config.json');
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return {};
+    if (errnoCode(err) === 'ENOENT') return { top: {}, profiles: {} };
     throw configError(`cannot read saved settings ${file} (${errnoCode(err) ?? 'error'})`, 'fix its permissions or remove it');
   }
   try {
     const data: unknown = JSON.parse(text);
     if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object');
-    return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+    return { top: strings(data), profiles: profileSettings((data as Record<string, unknown>).profiles) };
   } catch {
     throw configError(`saved settings ${file} are not valid JSON`, `fix or remove ${file}, then use \`hh-oauth config set\``);
   }
 }
 
-export class Config {
-  private warnedUserAgent = false;
+function strings(data: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
 
+function profileSettings(value: unknown): ProfileSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  // No prototype: a profile named "constructor" must not find Object's.
+  const out: ProfileSettings = Object.create(null);
+  for (const [name, settings] of Object.entries(value)) {
+    if (typeof settings === 'object' && settings !== null && !Array.isArray(settings)) out[name] = strings(settings);
+  }
+  return out;
+}
+
+/** Warned once per process, not once per profile: refresh --all builds a Config per profile. */
+let warnedUserAgent = false;
+
+const MANAGER_ACCOUNT = /^[0-9]{1,20}$/;
+
+export class Config {
   constructor(
     private readonly flags: Flags,
     readonly env: NodeJS.ProcessEnv,
     private readonly envFile: Record<string, string>,
     private readonly saved: Record<string, string>,
+    private readonly savedProfiles: ProfileSettings = {},
   ) {}
 
   get(name: SettingName): Setting | undefined {
     const spec: Spec = SETTINGS[name];
+    const perProfile = spec.perProfile ? this.savedProfiles[this.profileName()]?.[spec.key] : undefined;
     const candidates: Array<[Origin, string | undefined]> = [
       ['flag', this.flags[name]],
       ['env', this.env[name]],
       ['env-file', this.envFile[name]],
-      ['config', this.saved[spec.key]],
+      ['config', perProfile ?? this.saved[spec.key]],
       ['default', spec.default],
     ];
     for (const [origin, value] of candidates) {
@@ -141,11 +175,71 @@ export class Config {
     return n;
   }
 
+  /**
+   * The token file of the selected profile. Every command finds its file here, so
+   * `--profile` / HH_PROFILE work everywhere: the default profile is the single file
+   * of old (HH_TOKEN_FILE or its default), profile NAME is `profiles/NAME.json` beside it.
+   */
   tokenFile(): string {
+    const profile = this.profileName();
+    return profile === DEFAULT_PROFILE ? this.defaultTokenFile() : join(this.profilesDir(), `${profile}.json`);
+  }
+
+  defaultTokenFile(): string {
     const explicit = this.get('HH_TOKEN_FILE');
     if (explicit) return resolve(explicit.value);
     const stateDir = this.env.STATE_DIRECTORY?.split(':')[0];
     return stateDir ? join(stateDir, 'token.json') : DEFAULT_TOKEN_FILE;
+  }
+
+  /** The directory of the default token file; the profiles live in `profiles/` under it. */
+  tokenDir(): string {
+    return dirname(this.defaultTokenFile());
+  }
+
+  profilesDir(): string {
+    return join(this.tokenDir(), 'profiles');
+  }
+
+  /** The selected profile, validated: a bad flag is a usage error, a bad env/file/saved value a config error. */
+  profileName(): string {
+    const setting = this.get('HH_PROFILE');
+    if (!setting) return DEFAULT_PROFILE;
+    const problem = profileNameProblem(setting.value);
+    if (problem === undefined) return setting.value;
+    const message = `the profile name is not valid: ${problem}`;
+    const rule = `a profile name is ${PROFILE_RULE}`;
+    throw setting.origin === 'flag' ? usageError(`--profile: ${message}`, rule) : configError(`HH_PROFILE: ${message}`, rule);
+  }
+
+  /** True when a profile was chosen (flag, env, env file or saved), even if it is the default one. */
+  profileChosen(): boolean {
+    return this.get('HH_PROFILE') !== undefined;
+  }
+
+  /** The same settings for another profile (refresh --all, exchange adopting authorize-url's profile). */
+  forProfile(profile: string): Config {
+    return new Config({ ...this.flags, HH_PROFILE: profile }, this.env, this.envFile, this.saved, this.savedProfiles);
+  }
+
+  /** Settings saved for single profiles, for listings. */
+  profileSettings(): ProfileSettings {
+    return this.savedProfiles;
+  }
+
+  /** The manager account to act as (X-Manager-Account-Id), validated only when a command uses it. */
+  managerAccount(): string | undefined {
+    const setting = this.get('HH_MANAGER_ACCOUNT_ID');
+    if (!setting) return undefined;
+    if (MANAGER_ACCOUNT.test(setting.value)) return setting.value;
+    const message = 'the manager account id must be digits only (see `hh-oauth whoami --manager-accounts`)';
+    throw setting.origin === 'flag' ? usageError(`--manager-account: ${message}`) : configError(`HH_MANAGER_ACCOUNT_ID: ${message}`);
+  }
+
+  /** Headers for hh.ru API calls (not the token endpoint). */
+  apiHeaders(): Record<string, string> {
+    const id = this.managerAccount();
+    return id === undefined ? {} : { 'X-Manager-Account-Id': id };
   }
 
   userAgent(): string {
@@ -154,8 +248,8 @@ export class Config {
       if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break', 'set HH_USER_AGENT to one line, e.g. "MyBot/1.0 (ops@example.com)"');
       return setting.value;
     }
-    if (!this.warnedUserAgent) {
-      this.warnedUserAgent = true;
+    if (!warnedUserAgent) {
+      warnedUserAgent = true;
       log.warn('HH_USER_AGENT is not set; hh.ru asks for a contact, e.g. HH_USER_AGENT="MyBot/1.0 (ops@example.com)"');
     }
     return `hh-oauth/${VERSION}`;
@@ -210,5 +304,11 @@ export function isHttpUrl(value: string): boolean {
 
 export function loadConfig(global: GlobalOptions, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const envFile = global.envFile ? readEnvFile(global.envFile) : {};
-  return new Config({ HH_ON_REFRESH: global.onRefresh, ...flags }, env, envFile, readSaved(configDir(env, envFile)));
+  // An empty --profile '' would otherwise read as "not given" and quietly pick the default file.
+  if (global.profile === '') throw usageError('--profile: the profile name is not valid: it is empty', `a profile name is ${PROFILE_RULE}`);
+  const saved = readSaved(configDir(env, envFile));
+  const all: Flags = { HH_ON_REFRESH: global.onRefresh, HH_PROFILE: global.profile, HH_MANAGER_ACCOUNT_ID: global.managerAccount, ...flags };
+  const config = new Config(all, env, envFile, saved.top, saved.profiles);
+  config.profileName(); // fails early, before any command does work, on a bad name
+  return config;
 }

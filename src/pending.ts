@@ -8,6 +8,8 @@ export interface PendingAuth {
   state: string;
   redirect_uri: string | null;
   created_at: string;
+  /** The profile authorize-url was run for, when one was chosen: exchange stores the token there. */
+  profile?: string;
 }
 
 type Entries = Record<string, PendingAuth>;

@@ -25,16 +25,23 @@ export async function loadToken(config: Config): Promise<StoredToken> {
   return token;
 }
 
-export async function refreshIfDue(config: Config, opts: { force?: boolean; client?: HhClient } = {}): Promise<RefreshOutcome> {
+export interface RefreshOptions {
+  force?: boolean;
+  client?: HhClient;
+  /** Outcome lines at debug level: refresh --all writes one summary line instead of one per profile. */
+  quiet?: boolean;
+}
+
+export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
   const path = config.tokenFile();
   const hook = refreshHook(config);
   // Cheap check without the lock: writes are atomic renames, so this read is safe.
   const first = await loadToken(config);
-  if (!opts.force && !isDue(first.expiresAt)) return notDue(first);
+  if (!opts.force && !isDue(first.expiresAt)) return notDue(first, opts.quiet);
 
   const outcome = await withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async (): Promise<RefreshOutcome> => {
     const current = await loadToken(config);
-    if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current);
+    if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current, opts.quiet);
 
     const client = opts.client ?? hhClient(config);
     const pending = await PendingWrite.open(path);
@@ -44,13 +51,13 @@ export async function refreshIfDue(config: Config, opts: { force?: boolean; clie
     } catch (err) {
       await pending.abort();
       // hh.ru's clock says the token still lives: not due, not an error.
-      if (isNotExpiredAnswer(err)) return notDue(current);
+      if (isNotExpiredAnswer(err)) return notDue(current, opts.quiet);
       throw err;
     }
     const record = recordFromGrant(grant, new Date());
     await pending.commit(record);
     const expiresAt = new Date(record.expires_at as string);
-    log.info(`refreshed: the new access token expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
+    (opts.quiet ? log.debug : log.info)(`refreshed: the new access token expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
     return { status: 'refreshed', expiresAt };
   });
   // After the lock is released: the hook may take a while, or run hh-oauth itself.
@@ -58,8 +65,8 @@ export async function refreshIfDue(config: Config, opts: { force?: boolean; clie
   return outcome;
 }
 
-function notDue(token: StoredToken): RefreshOutcome {
-  log.info(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
+function notDue(token: StoredToken, quiet = false): RefreshOutcome {
+  (quiet ? log.debug : log.info)(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
   return { status: 'not_due', expiresAt: token.expiresAt };
 }
 

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { constants, fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
-import { copyFile, link, mkdir, open, readdir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { copyFile, link, mkdir, open, opendir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
@@ -93,11 +93,29 @@ async function ensureDir(dir: string): Promise<void> {
 
 const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$|^(.+)\.lock\.(\d+)\.[0-9a-f]+\.tmp$/;
 
+/**
+ * Temp-file names per directory, listed once per process. Debris comes from runs that
+ * were killed, so what the first lock finds is what there is; listing the directory
+ * on every lock would make `refresh --all` over thousands of profiles quadratic.
+ */
+const tempsByDir = new Map<string, Promise<string[]>>();
+
+async function listTemps(dir: string): Promise<string[]> {
+  const found: string[] = [];
+  try {
+    for await (const entry of await opendir(dir)) if (TEMP.test(entry.name)) found.push(entry.name);
+  } catch {
+    // An unreadable directory fails later, where the error can be reported properly.
+  }
+  return found;
+}
+
 async function removeDeadTemps(path: string): Promise<void> {
   const dir = dirname(path);
   const base = basename(path);
-  const names = await readdir(dir).catch(() => [] as string[]);
-  for (const name of names) {
+  let temps = tempsByDir.get(dir);
+  if (!temps) tempsByDir.set(dir, (temps = listTemps(dir)));
+  for (const name of await temps) {
     const m = TEMP.exec(name);
     if (!m || (m[1] ?? m[3]) !== base) continue;
     const pid = Number(m[2] ?? m[4]);

@@ -39,7 +39,8 @@ export function guard(text: string, dialect: Dialect, what: string): void {
   if (dialect === 'systemd') {
     // A trailing backslash continues a unit file line; a lone % starts a specifier.
     if (text.includes('\\')) throw bug(`${what} contains a backslash`);
-    if (text.replace(/%%/g, '').includes('%')) throw bug(`${what} contains an unescaped %`);
+    // %i (the instance name of a template unit) is the one specifier we write on purpose.
+    if (text.replace(/%%|%i/g, '').includes('%')) throw bug(`${what} contains an unescaped %`);
   } else if (!/^[^\s;{}#'"`$\\]+$/u.test(text)) {
     throw bug(`${what} is not a single plain nginx token`);
   }

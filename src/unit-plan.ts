@@ -13,6 +13,10 @@ export interface UnitSettings {
   /** HH_ON_REFRESH for the service, already checked by checkHookCommand. */
   onRefresh?: string;
   onCalendar: string[];
+  /** The service runs `refresh --all` (every profile) instead of the single token. */
+  allProfiles?: boolean;
+  /** Also render template units, one instance per profile: hh-oauth-refresh@NAME.service and its timers. */
+  perProfile?: boolean;
   expiry: { span: string } | 'off';
   nginx?: NginxSettings;
 }
@@ -30,6 +34,9 @@ export const REFRESH_TIMER = 'hh-oauth-refresh.timer';
 export const EXPIRY_TIMER = 'hh-oauth-expiry.timer';
 export const NGINX_FILE = 'hh-oauth.conf';
 export const CREDENTIAL = 'hh-client-secret';
+export const PROFILE_SERVICE = 'hh-oauth-refresh@.service';
+export const PROFILE_REFRESH_TIMER = 'hh-oauth-refresh@.timer';
+export const PROFILE_EXPIRY_TIMER = 'hh-oauth-expiry@.timer';
 
 export interface RenderedFile {
   name: string;
@@ -80,20 +87,29 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     // Read by systemd as root; the service sees a copy in $CREDENTIALS_DIRECTORY only.
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
   }
-  const files: RenderedFile[] = [
-    unit(SERVICE, {
-      exec_start: `${systemdArg(s.node)} ${systemdArg(s.bin)} refresh`,
-      user: s.user,
+  const command = `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
+  const service = (execStart: string) => ({
+    exec_start: execStart,
+    user: s.user,
       group: s.tokenGroup ? [`Group=${s.tokenGroup}`] : [],
       // The group may enter the directory to read token.json; everything else in it stays 0600.
       state_mode: s.tokenGroup ? '0750' : '0700',
       environment,
       protect_home: home.protectHome,
-      bind_paths: home.binds.map((p) => `BindReadOnlyPaths=${systemdArg(p)}`),
-    }),
-    unit(REFRESH_TIMER, { on_calendar: s.onCalendar.map((spec) => `OnCalendar=${systemdValue(spec)}`) }),
+    bind_paths: home.binds.map((p) => `BindReadOnlyPaths=${systemdArg(p)}`),
+  });
+  const onCalendar = s.onCalendar.map((spec) => `OnCalendar=${systemdValue(spec)}`);
+  const files: RenderedFile[] = [
+    unit(SERVICE, service(`${command} ${s.allProfiles ? 'refresh --all' : 'refresh'}`)),
+    unit(REFRESH_TIMER, { on_calendar: onCalendar, service: SERVICE }),
   ];
-  if (s.expiry !== 'off') files.push(unit(EXPIRY_TIMER, { interval: systemdValue(s.expiry.span) }));
+  if (s.expiry !== 'off') files.push(unit(EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: SERVICE }));
+  if (s.perProfile) {
+    // %i is the profile name; profile names ([a-z0-9._-]) need no unit-name escaping.
+    files.push(unit(PROFILE_SERVICE, service(`${command} --profile %i refresh`), SERVICE));
+    files.push(unit(PROFILE_REFRESH_TIMER, { on_calendar: onCalendar, service: 'hh-oauth-refresh@%i.service' }, REFRESH_TIMER));
+    if (s.expiry !== 'off') files.push(unit(PROFILE_EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: 'hh-oauth-refresh@%i.service' }, EXPIRY_TIMER));
+  }
   if (s.nginx) {
     const n = s.nginx;
     const body = renderTemplate(
@@ -112,6 +128,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   return { files, warnings: home.warnings };
 }
 
-function unit(name: string, values: Record<string, string | string[]>): RenderedFile {
-  return { name, dialect: 'systemd', content: withHeader(renderTemplate(readTemplate(`systemd/${name}`), values, 'systemd')) };
+/** A unit rendered from systemd/<template> (by default the file of the same name). */
+function unit(name: string, values: Record<string, string | string[]>, template = name): RenderedFile {
+  return { name, dialect: 'systemd', content: withHeader(renderTemplate(readTemplate(`systemd/${template}`), values, 'systemd')) };
 }

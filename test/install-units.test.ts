@@ -183,6 +183,15 @@ describe('install-units: rendering and writing', () => {
     }
   });
 
+  it('without --all-profiles/--per-profile the service refreshes the single token and no template unit is written', async () => {
+    const dir = workspace();
+    const out = await install(dir, ['--dry-run', '--no-nginx', '--json']);
+    const names = jsonOut(out).files.map((f: { path: string }) => f.path.split('/').at(-1));
+    expect(names).toEqual(['hh-oauth-refresh.service', 'hh-oauth-refresh.timer', 'hh-oauth-expiry.timer']);
+    const withProfiles = await install(dir, ['--dry-run', '--no-nginx', '--json', '--all-profiles', '--per-profile', '--expiry-check', 'off']);
+    expect(jsonOut(withProfiles).files.map((f: { path: string }) => f.path.split('/').at(-1))).toEqual(['hh-oauth-refresh.service', 'hh-oauth-refresh.timer', 'hh-oauth-refresh@.service', 'hh-oauth-refresh@.timer']);
+  });
+
   it('--no-nginx installs the units only; --expiry-check off leaves out the expiry timer', async () => {
     const dir = workspace();
     const root = join(dir, 'root');

@@ -49,6 +49,7 @@ beforeAll(async () => {
 
   const cases: Record<string, string[]> = {
     defaults: [],
+    'all profiles, plus template units per profile': ['--all-profiles', '--per-profile'],
     'token group, credential, env file, odd node path': [
       '--token-group', 'nogroup',
       '--client-secret-file', join(dir, 'etc hh', 'secret 100%'),
@@ -86,6 +87,17 @@ describe.skipIf(skip)('systemd-analyze on the rendered units', () => {
       const out = await analyze(['verify', './hh-oauth-refresh.service', './hh-oauth-refresh.timer', './hh-oauth-expiry.timer'], unitDir);
       expect({ name, ...out }).toEqual({ name, code: 0, stdout: '', stderr: '' });
     }
+  });
+
+  it('verify and security: the per-profile template units, instantiated for a profile, pass too (≤ 1.2)', async () => {
+    const unitDir = variants['all profiles, plus template units per profile']!;
+    const out = await analyze(['verify', './hh-oauth-refresh@acme.service', './hh-oauth-refresh@acme.timer', './hh-oauth-expiry@acme.timer'], unitDir);
+    expect(out).toEqual({ code: 0, stdout: '', stderr: '' });
+    const security = await analyze(['security', '--offline=true', './hh-oauth-refresh@acme.service'], unitDir);
+    expect(exposure(security.stdout + security.stderr)).toBeLessThanOrEqual(1.2);
+    expect(readFileSync(join(unitDir, 'hh-oauth-refresh@.service'), 'utf8')).toContain(' --profile %i refresh\n');
+    expect(readFileSync(join(unitDir, 'hh-oauth-refresh.service'), 'utf8')).toContain(' refresh --all\n');
+    expect(readFileSync(join(unitDir, 'hh-oauth-expiry@.timer'), 'utf8')).toContain('\nUnit=hh-oauth-refresh@%i.service\n');
   });
 
   it('verify really checks: a unit whose ExecStart binary is missing fails', async () => {

@@ -38,7 +38,8 @@ export default async function authorizeUrl(opts: AuthorizeUrlOptions): Promise<v
     forceLogin: opts.forceLogin,
     skipChooseAccount: opts.skipChooseAccount,
   });
-  await savePending({ state, redirect_uri: redirectUri ?? null, created_at: new Date().toISOString() });
+  const profile = config.profileChosen() ? { profile: config.profileName() } : {};
+  await savePending({ state, redirect_uri: redirectUri ?? null, created_at: new Date().toISOString(), ...profile });
   if (redirectUri === undefined) log.warn('HH_REDIRECT_URI is not set: hh.ru will use the redirect URI registered for the application');
 
   result({ url, state, redirect_uri: redirectUri ?? null }, url);

@@ -1,5 +1,5 @@
 import { parseCallbackInput } from '../callback-input';
-import { loadConfig, type GlobalOptions } from '../config';
+import { loadConfig, type Config, type GlobalOptions } from '../config';
 import { formatDuration, secondsLeft } from '../expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
@@ -13,7 +13,7 @@ export interface ExchangeOptions extends GlobalOptions {
 }
 
 export default async function exchange(input: string | undefined, opts: ExchangeOptions): Promise<void> {
-  const config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
+  let config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
   const raw = input === undefined || input === '-' ? await readSecretInput('Paste the callback URL (or the code): ') : input;
   const callback = parseCallbackInput(raw);
 
@@ -30,6 +30,7 @@ export default async function exchange(input: string | undefined, opts: Exchange
     throw reauthorizeError('the state is unknown or older than 15 minutes (possible forgery, or a stale link); nothing was sent to hh.ru', 'run `hh-oauth authorize-url` again and use the new URL');
   }
   if (state === undefined && pending) log.warn('no state given: using the most recent `hh-oauth authorize-url`');
+  if (pending?.profile !== undefined) config = profileOf(config, pending.profile);
 
   let redirectUri: string | undefined;
   if (pending) {
@@ -63,4 +64,14 @@ export default async function exchange(input: string | undefined, opts: Exchange
   const tokenFile = config.tokenFile();
   log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
   result({ status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString() });
+}
+
+/** The token goes to the profile authorize-url was run for; naming another one here is a mistake, not a choice. */
+function profileOf(config: Config, started: string): Config {
+  if (!config.profileChosen()) return config.forProfile(started);
+  if (config.profileName() === started) return config;
+  throw usageError(
+    `this authorization was started for profile ${started}, but exchange was asked to store it in profile ${config.profileName()}`,
+    `run \`hh-oauth --profile ${started} exchange -\`, or start again with \`hh-oauth --profile ${config.profileName()} authorize-url\``,
+  );
 }

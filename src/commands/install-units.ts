@@ -41,6 +41,8 @@ export interface InstallUnitsOptions extends GlobalOptions {
   nginxLogDir: string;
   nginxConf?: string;
   nginx: boolean;
+  allProfiles?: boolean;
+  perProfile?: boolean;
   enable: boolean;
   force?: boolean;
   dryRun?: boolean;
@@ -145,6 +147,8 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     secretFile: secretFile(config),
     onRefresh: onRefreshHook(config),
     onCalendar,
+    allProfiles: opts.allProfiles,
+    perProfile: opts.perProfile,
     expiry: need('--expiry-check', checkInterval(opts.expiryCheck)),
   };
   if (settings.environmentFile && config.get('HH_CLIENT_SECRET')?.origin === 'env-file') {

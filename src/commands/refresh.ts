@@ -1,13 +1,21 @@
 import { loadConfig, type GlobalOptions } from '../config';
 import { secondsLeft } from '../expiry';
+import { usageError } from '../errors';
 import { result } from '../output';
 import { refreshIfDue } from '../refresher';
 
 export interface RefreshOptions extends GlobalOptions {
   force?: boolean;
+  all?: boolean;
+  concurrency?: string;
 }
 
 export default async function refresh(opts: RefreshOptions): Promise<void> {
+  if (opts.all) {
+    const { default: refreshAll } = await import('./refresh-all');
+    return refreshAll(opts);
+  }
+  if (opts.concurrency !== undefined) throw usageError('--concurrency only applies to --all');
   const outcome = await refreshIfDue(loadConfig(opts), { force: opts.force });
   result({
     status: outcome.status,

@@ -1,0 +1,49 @@
+import { loadConfig, SETTINGS, type GlobalOptions, type ProfileSettings } from '../config';
+import { usageError } from '../errors';
+import { log, result } from '../output';
+import { openStore } from '../saved-store';
+
+/**
+ * `hh-oauth [--profile NAME] profiles set|unset KEY [VALUE]`: settings saved for one
+ * profile only, under "profiles" in the saved config.json (the same file as
+ * `hh-oauth config set`, whose top-level values apply to every profile).
+ */
+const PER_PROFILE = new Map(
+  Object.entries(SETTINGS)
+    .filter(([, spec]) => 'perProfile' in spec && spec.perProfile)
+    .map(([name, spec]) => [spec.key, name as keyof typeof SETTINGS]),
+);
+
+function settingFor(key: string) {
+  const name = PER_PROFILE.get(key);
+  if (!name) throw usageError(`"${key}" cannot be saved per profile`, `keys saved per profile: ${[...PER_PROFILE.keys()].join(', ')}`);
+  return name;
+}
+
+export async function set(key: string, value: string, opts: GlobalOptions): Promise<void> {
+  const name = settingFor(key);
+  const config = loadConfig(opts, { [name]: value });
+  // The value is checked the way a --manager-account flag would be: a bad one is a usage error.
+  if (name === 'HH_MANAGER_ACCOUNT_ID') config.managerAccount();
+  const profile = config.profileName();
+  await update(profile, (settings) => ({ ...settings, [key]: value }));
+  log.info(`saved ${key}=${value} for profile ${profile}`);
+  result({ profile, key, value });
+}
+
+export async function unset(key: string, opts: GlobalOptions): Promise<void> {
+  settingFor(key);
+  const profile = loadConfig(opts).profileName();
+  await update(profile, ({ [key]: _gone, ...rest }) => rest);
+  log.info(`removed ${key} from profile ${profile}`);
+  result({ profile, key, value: null });
+}
+
+async function update(profile: string, change: (settings: Record<string, string>) => Record<string, string>): Promise<void> {
+  const store = await openStore<{ profiles: ProfileSettings }>('config');
+  const all: ProfileSettings = { ...(store.get('profiles') ?? {}) };
+  const next = change(all[profile] ?? {});
+  if (Object.keys(next).length === 0) delete all[profile];
+  else all[profile] = next;
+  store.set('profiles', all);
+}

@@ -1,0 +1,39 @@
+import { loadConfig, type GlobalOptions } from '../config';
+import { formatDuration, secondsLeft } from '../expiry';
+import { log, result } from '../output';
+import { DEFAULT_PROFILE } from '../profile-name';
+import { forEachBounded, inspectProfile, listProfiles, type ProfileInfo } from '../profiles';
+
+/** `hh-oauth profiles`: every token file with its state and expiry. Reads only; no network. */
+export default async function profiles(opts: GlobalOptions): Promise<void> {
+  const config = loadConfig(opts);
+  const infos: ProfileInfo[] = [];
+  const now = new Date();
+  await forEachBounded(listProfiles(config), 8, async (entry) => {
+    infos.push(await inspectProfile(entry, now));
+  });
+  infos.sort((a, b) => (a.name === DEFAULT_PROFILE ? -1 : b.name === DEFAULT_PROFILE ? 1 : a.name < b.name ? -1 : 1));
+
+  const rows = infos.map((p) => ({
+    name: p.name,
+    default: p.name === DEFAULT_PROFILE,
+    token_file: p.tokenFile,
+    state: p.state,
+    obtained_at: p.obtainedAt?.toISOString() ?? null,
+    expires_at: p.expiresAt?.toISOString() ?? null,
+    seconds_left: p.expiresAt ? Math.max(0, secondsLeft(p.expiresAt, now)) : null,
+    manager_account: config.forProfile(p.name).get('HH_MANAGER_ACCOUNT_ID')?.value ?? null,
+    ...(p.error ? { error: p.error } : {}),
+  }));
+  if (rows.length === 0) log.info(`no profiles: neither ${config.defaultTokenFile()} nor ${config.profilesDir()}/*.json exists`);
+  result({ token_dir: config.tokenDir(), profiles_dir: config.profilesDir(), profiles: rows }, rows.length ? table(rows) : undefined);
+}
+
+function table(rows: Array<{ name: string; state: string; expires_at: string | null; seconds_left: number | null; manager_account: string | null }>): string {
+  const lines = [['PROFILE', 'STATE', 'EXPIRES', 'LEFT', 'MANAGER']];
+  for (const r of rows) {
+    lines.push([r.name, r.state, r.expires_at ?? '-', r.seconds_left === null ? '-' : formatDuration(r.seconds_left), r.manager_account ?? '-']);
+  }
+  const widths = lines[0]!.map((_, i) => Math.max(...lines.map((l) => l[i]!.length)));
+  return lines.map((l) => l.map((cell, i) => (i === l.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n');
+}
