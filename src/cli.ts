@@ -1,11 +1,13 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HhOauthError, toHhOauthError, usageError } from './errors';
-import { reportError, setJsonMode } from './output';
+import { GLOBAL_OPTIONS, HOT_COMMANDS, hotCommand, VERSION_FLAGS } from './hot-path';
+import { prepareColours, reportError, setJsonMode } from './output';
 import { VERSION } from './version';
 
 /**
  * Wiring only. Each command's module is imported inside its action, so a command
  * pays at start-up only for what it uses (refresh never loads conf, open or execa).
+ * The hot commands (src/hot-path.ts) usually run without this file: see src/main.ts.
  */
 type Loader = () => Promise<{ default: (...args: any[]) => Promise<void> }>;
 
@@ -25,12 +27,9 @@ const examples = (...lines: string[]) => `\nExamples:\n${lines.map((l) => `  $ $
 export function buildProgram(): Command {
   const program = new Command('hh-oauth')
     .description('Get, keep, refresh and check an hh.ru OAuth token on a server.')
-    .version(VERSION, '-V, --version')
-    .option('--json', 'print exactly one JSON document on stdout (messages go to stderr)')
-    .option('--env-file <path>', 'read settings from a dotenv file (after flags and the environment)')
-    .option('--on-refresh <cmd>', 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)')
-    .option('--profile <name>', 'use the token file of profile NAME (default: HH_PROFILE, else the single default file)')
-    .option('--manager-account <id>', 'act as this employer manager account in API calls (default: HH_MANAGER_ACCOUNT_ID)')
+    .version(VERSION, VERSION_FLAGS);
+  for (const option of GLOBAL_OPTIONS) program.option(option.flags, option.description);
+  program
     .addHelpText('after', examples(
       'hh-oauth authorize-url --open',
       'hh-oauth exchange -            # paste the callback URL on stdin',
@@ -81,15 +80,12 @@ export function buildProgram(): Command {
     ))
     .action(action(() => import('./commands/login')));
 
-  program
-    .command('refresh')
-    .description('refresh the token if (and only if) the access token has expired')
-    .option('--force', 'ask hh.ru even if the token looks valid here (hh.ru still refuses before expiry)')
+  hotCommand(program, HOT_COMMANDS.refresh)
+    // Not in the hot table: `refresh --all` always takes the full path (many files, many locks).
     .option('--all', 'every profile: the default file and each profiles/NAME.json, each under its own lock')
     .option('--concurrency <n>', 'with --all: how many profiles at a time (default 4)')
     .addHelpText('after', examples(
-      'hh-oauth refresh',
-      'hh-oauth refresh --json | jq .seconds_left',
+      ...HOT_COMMANDS.refresh.examples,
       'hh-oauth --profile acme refresh',
       'hh-oauth refresh --all --concurrency 8 --json | jq \'.profiles[] | select(.status == "failed") | .name\'',
     ))
@@ -172,16 +168,8 @@ export function buildProgram(): Command {
     .addHelpText('after', examples('hh-oauth status', 'hh-oauth status --json | jq -r .state'))
     .action(action(() => import('./commands/status')));
 
-  program
-    .command('token')
-    .description('print the access token alone on stdout (refreshing it first if it has expired)')
-    .option('--header', 'print `Authorization: Bearer …` instead')
-    .option('--show', 'print it even when stdout is a terminal')
-    .option('--app', 'print the application token (see app-token) instead')
-    .addHelpText('after', examples(
-      'curl -H "Authorization: Bearer $(hh-oauth token)" https://api.hh.ru/me',
-      'curl -H "$(hh-oauth token --header)" https://api.hh.ru/me',
-    ))
+  hotCommand(program, HOT_COMMANDS.token)
+    .addHelpText('after', examples(...HOT_COMMANDS.token.examples))
     .action(action(() => import('./commands/token')));
 
   program
@@ -275,6 +263,7 @@ async function main(argv: string[]): Promise<void> {
   setJsonMode(argv.includes('--json'));
   const program = buildProgram();
   try {
+    await prepareColours(argv);
     if (argv.length <= 2) {
       program.outputHelp({ error: true });
       throw usageError('no command given');

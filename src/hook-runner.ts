@@ -1,4 +1,3 @@
-import { execa } from 'execa';
 import { SETTINGS } from './config';
 import { log } from './output';
 
@@ -23,6 +22,9 @@ export async function runHook(argv: string[], timeoutSeconds: number, told: Reco
   const started = Date.now();
   log.info(`on-refresh: running ${file} (${told.HH_EVENT})`);
   try {
+    // Imported here, not at the top: the CommonJS hot bundle (dist/hot-full.cjs) would turn
+    // a top-level import into require(), which cannot load execa (ESM only on Node 20).
+    const { execa } = await import('execa');
     const outcome = await execa(file, args, {
       env: hookEnv(base, told),
       extendEnv: false,

@@ -1,4 +1,3 @@
-import { ofetch } from 'ofetch';
 import { HhOauthError } from './errors';
 import { log } from './output';
 
@@ -52,6 +51,8 @@ export async function httpRequest(req: HttpRequest, settings: HttpSettings): Pro
 type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: number } };
 
 async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
+  // Loaded on the first request, not at start-up: most runs of the hot commands make none.
+  const { ofetch } = await import('ofetch');
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutSeconds * 1000);
   const started = Date.now();

@@ -1,9 +1,8 @@
-import { randomBytes } from 'node:crypto';
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
-import { hostname } from 'node:os';
 import { errnoCode, storeError } from './errors';
 import { log } from './output';
 import { processAlive, processStartTime } from './proc';
+import { randomHex } from './random-name';
 
 /**
  * A cross-process exclusive lock: a file beside the token file holding the owner's
@@ -25,7 +24,9 @@ export interface Lock {
 const BREAKER_STALE_MS = 10_000;
 
 export async function acquireLock(path: string, timeoutMs: number): Promise<Lock> {
-  const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host: hostname() };
+  // node:os is loaded here rather than at start-up: a run that finds the token valid never locks.
+  const host = (await import('node:os')).hostname();
+  const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host };
   const content = JSON.stringify(me);
   const deadline = Date.now() + timeoutMs;
   let delay = 20;
@@ -33,9 +34,9 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
     if (await tryCreate(path, content)) {
       return { release: () => releaseIfOurs(path, content) };
     }
-    const holder = await readOwner(path);
+    const holder = await readOwner(path, host);
     // Breaking a stale lock can wait on another breaker; HH_LOCK_TIMEOUT bounds that too.
-    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content);
+    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content, host);
     else {
       if (Date.now() >= deadline) {
         const who =
@@ -54,7 +55,7 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
 }
 
 async function tryCreate(path: string, content: string): Promise<boolean> {
-  const temp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
+  const temp = `${path}.${process.pid}.${await randomHex(6)}.tmp`;
   try {
     await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
   } catch (err) {
@@ -84,7 +85,7 @@ type Holder =
   | { kind: 'held'; owner: Owner }
   | { kind: 'stale'; raw: string; why: string };
 
-async function readOwner(path: string): Promise<Holder> {
+async function readOwner(path: string, host: string): Promise<Holder> {
   let raw: string;
   try {
     raw = await readFile(path, 'utf8');
@@ -100,18 +101,18 @@ async function readOwner(path: string): Promise<Holder> {
     return { kind: 'stale', raw, why: 'unreadable content' };
   }
   // A lock from another host (shared storage) cannot be judged from here.
-  if (owner.host === hostname() && !processAlive(owner.pid, owner.start)) {
+  if (owner.host === host && !processAlive(owner.pid, owner.start)) {
     return { kind: 'stale', raw, why: `pid ${owner.pid} is no longer running` };
   }
   return { kind: 'held', owner };
 }
 
-async function breakStale(path: string, raw: string, why: string, me: string): Promise<void> {
+async function breakStale(path: string, raw: string, why: string, me: string, host: string): Promise<void> {
   const breaker = `${path}.break`;
   // Created like the lock (our pid inside, in one step), so that a breaker whose owner died can be told apart.
   if (!(await tryCreate(breaker, me))) {
     // A breaker left by a process killed mid-break would block everyone: drop it once its owner is gone (or it is old).
-    const holder = await readOwner(breaker);
+    const holder = await readOwner(breaker, host);
     const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
     if (holder.kind === 'stale') await releaseIfOurs(breaker, holder.raw);
     else if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);

@@ -1,5 +1,6 @@
-import chalk from 'chalk';
-import { HhOauthError } from './errors';
+import { fstatSync, statSync, writeSync } from 'node:fs';
+import type { ChalkInstance } from 'chalk';
+import { errnoCode, HhOauthError } from './errors';
 
 /**
  * All terminal output goes through here: stdout for data only, stderr for people.
@@ -14,6 +15,35 @@ const state = {
   journal: Boolean(process.env.JOURNAL_STREAM),
   debug: Boolean(process.env.HH_DEBUG),
 };
+
+type Colours = Pick<ChalkInstance, 'red' | 'yellow' | 'dim' | 'cyan'>;
+const same = (text: string) => text;
+const PLAIN: Colours = { red: same, yellow: same, dim: same, cyan: same } as unknown as Colours;
+/** chalk once prepareColours() has found that it may colour something; plain text until then. */
+let chalk: Colours = PLAIN;
+
+/**
+ * Loads chalk only where it could colour something. Importing chalk costs about as much
+ * as a whole `refresh` that finds the token valid (it probes the terminal), and every rule
+ * by which chalk colours (FORCE_COLOR, --color flags, Azure's TF_BUILD, a terminal on
+ * stdout) needs one of these, so elsewhere chalk would print exactly this plain text.
+ */
+export async function prepareColours(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  if (state.journal || chalk !== PLAIN) return;
+  const forced = 'FORCE_COLOR' in env || ('TF_BUILD' in env && 'AGENT_NAME' in env) || argv.some((a) => a.startsWith('--color'));
+  if (forced || mayBeTerminal(1)) chalk = (await import('chalk')).default;
+}
+
+// A superset of isatty() that does not load node:tty (a few ms): a terminal is a character
+// device, and /dev/null (as in `hh-oauth refresh >/dev/null` from cron) is the one that is surely not.
+export function mayBeTerminal(fd: number): boolean {
+  try {
+    const info = fstatSync(fd);
+    return info.isCharacterDevice() && info.rdev !== statSync('/dev/null').rdev;
+  } catch {
+    return false;
+  }
+}
 
 export function setJsonMode(json: boolean): void {
   state.json = json;
@@ -40,7 +70,26 @@ function paint(level: Level, text: string): string {
 function emit(level: Level, message: string): void {
   if (level === 'debug' && !state.debug) return;
   const lines = message.split('\n').map((line) => (state.journal ? PRIORITY[level] + line : paint(level, line)));
-  process.stderr.write(lines.join('\n') + '\n');
+  write(2, lines.join('\n') + '\n');
+}
+
+/**
+ * Writes straight to the descriptor. process.stdout and process.stderr are created on first
+ * use, and creating one loads Node's stream stack (and net, for a pipe or the journal's
+ * socket): several milliseconds that a one-line answer does not need. A non-blocking
+ * descriptor that is full falls back to the stream, which waits; a reader that has gone
+ * away (EPIPE) or a closed descriptor is nobody left to tell.
+ */
+export function write(fd: 1 | 2, text: string): void {
+  const bytes = Buffer.from(text);
+  let done = 0;
+  try {
+    while (done < bytes.length) done += writeSync(fd, bytes, done);
+  } catch (err) {
+    const code = errnoCode(err);
+    if (code === 'EAGAIN') (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(done));
+    else if (code !== 'EPIPE' && code !== 'EBADF') throw err;
+  }
 }
 
 export const log = {
@@ -55,8 +104,8 @@ export const log = {
  * the human text (if any) on stdout, which is the data a script wants.
  */
 export function result(json: unknown, text?: string): void {
-  if (state.json) process.stdout.write(JSON.stringify(json) + '\n');
-  else if (text !== undefined) process.stdout.write(text.endsWith('\n') ? text : text + '\n');
+  if (state.json) write(1, JSON.stringify(json) + '\n');
+  else if (text !== undefined) write(1, text.endsWith('\n') ? text : text + '\n');
 }
 
 /** At most the first 4 characters of a secret, so logs can refer to one without leaking it. */
@@ -70,7 +119,7 @@ export function reportError(err: HhOauthError): void {
     if (err.suggestion) error.suggestion = err.suggestion;
     if (err.hhError !== undefined) error.hh_error = err.hhError;
     if (err.hhErrorDescription !== undefined) error.hh_error_description = err.hhErrorDescription;
-    process.stdout.write(JSON.stringify({ error }) + '\n');
+    write(1, JSON.stringify({ error }) + '\n');
   }
   emit('error', err.message);
   if (err.suggestion) emit('info', `${state.journal ? '' : chalk.cyan('hint:')}${state.journal ? 'hint: ' : ' '}${err.suggestion}`);

@@ -1,7 +1,7 @@
 import type { Config } from './config';
 import { formatDuration, isDue, secondsLeft } from './expiry';
 import { reauthorizeError } from './errors';
-import { hhClient, type HhClient, type UserGrant } from './hh-client';
+import type { HhClient, UserGrant } from './hh-client';
 import { refreshHook } from './hook';
 import { isNotExpiredAnswer } from './hh-errors';
 import { log } from './output';
@@ -43,7 +43,7 @@ export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): P
     const current = await loadToken(config);
     if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current, opts.quiet);
 
-    const client = opts.client ?? hhClient(config);
+    const client = opts.client ?? (await loadClient(config));
     const pending = await PendingWrite.open(path);
     let grant: UserGrant;
     try {
@@ -65,7 +65,13 @@ export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): P
   return outcome;
 }
 
-function notDue(token: StoredToken, quiet = false): RefreshOutcome {
+// The HTTP stack (ofetch, and undici behind Node's fetch) is loaded only when a request is
+// due: most timer runs find the token valid and must not pay for it.
+async function loadClient(config: Config): Promise<HhClient> {
+  return (await import('./hh-client')).hhClient(config);
+}
+
+export function notDue(token: StoredToken, quiet = false): RefreshOutcome {
   (quiet ? log.debug : log.info)(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
   return { status: 'not_due', expiresAt: token.expiresAt };
 }
@@ -86,7 +92,7 @@ export async function storeNewGrant(config: Config, form: Record<string, string>
     let grant: UserGrant;
     try {
       pending = await PendingWrite.open(path);
-      grant = await hhClient(config).userGrant(form);
+      grant = await (await loadClient(config)).userGrant(form);
     } catch (err) {
       await pending?.abort();
       await aside?.cancel();

@@ -1,11 +1,11 @@
-import { randomBytes } from 'node:crypto';
-import { constants, fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
-import { copyFile, link, mkdir, open, opendir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { copyFile, link, mkdir, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
+import { randomHex } from './random-name';
 import { groupId } from './system-accounts';
 import { parseTokenFile, type TokenRecord } from './token-file';
 
@@ -30,9 +30,11 @@ export interface StoredToken extends TokenRecord {
 const RESERVE_BYTES = 4096;
 
 export async function readToken(path: string, opts: { tighten?: boolean } = {}): Promise<StoredToken | null> {
-  let handle: FileHandle;
+  // Synchronous calls: this small read is all that most runs do, and the async API would
+  // start fs/promises and Node's thread pool for it (README, Performance).
+  let fd: number;
   try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
+    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
   } catch (err) {
     const code = errnoCode(err);
     if (code === 'ENOENT') return null;
@@ -40,28 +42,40 @@ export async function readToken(path: string, opts: { tighten?: boolean } = {}):
     throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
   }
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
     if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away, or point HH_TOKEN_FILE at a file');
-    const text = await handle.readFile('utf8').catch((err: unknown) => {
+    let text: string;
+    try {
+      text = readFileSync(fd, 'utf8');
+    } catch (err) {
       throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
-    });
+    }
     const record = parseTokenFile(text, info.mtime, path);
     const mode = info.mode & 0o777;
-    if (mode & 0o137) await tightenMode(handle, path, mode, info.uid, opts.tighten ?? true);
+    if (mode & 0o137) tightenMode(fd, path, mode, info.uid, opts.tighten ?? true);
     return { ...record, path, mode: mode & 0o640, uid: info.uid, gid: info.gid };
   } finally {
-    await handle.close();
+    closeSync(fd);
   }
 }
 
-async function tightenMode(handle: FileHandle, path: string, mode: number, uid: number, tighten: boolean): Promise<void> {
+function tightenMode(fd: number, path: string, mode: number, uid: number, tighten: boolean): void {
   const wanted = mode & 0o640;
   const show = (m: number) => `0${m.toString(8)}`;
-  // Through the open handle (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).
-  if (tighten && uid === process.getuid?.() && (await handle.chmod(wanted).then(() => true, () => false))) {
+  // Through the open descriptor (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).
+  if (tighten && uid === process.getuid?.() && fchmodQuietly(fd, wanted)) {
     log.warn(`${path} had mode ${show(mode)}, which lets others read the token; tightened to ${show(wanted)}`);
   } else {
     log.warn(`${path} has mode ${show(mode)}, which lets others read the token; run \`chmod ${show(wanted)} ${path}\``);
+  }
+}
+
+function fchmodQuietly(fd: number, mode: number): boolean {
+  try {
+    fchmodSync(fd, mode);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -138,7 +152,7 @@ export class PendingWrite {
   static async open(path: string): Promise<PendingWrite> {
     const dir = dirname(path);
     await ensureDir(dir);
-    const temp = join(dir, `.${basename(path)}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
+    const temp = join(dir, `.${basename(path)}.${process.pid}.${await randomHex(6)}.tmp`);
     await assertReplaceable(path);
     let handle: FileHandle | undefined;
     try {

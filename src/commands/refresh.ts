@@ -2,7 +2,7 @@ import { loadConfig, type GlobalOptions } from '../config';
 import { secondsLeft } from '../expiry';
 import { usageError } from '../errors';
 import { result } from '../output';
-import { refreshIfDue } from '../refresher';
+import { refreshIfDue, type RefreshOutcome } from '../refresher';
 
 export interface RefreshOptions extends GlobalOptions {
   force?: boolean;
@@ -16,7 +16,11 @@ export default async function refresh(opts: RefreshOptions): Promise<void> {
     return refreshAll(opts);
   }
   if (opts.concurrency !== undefined) throw usageError('--concurrency only applies to --all');
-  const outcome = await refreshIfDue(loadConfig(opts), { force: opts.force });
+  printOutcome(await refreshIfDue(loadConfig(opts), { force: opts.force }));
+}
+
+/** Shared with the hot path (src/hot/refresh.ts), which answers "not due" itself. */
+export function printOutcome(outcome: RefreshOutcome): void {
   result({
     status: outcome.status,
     expires_at: outcome.expiresAt.toISOString(),

@@ -37,15 +37,20 @@ export default async function token(opts: TokenOptions): Promise<void> {
     value = stored.accessToken;
     expiresAt = stored.expiresAt;
   }
+  printToken(value, expiresAt, opts.header);
+}
+
+/** Shared with the hot path (src/hot/token.ts), which prints a valid user token itself. */
+export function printToken(value: string, expiresAt: Date | null, asHeader?: boolean): void {
   const header = `Authorization: Bearer ${value}`;
   result(
     {
       access_token: value,
       token_type: 'bearer',
-      ...(opts.header ? { header } : {}),
+      ...(asHeader ? { header } : {}),
       expires_at: expiresAt?.toISOString() ?? null,
       seconds_left: expiresAt ? Math.max(0, secondsLeft(expiresAt)) : null,
     },
-    opts.header ? header : value,
+    asHeader ? header : value,
   );
 }

@@ -1,0 +1,19 @@
+import { printToken, type TokenOptions } from '../commands/token';
+import { loadConfig } from '../config';
+import { isDue } from '../expiry';
+import { HANDOVER } from '../hot-path';
+import { mayBeTerminal } from '../output';
+import { loadToken } from '../refresher';
+
+/**
+ * `token` on the hot path, for `$(hh-oauth token)` in scripts: a valid user token is
+ * printed here, with the full command's own function. Everything else is the full
+ * command's: a terminal on stdout (it refuses without --show; this check is a superset
+ * of isatty that needs no node:tty), --app, and an expired token (it refreshes first).
+ */
+export default async function token(opts: TokenOptions): Promise<void | typeof HANDOVER> {
+  if (opts.app || mayBeTerminal(1)) return HANDOVER;
+  const stored = await loadToken(loadConfig(opts));
+  if (isDue(stored.expiresAt)) return HANDOVER;
+  printToken(stored.accessToken, stored.expiresAt, opts.header);
+}

@@ -1,0 +1,40 @@
+import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './hot-path';
+import refresh from './hot/refresh';
+import token from './hot/token';
+import { write } from './output';
+import { runReported } from './run';
+import { VERSION } from './version';
+
+/**
+ * The process entry (bin/hh-oauth requires its bundle, dist/main.cjs). The commands that
+ * timers and scripts run in loops are answered here when the answer is cheap (the token
+ * is valid), by a runner in src/hot/; a runner that needs more returns HANDOVER and the
+ * full command runs from dist/hot-full.cjs. Every other argv, including help and every
+ * usage error, goes to cli.ts, whose commander program is built from the same table
+ * (src/hot-path.ts). This file and hot-full are CommonJS: Node's ES module loader alone
+ * costs more start-up than the whole hot path (README, Performance).
+ */
+// Imported statically: the bundle then evaluates each module once, in line, instead of
+// through the lazy-initialisation wrappers that a dynamic import() would need.
+const RUNNERS = {
+  refresh,
+  token,
+} satisfies Record<HotName, HotRunner>;
+
+const hot = parseHotArgs(process.argv.slice(2));
+if (hot) void runHot(hot);
+else void import('./cli.js');
+
+async function runHot(invocation: HotInvocation): Promise<void> {
+  if (invocation.kind === 'version') return runReported(false, async () => write(1, `${VERSION}\n`));
+  const name = invocation.command.name as HotName;
+  const { opts } = invocation;
+  let handover = false;
+  await runReported(Boolean(opts.json), async () => {
+    handover = (await RUNNERS[name](opts)) === HANDOVER;
+  });
+  if (handover) {
+    const full = require('./hot-full.cjs') as typeof import('./hot/full');
+    await full.runFull(name, opts);
+  }
+}
