@@ -12,6 +12,7 @@ export interface CallbackInput {
 }
 
 const CODE = /^[A-Za-z0-9._~+/=-]{1,1024}$/;
+const PASTE_AS_IS = 'paste the URL exactly as the browser shows it after hh.ru redirected you, or run `hh-oauth authorize-url` again';
 
 export function parseCallbackInput(raw: string): CallbackInput {
   const text = raw.trim();
@@ -23,11 +24,11 @@ export function parseCallbackInput(raw: string): CallbackInput {
   const params = new URLSearchParams(query);
   const pick = (name: string) => {
     const values = params.getAll(name);
-    if (values.length > 1) throw usageError(`the callback URL has more than one "${name}" parameter`);
+    if (values.length > 1) throw usageError(`the callback URL has more than one "${name}" parameter`, PASTE_AS_IS);
     return values[0] === undefined || values[0] === '' ? undefined : values[0];
   };
   const result: CallbackInput = { code: pick('code'), state: pick('state'), error: pick('error'), errorDescription: pick('error_description') };
-  if (result.code !== undefined && !CODE.test(result.code)) throw usageError('the "code" in the callback URL is malformed');
+  if (result.code !== undefined && !CODE.test(result.code)) throw usageError('the "code" in the callback URL is malformed', PASTE_AS_IS);
   if (result.code === undefined && result.error === undefined) {
     throw usageError('the callback URL has neither "code" nor "error"', 'copy the URL only after hh.ru has redirected you back');
   }

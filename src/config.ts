@@ -155,7 +155,9 @@ export class Config {
     if (!isHttpUrl(value)) {
       const origin = this.get(name)?.origin;
       const message = `${name} is not an http(s) URL`;
-      throw origin === 'flag' ? usageError(message) : configError(message, `set ${name} to an absolute URL such as https://example.com/callback`);
+      throw origin === 'flag'
+        ? usageError(message, `give --${SETTINGS[name].key} an absolute URL such as https://example.com/callback`)
+        : configError(message, `set ${name} to an absolute URL such as https://example.com/callback`);
     }
     return value;
   }
@@ -167,7 +169,9 @@ export class Config {
   seconds(name: SettingName): number {
     const value = this.require(name, 'hh-oauth');
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw configError(`${name} must be a positive number of seconds`);
+    if (!Number.isFinite(n) || n <= 0) {
+      throw configError(`${name} must be a positive number of seconds`, `set ${name} to a number of seconds such as ${(SETTINGS[name] as Spec).default ?? 30}, or unset it`);
+    }
     return n;
   }
 
@@ -241,7 +245,7 @@ export class Config {
   userAgent(): string {
     const setting = this.get('HH_USER_AGENT');
     if (setting) {
-      if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break');
+      if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break', 'set HH_USER_AGENT to one line, e.g. "MyBot/1.0 (ops@example.com)"');
       return setting.value;
     }
     if (!warnedUserAgent) {

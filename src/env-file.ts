@@ -8,8 +8,9 @@ import { configError, errnoCode } from './errors';
  * tool and the old bash tooling never read the same file two different ways.
  * Errors name the line and the key, never the value: it may be a secret.
  */
-const KEY = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/;
-const UNQUOTED = /^([^\s'"`$\\;&|<>()#]*)(?:\s+#.*)?\s*$/;
+// The s flag: a value may hold U+2028/U+2029, which the shell takes as plain bytes but `.` would not match.
+const KEY = /^(?:export\s+)?([A-Za-z_][A-Za-z0-9_]*)=(.*)$/s;
+const UNQUOTED = /^([^\s'"`$\\;&|<>()#]*)(?:\s+#.*)?\s*$/s;
 
 export function parseEnvFile(text: string, source = 'env file'): Record<string, string> {
   const out: Record<string, string> = {};
@@ -56,7 +57,7 @@ function parseValue(rest: string, fail: (why: string) => Error): string {
 }
 
 function assertOnlyComment(tail: string, fail: (why: string) => Error): void {
-  if (!/^\s*(#.*)?$/.test(tail)) throw fail('unexpected text after the closing quote');
+  if (!/^\s*(#.*)?$/s.test(tail)) throw fail('unexpected text after the closing quote');
 }
 
 export function readEnvFile(path: string): Record<string, string> {

@@ -2,12 +2,15 @@ import type { Config } from './config';
 import { HhOauthError } from './errors';
 import { apiError, tokenEndpointError } from './hh-errors';
 import { httpRequest, type HttpRequest, type HttpResponse, type HttpSettings } from './http';
+import { log } from './output';
+import { usableExpiresIn } from './token-file';
 
 /** hh.ru's token endpoint and API, with responses validated before anything else sees them. */
 export interface UserGrant extends Record<string, unknown> {
   access_token: string;
   token_type: string;
-  expires_in: number;
+  /** Usually a number of seconds; checked by usableExpiresIn, never trusted. */
+  expires_in?: unknown;
   refresh_token: string;
 }
 
@@ -54,8 +57,9 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     async userGrant(form) {
       const body = await grant(form);
       if (typeof body.refresh_token !== 'string' || body.refresh_token === '') throw malformed('refresh_token is missing');
-      if (typeof body.expires_in !== 'number' || !Number.isFinite(body.expires_in) || body.expires_in <= 0) {
-        throw malformed('expires_in is missing or not a positive number');
+      // The pair is usable and the old refresh token may already be spent: keep it, never drop it over expires_in.
+      if (!usableExpiresIn(body.expires_in)) {
+        log.warn('hh.ru sent no usable expires_in; storing the pair as due now (hh.ru will refuse a refresh until it really expires)');
       }
       if (typeof body.token_type !== 'string') body.token_type = 'bearer';
       return body as UserGrant;

@@ -1,4 +1,4 @@
-import { link, open, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, storeError } from './errors';
 import { log } from './output';
 import { processAlive, processStartTime } from './proc';
@@ -35,10 +35,14 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
       return { release: () => releaseIfOurs(path, content) };
     }
     const holder = await readOwner(path, host);
-    if (holder.kind === 'stale') await breakStale(path, holder.raw, holder.why);
+    // Breaking a stale lock can wait on another breaker; HH_LOCK_TIMEOUT bounds that too.
+    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content, host);
     else {
       if (Date.now() >= deadline) {
-        const who = holder.kind === 'held' ? ` (held by pid ${holder.owner.pid} on ${holder.owner.host})` : '';
+        const who =
+          holder.kind === 'held' ? ` (held by pid ${holder.owner.pid} on ${holder.owner.host})`
+          : holder.kind === 'stale' ? ` (a stale lock: ${holder.why}; another process is recovering it)`
+          : '';
         throw storeError(
           `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the lock ${path}${who}`,
           'another hh-oauth is still working on this token file; retry later, or raise HH_LOCK_TIMEOUT',
@@ -103,16 +107,15 @@ async function readOwner(path: string, host: string): Promise<Holder> {
   return { kind: 'held', owner };
 }
 
-async function breakStale(path: string, raw: string, why: string): Promise<void> {
+async function breakStale(path: string, raw: string, why: string, me: string, host: string): Promise<void> {
   const breaker = `${path}.break`;
-  let handle;
-  try {
-    handle = await open(breaker, 'wx', 0o600);
-  } catch (err) {
-    if (errnoCode(err) !== 'EEXIST') throw storeError(`cannot create ${breaker} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
-    // A breaker left by a process killed mid-break would block everyone forever.
+  // Created like the lock (our pid inside, in one step), so that a breaker whose owner died can be told apart.
+  if (!(await tryCreate(breaker, me))) {
+    // A breaker left by a process killed mid-break would block everyone: drop it once its owner is gone (or it is old).
+    const holder = await readOwner(breaker, host);
     const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+    if (holder.kind === 'stale') await releaseIfOurs(breaker, holder.raw);
+    else if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
     await sleep(10);
     return;
   }
@@ -123,8 +126,7 @@ async function breakStale(path: string, raw: string, why: string): Promise<void>
       log.warn(`recovered a stale lock ${path} (${why})`);
     }
   } finally {
-    await handle.close();
-    await unlink(breaker).catch(() => undefined);
+    await releaseIfOurs(breaker, me);
   }
 }
 

@@ -86,17 +86,21 @@ export async function storeNewGrant(config: Config, form: Record<string, string>
       if (!isCorruptError(err)) throw err;
       damaged = true;
     });
-    const pending = await PendingWrite.open(path);
+    // Set aside before the code is spent: once hh.ru has answered, only the rename is left.
+    const aside = damaged ? await quarantine(path) : undefined;
+    let pending: PendingWrite | undefined;
     let grant: UserGrant;
     try {
+      pending = await PendingWrite.open(path);
       grant = await (await loadClient(config)).userGrant(form);
     } catch (err) {
-      await pending.abort();
+      await pending?.abort();
+      await aside?.cancel();
       throw err;
     }
     const record = recordFromGrant(grant, new Date());
-    if (damaged) await quarantine(path);
     await pending.commit(record);
+    aside?.announce();
     return new Date(record.expires_at as string);
   });
   await hook?.run('exchanged', path, expiresAt);

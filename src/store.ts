@@ -1,5 +1,5 @@
-import { closeSync, constants, fstatSync, openSync, readFileSync } from 'node:fs';
-import { chmod, mkdir, open, opendir, readFile, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { copyFile, link, mkdir, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
@@ -22,8 +22,12 @@ export interface StoredToken extends TokenRecord {
   gid: number;
 }
 
-/** Space claimed before a grant is spent, so a full disk fails before hh.ru burns the refresh token. */
-const RESERVE_BYTES = 16 * 1024;
+/**
+ * Space claimed before a grant is spent, so a full disk fails before hh.ru burns the refresh
+ * token. One block (a stored pair is ~400 bytes): commit() then truncates within it, which
+ * frees nothing; truncating 16 KiB down took up to 4 ms under load, inside the crash window.
+ */
+const RESERVE_BYTES = 4096;
 
 export async function readToken(path: string, opts: { tighten?: boolean } = {}): Promise<StoredToken | null> {
   // Synchronous calls: this small read is all that most runs do, and the async API would
@@ -48,21 +52,30 @@ export async function readToken(path: string, opts: { tighten?: boolean } = {}):
     }
     const record = parseTokenFile(text, info.mtime, path);
     const mode = info.mode & 0o777;
-    if (mode & 0o137) await tightenMode(path, mode, info.uid, opts.tighten ?? true);
+    if (mode & 0o137) tightenMode(fd, path, mode, info.uid, opts.tighten ?? true);
     return { ...record, path, mode: mode & 0o640, uid: info.uid, gid: info.gid };
   } finally {
     closeSync(fd);
   }
 }
 
-async function tightenMode(path: string, mode: number, uid: number, tighten: boolean): Promise<void> {
+function tightenMode(fd: number, path: string, mode: number, uid: number, tighten: boolean): void {
   const wanted = mode & 0o640;
   const show = (m: number) => `0${m.toString(8)}`;
-  if (tighten && uid === process.getuid?.()) {
-    await chmod(path, wanted).catch(() => undefined);
+  // Through the open descriptor (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).
+  if (tighten && uid === process.getuid?.() && fchmodQuietly(fd, wanted)) {
     log.warn(`${path} had mode ${show(mode)}, which lets others read the token; tightened to ${show(wanted)}`);
   } else {
     log.warn(`${path} has mode ${show(mode)}, which lets others read the token; run \`chmod ${show(wanted)} ${path}\``);
+  }
+}
+
+function fchmodQuietly(fd: number, mode: number): boolean {
+  try {
+    fchmodSync(fd, mode);
+    return true;
+  } catch {
+    return false;
   }
 }
 
@@ -140,6 +153,7 @@ export class PendingWrite {
     const dir = dirname(path);
     await ensureDir(dir);
     const temp = join(dir, `.${basename(path)}.${process.pid}.${await randomHex(6)}.tmp`);
+    await assertReplaceable(path);
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o600);
@@ -160,17 +174,20 @@ export class PendingWrite {
     const handle = this.handle;
     if (!handle) throw new Error('PendingWrite already finished');
     const bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+    // From hh.ru's answer to the rename, a crash loses the new pair. Synchronous calls keep
+    // this stretch to the syscalls themselves: no thread-pool round trips, no other callbacks
+    // run in between (measured by test/crash.test.ts).
     try {
-      await handle.write(bytes, 0, bytes.length, 0);
-      await handle.truncate(bytes.length);
-      await handle.sync();
-      await handle.close();
-      this.handle = undefined;
-      await rename(this.temp, this.path);
+      for (let done = 0; done < bytes.length; ) done += writeSync(handle.fd, bytes, done, bytes.length - done, done);
+      ftruncateSync(handle.fd, bytes.length);
+      fsyncSync(handle.fd);
+      renameSync(this.temp, this.path);
     } catch (err) {
       await this.abort();
       throw storeError(`cannot write ${this.path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
     }
+    this.handle = undefined;
+    await handle.close().catch(() => undefined);
     await syncDir(dirname(this.path));
   }
 
@@ -179,6 +196,21 @@ export class PendingWrite {
     this.handle = undefined;
     await unlink(this.temp).catch(() => undefined);
   }
+}
+
+/**
+ * rename(2) over a file in a sticky directory (like /tmp) needs us to own the file or the
+ * directory. Checked before any grant is spent: failing at the rename would lose the new pair.
+ */
+async function assertReplaceable(path: string): Promise<void> {
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0) return;
+  const [dir, file] = await Promise.all([stat(dirname(path)).catch(() => undefined), stat(path).catch(() => undefined)]);
+  if (!dir || !file || !(dir.mode & 0o1000) || file.uid === uid || dir.uid === uid) return;
+  throw storeError(
+    `cannot replace ${path}: it belongs to uid ${file.uid}, and its directory is sticky (like /tmp), so uid ${uid} may not replace it; nothing was sent to hh.ru`,
+    'run as the user that owns the token file (e.g. `sudo -u <owner> hh-oauth …`), or keep the token file in a directory of its own',
+  );
 }
 
 /** A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access. */
@@ -221,18 +253,33 @@ async function syncDir(dir: string): Promise<void> {
   await handle?.close();
 }
 
-/** Moves a damaged token file aside (never deletes it) and says where it went. */
-export async function quarantine(path: string): Promise<string> {
-  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
-  try {
-    await rename(path, aside);
-  } catch (err) {
-    throw storeError(`cannot move the damaged ${path} aside (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
-  }
-  log.warn(`moved the damaged token file to ${aside}`);
-  return aside;
+/** A damaged token file kept under a second name until the new pair has replaced it. */
+export interface Quarantined {
+  aside: string;
+  /** The replacement did not happen: drop the second name, the file is where it was. */
+  cancel(): Promise<void>;
+  /** The replacement happened: say where the damaged content went. */
+  announce(): void;
 }
 
+/**
+ * Keeps a damaged token file's content aside (never deletes it) before the grant that
+ * replaces it is spent: a hard link (or a copy), so that once hh.ru has answered, the
+ * atomic rename over the old name is the only step left.
+ */
+export async function quarantine(path: string): Promise<Quarantined> {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await link(path, aside).catch(() => copyFile(path, aside, constants.COPYFILE_EXCL));
+  } catch (err) {
+    throw storeError(`cannot keep the damaged ${path} aside (${errnoCode(err) ?? 'error'}); nothing was sent to hh.ru`, writeHint(errnoCode(err)), err);
+  }
+  return {
+    aside,
+    cancel: () => unlink(aside).catch(() => undefined),
+    announce: () => log.warn(`moved the damaged token file to ${aside}`),
+  };
+}
 
 export type DiscardOutcome = { action: 'removed' } | { action: 'kept'; keptAs: string } | { action: 'replaced' } | { action: 'missing' };
 

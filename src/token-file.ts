@@ -53,7 +53,10 @@ export function parseTokenFile(text: string, mtime: Date, path = 'token file'): 
   if (typeof expiresIn !== 'number' || !Number.isFinite(expiresIn) || expiresIn < 0) {
     throw corrupt('it has neither expires_at nor a numeric expires_in');
   }
-  return { data: record, accessToken, refreshToken, expiresAt: expiresAt(obtainedAt ?? mtime, expiresIn), obtainedAt, legacy: true };
+  const legacyExpiry = expiresAt(obtainedAt ?? mtime, expiresIn);
+  // Past JavaScript's date range, which later code would meet as a RangeError (exit 1).
+  if (Number.isNaN(legacyExpiry.getTime())) throw corrupt('expires_in is out of range');
+  return { data: record, accessToken, refreshToken, expiresAt: legacyExpiry, obtainedAt, legacy: true };
 }
 
 function optionalDate(value: unknown, field: string, corrupt: (why: string) => Error): Date | undefined {
@@ -63,8 +66,21 @@ function optionalDate(value: unknown, field: string, corrupt: (why: string) => E
   return date;
 }
 
-/** The file content for a fresh grant: hh.ru's response verbatim, plus our two fields. */
+/** Ten years: far beyond hh.ru's 14 days, well inside JavaScript's date range. */
+const MAX_EXPIRES_IN = 10 * 366 * 86400;
+
+/** An expires_in we can turn into a date; hh.ru always sends one, but a pair must not be lost over it. */
+export function usableExpiresIn(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value > 0 && value <= MAX_EXPIRES_IN;
+}
+
+/**
+ * The file content for a fresh grant: hh.ru's response verbatim, plus our two fields.
+ * Called after hh.ru has spent the old refresh token, so it must not throw: without a
+ * usable expires_in the token counts as due at once, and hh.ru ("token not expired")
+ * says when it really is.
+ */
 export function recordFromGrant(response: Record<string, unknown>, obtained: Date): Record<string, unknown> {
-  const expiresIn = response.expires_in as number;
-  return { ...response, obtained_at: obtained.toISOString(), expires_at: expiresAt(obtained, expiresIn).toISOString() };
+  const expiry = usableExpiresIn(response.expires_in) ? expiresAt(obtained, response.expires_in) : obtained;
+  return { ...response, obtained_at: obtained.toISOString(), expires_at: expiry.toISOString() };
 }

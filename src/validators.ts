@@ -184,6 +184,8 @@ export function checkInterval(value: string): Checked<{ span: string; seconds: n
 export function checkHookCommand(value: string): Checked<string> {
   if (CONTROL.test(value)) return no('must be one line without control characters');
   if (/["\\]/.test(value)) return no("must not contain \" or \\ (they would need escaping inside the unit); put the command in a script");
+  // The unit templates' own syntax: renderTemplate would take it for a leftover construct (exit 1).
+  if (/\{\{|\}\}/.test(value)) return no('must not contain "{{" or "}}"; put the command in a script');
   const argv = splitCommand(value);
   if (typeof argv === 'string') return no(argv);
   if (argv.length === 0) return no('is empty');

@@ -27,7 +27,7 @@ export function buildAuthorizeUrl(base: string, p: { clientId: string; state: st
 
 export default async function authorizeUrl(opts: AuthorizeUrlOptions): Promise<void> {
   const config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
-  if (opts.state !== undefined && !STATE.test(opts.state)) throw usageError('--state must be 1–256 printable characters without spaces');
+  if (opts.state !== undefined && !STATE.test(opts.state)) throw usageError('--state must be 1–256 printable characters without spaces', 'leave out --state to get a random one');
   const clientId = config.require('HH_CLIENT_ID', 'authorize-url');
   const redirectUri = config.optionalUrl('HH_REDIRECT_URI', 'authorize-url');
   const state = opts.state ?? randomBytes(16).toString('hex');

@@ -54,8 +54,9 @@ export default async function exchange(input: string | undefined, opts: Exchange
   try {
     expiresAt = await storeNewGrant(config, form);
   } catch (err) {
-    // A dead code will not come back to life; a temporary failure may be retried with the same URL.
-    if (pending && err instanceof HhOauthError && err.code !== 'temporary') await forgetPending(pending.state);
+    // Only hh.ru's refusal kills a code; after a temporary failure or a local one (full disk,
+    // unreadable secret: nothing was sent) the same callback URL must still work.
+    if (pending && err instanceof HhOauthError && err.hhError !== undefined) await forgetPending(pending.state);
     throw err;
   }
   if (pending) await forgetPending(pending.state);

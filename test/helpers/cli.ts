@@ -1,5 +1,6 @@
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { watchArgv } from './argv-watch';
 
 /** Runs the built CLI as a separate process, the way operators, systemd and scripts do. */
 export const BIN = fileURLToPath(new URL('../../bin/hh-oauth', import.meta.url));
@@ -16,25 +17,39 @@ export interface RunOptions {
   env: Record<string, string | undefined>;
   input?: string;
   timeoutMs?: number;
+  /** Called right after the spawn, e.g. to kill the process at a chosen moment. */
+  onSpawn?: (child: ChildProcess) => void;
+  /** A command that runs node for us, e.g. setpriv to run as another user. */
+  wrap?: string[];
+  /** Start bin/hh-oauth through its #! line (needs node on the child's PATH). */
+  viaShebang?: boolean;
   /** stdout carries a secret on purpose (`hh-oauth token`): keep it out of the leak scan. */
   secretStdout?: boolean;
 }
 
-/** Everything every CLI process printed, and every argv it got: the leak scanner reads this. */
+/** Everything every CLI process printed, every argv it got, and the argv of anything it spawned: the leak scanner reads this. */
 export const captured: string[] = [];
 
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [BIN, ...args], {
+    // node -- BIN: what BIN's #! line runs, without depending on PATH (some tests empty it);
+    // viaShebang starts BIN itself, to test that line.
+    const start = opts.viaShebang ? [BIN] : [process.execPath, '--', BIN];
+    const [command, ...prefix] = [...(opts.wrap ?? []), ...start];
+    const child = spawn(command!, [...prefix, ...args], {
       env: opts.env as NodeJS.ProcessEnv,
       stdio: ['pipe', 'pipe', 'pipe'],
     });
     captured.push(`argv: ${args.join(' ')}`);
+    const stopWatching = child.pid === undefined ? () => undefined : watchArgv(child.pid, captured);
+    opts.onSpawn?.(child);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d: Buffer) => (stdout += d));
     child.stderr.on('data', (d: Buffer) => (stderr += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 20_000);
+    // Once reaped, the pid may be reused by an unrelated process: stop sampling it at once.
+    child.on('exit', () => stopWatching());
     child.on('error', reject);
     child.on('close', (code, signal) => {
       clearTimeout(timer);

@@ -19,3 +19,19 @@ export function findLeaks(texts: string[], secrets: string[]): string[] {
   }
   return leaks;
 }
+
+/**
+ * The suite-wide registry the leak scan reads: every secret source (each sandbox's
+ * issued() list: client secrets, codes, tokens) and every text the suite's processes
+ * produced (stdout, stderr, argv given and argv sampled from /proc).
+ */
+const secretSources: Array<() => string[]> = [];
+
+export function trackSecrets(source: () => string[]): void {
+  secretSources.push(source);
+}
+
+/** Scans texts (by default everything captured from CLI runs) against every tracked secret. */
+export function leakReport(texts: string[]): string[] {
+  return findLeaks(texts, secretSources.flatMap((source) => source()));
+}

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { captured, runCli, type RunResult } from './cli';
-import { findLeaks } from './secrets';
+import { leakReport, trackSecrets } from './secrets';
 
 export const REDIRECT_URI = 'http://127.0.0.1:8400/callback';
 export const USER_AGENT = 'hh-oauth-tests/1.0 (tests@example.com)';
@@ -38,9 +38,11 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
 
   beforeAll(async () => {
     h.sandbox = await startSandbox({ clients: [{ clientId, clientSecret, redirectUri }], ...options });
+    const sandbox = h.sandbox;
+    trackSecrets(() => sandbox.issued());
   });
   afterAll(async () => {
-    const leaks = findLeaks(captured, h.sandbox.issued());
+    const leaks = leakReport(captured);
     await h.sandbox.close();
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     expect(leaks).toEqual([]);
