@@ -1,7 +1,7 @@
 import { Command, CommanderError, Option } from 'commander';
 import { HhOauthError, toHhOauthError, usageError } from './errors';
 import { GLOBAL_OPTIONS, HOT_COMMANDS, hotCommand, VERSION_FLAGS } from './hot-path';
-import { prepareColours, reportError, setJsonMode } from './output';
+import { prepareColours, reportError, setJsonMode, write } from './output';
 import { VERSION } from './version';
 
 /**
@@ -38,7 +38,8 @@ export function buildProgram(): Command {
       'hh-oauth --profile acme whoami',
     ))
     .exitOverride()
-    .configureOutput({ outputError: () => undefined });
+    // Through write(): `hh-oauth --help | head` must end quietly, not with a stack trace for EPIPE.
+    .configureOutput({ writeOut: (text) => write(1, text), writeErr: (text) => write(2, text), outputError: () => undefined });
 
   program
     .command('authorize-url')
