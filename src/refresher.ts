@@ -5,7 +5,7 @@ import type { HhClient, UserGrant } from './hh-client';
 import { refreshHook } from './hook';
 import { isNotExpiredAnswer } from './hh-errors';
 import { log } from './output';
-import { PendingWrite, quarantine, readToken, withTokenLock, type StoredToken } from './store';
+import { PendingWrite, quarantine, readToken, readTokenOrKept, withTokenLock, type StoredToken } from './store';
 import { isCorruptError, recordFromGrant } from './token-file';
 
 /**
@@ -18,9 +18,17 @@ export interface RefreshOutcome {
   expiresAt: Date;
 }
 
+/**
+ * The hot path's read (src/hot/): the file as it is, null when missing. The hot runners
+ * hand a missing file over to the full command, whose loadToken may find a kept pair.
+ */
+export function peekToken(config: Config): Promise<StoredToken | null> {
+  return readToken(config.tokenFile());
+}
+
 export async function loadToken(config: Config): Promise<StoredToken> {
   const path = config.tokenFile();
-  const token = await readToken(path);
+  const token = await readTokenOrKept(path, config.seconds('HH_LOCK_TIMEOUT'));
   if (!token) throw reauthorizeError(`no token file at ${path}`);
   return token;
 }

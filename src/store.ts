@@ -1,4 +1,4 @@
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
 import { copyFile, link, mkdir, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { configError, errnoCode, HhOauthError, storeError } from './errors';
@@ -6,8 +6,9 @@ import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
 import { randomHex } from './random-name';
+import { holdSignals } from './signal-guard';
 import { groupId } from './system-accounts';
-import { parseTokenFile, type TokenRecord } from './token-file';
+import { isCorruptError, parseTokenFile, type TokenRecord } from './token-file';
 
 /**
  * The only code that touches the token file. The file holds the only copy of a
@@ -94,8 +95,34 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
     return await fn();
   } finally {
     await lock.release();
+    // Signals held by a PendingWrite are raised only now, so that a stop leaves no lock behind.
+    for (const release of heldSignals.get(path)?.splice(0) ?? []) release();
   }
 }
+
+/**
+ * readToken, but a missing file may be a first login whose run was killed just before
+ * its rename: when a temp file of a dead writer is there, settle it under the lock and
+ * read again. Only a missing file pays for the directory listing.
+ */
+export async function readTokenOrKept(path: string, lockTimeoutSeconds: number): Promise<StoredToken | null> {
+  const token = await readToken(path);
+  if (token || !mayHoldKeptPair(path)) return token;
+  return withTokenLock(path, lockTimeoutSeconds, () => readToken(path));
+}
+
+function mayHoldKeptPair(path: string): boolean {
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return false;
+  }
+  return names.some((name) => TEMP.exec(name)?.[1] === basename(path));
+}
+
+/** Per token file: the signal holds of its PendingWrites, released with the lock. */
+const heldSignals = new Map<string, Array<() => void>>();
 
 async function ensureDir(dir: string): Promise<void> {
   try {
@@ -133,8 +160,55 @@ async function removeDeadTemps(path: string): Promise<void> {
     const m = TEMP.exec(name);
     if (!m || (m[1] ?? m[3]) !== base) continue;
     const pid = Number(m[2] ?? m[4]);
-    if (!processAlive(pid)) await unlink(join(dir, name)).catch(() => undefined);
+    if (processAlive(pid)) continue;
+    if (m[1] !== undefined) await settleDeadTemp(path, join(dir, name), pid);
+    else await unlink(join(dir, name)).catch(() => undefined);
   }
+}
+
+/**
+ * A dead writer's temp file. Usually empty (claimed space) or partly written: removed. But
+ * a run killed after writing its new pair and before the rename (OOM killer, SIGKILL) left
+ * the only copy of that pair here, its old refresh token already spent: put it in place.
+ */
+async function settleDeadTemp(path: string, temp: string, pid: number): Promise<void> {
+  const kept = readKeptPair(temp);
+  const replace = kept ? await supersedes(kept, path) : false;
+  if (replace === undefined) return log.warn(`left ${temp} alone: it may hold a newer token pair than ${path}, which cannot be read to compare`);
+  if (!replace) {
+    await unlink(temp).catch(() => undefined);
+    return;
+  }
+  try {
+    await rename(temp, path);
+  } catch (err) {
+    log.warn(`a token pair written by pid ${pid}, which stopped before storing it, is kept in ${temp}; it cannot replace ${path} (${errnoCode(err) ?? 'error'}): fix that and run again, or move it there by hand`);
+    return;
+  }
+  await syncDir(dirname(path));
+  log.warn(`recovered the token pair that pid ${pid} had written but not yet stored when it stopped`);
+}
+
+function readKeptPair(temp: string): TokenRecord | undefined {
+  try {
+    // Claimed space is padded with blanks, which JSON.parse ignores after the document.
+    return parseTokenFile(readFileSync(temp, 'utf8'), new Date(), temp);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether a kept pair is newer than the file's; undefined when the file cannot be read to tell. */
+async function supersedes(kept: TokenRecord, path: string): Promise<boolean | undefined> {
+  let current: StoredToken | null;
+  try {
+    current = await readToken(path, { tighten: false });
+  } catch (err) {
+    return isCorruptError(err) ? true : undefined;
+  }
+  if (!current) return true;
+  if (kept.refreshToken === current.refreshToken || !kept.obtainedAt) return false;
+  return !current.obtainedAt || kept.obtainedAt > current.obtainedAt;
 }
 
 /**
@@ -154,6 +228,8 @@ export class PendingWrite {
     await ensureDir(dir);
     const temp = join(dir, `.${basename(path)}.${process.pid}.${await randomHex(6)}.tmp`);
     await assertReplaceable(path);
+    // Held before the grant can be sent; released by withTokenLock once the lock is let go.
+    const release = holdSignals();
     let handle: FileHandle | undefined;
     try {
       handle = await open(temp, 'wx', 0o600);
@@ -161,30 +237,52 @@ export class PendingWrite {
       await applyTokenGroup(handle);
       await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
       await handle.sync();
-      return new PendingWrite(path, temp, handle);
     } catch (err) {
+      release();
       await handle?.close().catch(() => undefined);
       await unlink(temp).catch(() => undefined);
       if (err instanceof HhOauthError) throw err;
       throw storeError(`cannot write beside ${path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
     }
+    let holds = heldSignals.get(path);
+    if (!holds) heldSignals.set(path, (holds = []));
+    holds.push(release);
+    return new PendingWrite(path, temp, handle);
   }
 
   async commit(data: Record<string, unknown>): Promise<void> {
     const handle = this.handle;
     if (!handle) throw new Error('PendingWrite already finished');
     const bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
-    // From hh.ru's answer to the rename, a crash loses the new pair. Synchronous calls keep
-    // this stretch to the syscalls themselves: no thread-pool round trips, no other callbacks
+    // From hh.ru's answer until the pair is in the temp file, a crash loses it (a run killed
+    // after that leaves it for the next run to put in place). Synchronous calls keep this
+    // stretch to the syscalls themselves: no thread-pool round trips, no other callbacks
     // run in between (measured by test/crash.test.ts).
     try {
       for (let done = 0; done < bytes.length; ) done += writeSync(handle.fd, bytes, done, bytes.length - done, done);
       ftruncateSync(handle.fd, bytes.length);
       fsyncSync(handle.fd);
-      renameSync(this.temp, this.path);
     } catch (err) {
       await this.abort();
-      throw storeError(`cannot write ${this.path} (${errnoCode(err) ?? 'error'})`, writeHint(errnoCode(err)), err);
+      const code = errnoCode(err) ?? 'error';
+      throw storeError(
+        `hh.ru issued a new token pair, but writing it beside ${this.path} failed (${code}); the pair is lost and the old one is spent`,
+        `fix the cause (${causeHint(code)}), then authorize again: \`hh-oauth login\`, or \`hh-oauth authorize-url\` and \`hh-oauth exchange -\``,
+        err,
+      );
+    }
+    try {
+      renameSync(this.temp, this.path);
+    } catch (err) {
+      // The new pair is complete and on disk: keep it. The next locked run puts it in place.
+      this.handle = undefined;
+      await handle.close().catch(() => undefined);
+      const code = errnoCode(err) ?? 'error';
+      throw storeError(
+        `hh.ru issued a new token pair, but it cannot replace ${this.path} (${code}); the new pair is kept in ${this.temp}`,
+        `${renameHint(code)}; then run hh-oauth again, which moves the kept pair into place (or \`mv ${this.temp} ${this.path}\`). The old pair is spent`,
+        err,
+      );
     }
     this.handle = undefined;
     await handle.close().catch(() => undefined);
@@ -203,10 +301,17 @@ export class PendingWrite {
  * directory. Checked before any grant is spent: failing at the rename would lose the new pair.
  */
 async function assertReplaceable(path: string): Promise<void> {
-  const uid = process.getuid?.();
-  if (uid === undefined || uid === 0) return;
   const [dir, file] = await Promise.all([stat(dirname(path)).catch(() => undefined), stat(path).catch(() => undefined)]);
-  if (!dir || !file || !(dir.mode & 0o1000) || file.uid === uid || dir.uid === uid) return;
+  if (!dir || !file) return;
+  // A file bind-mounted on its own (docker -v ./token.json:…) is a mount point: rename(2) over it fails with EBUSY.
+  if (file.dev !== dir.dev || isMountPoint(path)) {
+    throw storeError(
+      `cannot replace ${path}: it is a mount point (a file mounted on its own?), and only a file inside a mounted directory can be replaced atomically; nothing was sent to hh.ru`,
+      'mount the directory that holds the token file instead (e.g. `-v ./state:/var/lib/hh-token`), or point HH_TOKEN_FILE at a file inside a mounted directory',
+    );
+  }
+  const uid = process.getuid?.();
+  if (uid === undefined || uid === 0 || !(dir.mode & 0o1000) || file.uid === uid || dir.uid === uid) return;
   throw storeError(
     `cannot replace ${path}: it belongs to uid ${file.uid}, and its directory is sticky (like /tmp), so uid ${uid} may not replace it; nothing was sent to hh.ru`,
     'run as the user that owns the token file (e.g. `sudo -u <owner> hh-oauth …`), or keep the token file in a directory of its own',
@@ -241,8 +346,35 @@ async function applyTokenGroup(handle: FileHandle): Promise<void> {
   await handle.chmod(0o640);
 }
 
+/** Whether path is where something is mounted (a bind mount of a single file keeps st_dev when both sides share a filesystem). */
+function isMountPoint(path: string): boolean {
+  let mounts: string;
+  let real: string;
+  try {
+    mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+    real = realpathSync(path);
+  } catch {
+    return false;
+  }
+  // Field 5 is the mount point, with space, tab, newline and backslash written as octal escapes.
+  const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+  return mounts.split('\n').some((line) => line.split(' ')[4] !== undefined && unescape(line.split(' ')[4]!) === real);
+}
+
+function renameHint(code: string): string {
+  if (code === 'EPERM') return 'the token file may be immutable (`lsattr`; `chattr -i` it) or its directory may not allow it';
+  if (code === 'EBUSY') return 'the token file is a mount point; mount its directory instead';
+  return causeHint(code);
+}
+
 function writeHint(code: string | undefined): string {
   if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk holding the token file is full; free some space and run again (nothing was sent to hh.ru)';
+  return causeHint(code);
+}
+
+/** What to fix, without claiming anything about hh.ru. */
+function causeHint(code: string | undefined): string {
+  if (code === 'ENOSPC' || code === 'EDQUOT') return 'the disk holding the token file is full; free some space';
   if (code === 'EROFS') return 'the token file is on a read-only filesystem; remount it read-write or point HH_TOKEN_FILE elsewhere';
   return accessHint(code);
 }

@@ -18,7 +18,9 @@ import { REDIRECT_URI, USER_AGENT } from './helpers/workspace';
  * block the next run, and the next run must either find a working pair (whoami exits 0)
  * or exit 4 saying the refresh token / code was already used. That second outcome is
  * the window the design cannot close: hh.ru accepted the grant, the process died
- * before the rename. The suite counts the kills that landed there and measures it.
+ * before the new pair was written. (Killed after the write but before the rename, it
+ * leaves the pair in its temp file, and the next run must put it in place.) The suite
+ * counts the kills that landed in each stretch and measures the window.
  *
  * Each lane has its own sandbox and workspace, so the sandbox's counters tell exactly
  * what that lane's killed process got done. Lanes run in parallel (LANES at a time).
@@ -77,13 +79,13 @@ const figures = {
   attempts: 0,
   kills: { 'refresh/random': 0, 'refresh/accepted': 0, 'exchange/random': 0, 'exchange/accepted': 0 } as Record<Kind, number>,
   /** Where the kills landed, judged by the sandbox's counters and the file afterwards. */
-  landed: { beforeGrant: 0, window: 0, afterRename: 0 },
+  landed: { beforeGrant: 0, window: 0, keptForNextRun: 0, afterRename: 0 },
   windowByKind: { 'refresh/random': 0, 'refresh/accepted': 0, 'exchange/random': 0, 'exchange/accepted': 0 } as Record<Kind, number>,
   /** Kills aimed at the window, by delay after the sandbox's answer: [lost, survived]. */
   acceptedSweep: {} as Record<string, [number, number]>,
   debrisAfterKill: { lock: 0, tempFile: 0, lockTemp: 0, breaker: 0 },
   staleLocksRecovered: 0,
-  nextRun: { workingPair: 0, refreshSpentExit4: 0, codeSpentExit4: 0 },
+  nextRun: { workingPair: 0, keptPairPutInPlace: 0, refreshSpentExit4: 0, codeSpentExit4: 0 },
   fileStates: { absent: 0, valid: 0 },
   /** Unkilled refreshes: ms from the sandbox's 200 to the rename seen by inotify. */
   windowMs: [] as number[],
@@ -177,6 +179,23 @@ function countDebris(lane: Lane): void {
   }
 }
 
+/**
+ * Whether a kill left a complete new pair in a temp file (killed after the write, before
+ * the rename): the next locked run must put it in place instead of reporting it spent.
+ */
+function keptPair(lane: Lane, fileRefreshToken: string | undefined): boolean {
+  return readdirSync(lane.stateDir)
+    .filter((name) => /^\.token\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name))
+    .some((name) => {
+      try {
+        const path = join(lane.stateDir, name);
+        return parseTokenFile(readFileSync(path, 'utf8'), new Date(), path).refreshToken !== fileRefreshToken;
+      } catch {
+        return false;
+      }
+    });
+}
+
 type Mode = { kind: 'random'; ms: number } | { kind: 'accepted'; ms: number };
 
 /** Runs the CLI and SIGKILLs it at the chosen moment (unless it finished first). */
@@ -223,7 +242,7 @@ function measureWindow(lane: Lane, since: number): void {
 }
 
 /** The next, unkilled run: whoami must show a working pair, or exit 4 naming the spent token. */
-async function nextRun(lane: Lane, lost: boolean, what: 'refresh' | 'exchange'): Promise<void> {
+async function nextRun(lane: Lane, lost: boolean, what: 'refresh' | 'exchange', kept = false): Promise<void> {
   const started = performance.now();
   const out = await run(lane, ['whoami', '--json']);
   const took = performance.now() - started;
@@ -233,6 +252,10 @@ async function nextRun(lane: Lane, lost: boolean, what: 'refresh' | 'exchange'):
   }
   if (out.code === 0 && out.stderr.includes('refreshed:')) measureWindow(lane, started);
   if (out.stderr.includes('recovered a stale lock')) figures.staleLocksRecovered++;
+  if (kept) {
+    expect(out.stderr, `lane ${lane.id}: a pair kept in a temp file must be put in place`).toMatch(/recovered the token pair that pid \d+ had written/);
+    figures.nextRun.keptPairPutInPlace++;
+  }
   if (!lost) {
     expect(out.code, `lane ${lane.id}: the next run after a ${what} kill: ${out.stderr}`).toBe(0);
     expect(jsonOut(out).auth_type).toBe('applicant');
@@ -279,16 +302,18 @@ async function refreshCycle(lane: Lane, kind: Kind): Promise<boolean> {
   const after = fileState(lane, true);
   countDebris(lane);
   const accepted = lane.sandbox.stats().refreshed > grants;
-  const lost = accepted && after.refreshToken === before.refreshToken;
+  const unstored = accepted && after.refreshToken === before.refreshToken;
+  const kept = unstored && keptPair(lane, after.refreshToken);
+  const lost = unstored && !kept;
   if (killed) {
     figures.kills[kind]++;
-    landed(kind, !accepted ? 'beforeGrant' : lost ? 'window' : 'afterRename', mode);
+    landed(kind, !accepted ? 'beforeGrant' : lost ? 'window' : kept ? 'keptForNextRun' : 'afterRename', mode);
     if (!accepted) expect(after.bytes, 'nothing was spent, so nothing may change').toEqual(before.bytes);
   } else {
-    expect(lost).toBe(false);
+    expect(unstored).toBe(false);
     measureWindow(lane, started);
   }
-  await nextRun(lane, lost, 'refresh');
+  await nextRun(lane, lost, 'refresh', kept);
   lane.dead = lost;
   return killed;
 }
@@ -312,10 +337,11 @@ async function exchangeCycle(lane: Lane, kind: Kind): Promise<boolean> {
   countDebris(lane);
   const accepted = lane.sandbox.stats().exchanged > exchanged;
   const stored = after.refreshToken !== undefined && after.refreshToken !== before.refreshToken;
-  const lost = accepted && !stored;
+  const kept = accepted && !stored && keptPair(lane, after.refreshToken);
+  const lost = accepted && !stored && !kept;
   if (!killed) return false;
   figures.kills[kind]++;
-  landed(kind, !accepted ? 'beforeGrant' : lost ? 'window' : 'afterRename', mode);
+  landed(kind, !accepted ? 'beforeGrant' : lost ? 'window' : kept ? 'keptForNextRun' : 'afterRename', mode);
 
   // The same callback again: a code that was not spent still works; a spent one is refused with exit 4.
   const again = await run(lane, ['exchange', '-', '--json'], callback);
@@ -333,6 +359,11 @@ async function exchangeCycle(lane: Lane, kind: Kind): Promise<boolean> {
     expect(error.message).toMatch(/authorization code was already used|state is unknown/);
     expect(error.suggestion).toMatch(/authorize-url/);
     figures.nextRun.codeSpentExit4++;
+    // The retry's lock put a kept pair in place before hh.ru refused the spent code.
+    if (kept) {
+      expect(again.stderr).toMatch(/recovered the token pair that pid \d+ had written/);
+      figures.nextRun.keptPairPutInPlace++;
+    }
     if (lost) await login(lane);
   }
   await nextRun(lane, false, 'exchange');

@@ -2,18 +2,18 @@ import { printOutcome, type RefreshOptions } from '../commands/refresh';
 import { loadConfig } from '../config';
 import { isDue } from '../expiry';
 import { HANDOVER } from '../hot-path';
-import { loadToken, notDue } from '../refresher';
+import { notDue, peekToken } from '../refresher';
 
 /**
  * `refresh` on the hot path. Most timer runs find the access token valid, and that
  * answer needs only the token file: it is given here, with the full command's own
- * functions. Anything more (--force, a due token) is the full command's, through
+ * functions. Anything more (--force, a due or missing token) is the full command's, through
  * commander: spending a refresh token needs the lock, HTTP and the careful write, none
  * of which the hot bundle carries. It re-reads the file under the lock anyway.
  */
 export default async function refresh(opts: RefreshOptions): Promise<void | typeof HANDOVER> {
   if (opts.force) return HANDOVER;
-  const token = await loadToken(loadConfig(opts));
-  if (isDue(token.expiresAt)) return HANDOVER;
+  const token = await peekToken(loadConfig(opts));
+  if (!token || isDue(token.expiresAt)) return HANDOVER;
   printOutcome(notDue(token));
 }

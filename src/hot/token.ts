@@ -3,17 +3,18 @@ import { loadConfig } from '../config';
 import { isDue } from '../expiry';
 import { HANDOVER } from '../hot-path';
 import { mayBeTerminal } from '../output';
-import { loadToken } from '../refresher';
+import { peekToken } from '../refresher';
 
 /**
  * `token` on the hot path, for `$(hh-oauth token)` in scripts: a valid user token is
  * printed here, with the full command's own function. Everything else is the full
  * command's: a terminal on stdout (it refuses without --show; this check is a superset
- * of isatty that needs no node:tty), --app, and an expired token (it refreshes first).
+ * of isatty that needs no node:tty), --app, an expired token (it refreshes first) and a
+ * missing one (a run killed before its rename may have left the pair to put in place).
  */
 export default async function token(opts: TokenOptions): Promise<void | typeof HANDOVER> {
   if (opts.app || mayBeTerminal(1)) return HANDOVER;
-  const stored = await loadToken(loadConfig(opts));
-  if (isDue(stored.expiresAt)) return HANDOVER;
+  const stored = await peekToken(loadConfig(opts));
+  if (!stored || isDue(stored.expiresAt)) return HANDOVER;
   printToken(stored.accessToken, stored.expiresAt, opts.header);
 }

@@ -1,0 +1,229 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it, type TestContext } from 'vitest';
+import { parseTokenFile } from '../src/token-file';
+import { jsonOut, runCli, type RunResult } from './helpers/cli';
+import { storeGrant, waitForExpiry } from './helpers/grants';
+import { lateTokenEndpoint } from './helpers/late-answer';
+import { USER_AGENT, useHarness } from './helpers/workspace';
+
+/**
+ * Once hh.ru has answered a grant, the old refresh token (or the code) is spent and the
+ * new pair exists only in the process. These cases stop that process in the worst
+ * places the outside world can pick: a signal while the answer is on its way, a kill
+ * between writing the pair and renaming it, a rename that fails. The pair must end up
+ * in the token file, at once or on the next run, without a second grant.
+ */
+const EXPIRES_IN = 1;
+const h = useHarness({ expiresIn: EXPIRES_IN });
+const KILL_AT_RENAME = fileURLToPath(new URL('./helpers/kill-at-rename.cjs', import.meta.url));
+
+const refreshTokenIn = (path: string) => parseTokenFile(readFileSync(path, 'utf8'), statSync(path).mtime, path).refreshToken;
+const debris = (path: string) => readdirSync(join(path, '..')).filter((name) => name !== 'token.json');
+
+/** Runs the CLI against the late token endpoint and sends `signal` once hh.ru has spent the grant. */
+async function signalledWhileAnswerIsLate(args: string[], signal: NodeJS.Signals, input?: string): Promise<RunResult> {
+  const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
+  try {
+    return await runCli(args, {
+      env: h.env({ HH_TOKEN_URL: late.url }),
+      input,
+      secretStdout: args[0] === 'token',
+      onSpawn: (child) => void late.spent.then(() => child.kill(signal)),
+    });
+  } finally {
+    await late.close();
+  }
+}
+
+describe('a signal while hh.ru\'s answer is on its way', () => {
+  it.each(['SIGTERM', 'SIGINT', 'SIGHUP'] as const)('refresh stores the new pair first, then ends by %s', async (signal) => {
+    await storeGrant(h, h.tokenFile);
+    await waitForExpiry(EXPIRES_IN);
+    const before = refreshTokenIn(h.tokenFile);
+    const grants = h.sandbox.stats().refreshed;
+
+    const out = await signalledWhileAnswerIsLate(['refresh', '--json'], signal);
+
+    expect(out.signal, out.stderr).toBe(signal);
+    expect(out.stderr).toContain(`${signal}: storing the token pair in progress first`);
+    expect(h.sandbox.stats().refreshed - grants).toBe(1);
+    expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
+    expect(debris(h.tokenFile), 'no lock or temp file left behind').toEqual([]);
+    // The stored pair is the one hh.ru issued: it refreshes once it expires.
+    await waitForExpiry(EXPIRES_IN);
+    const next = await h.run(['refresh', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(jsonOut(next).status).toBe('refreshed');
+  });
+
+  it('token (which refreshes an expired pair first) stores it, then ends by SIGTERM', async () => {
+    await storeGrant(h, h.tokenFile);
+    await waitForExpiry(EXPIRES_IN);
+    const before = refreshTokenIn(h.tokenFile);
+
+    const out = await signalledWhileAnswerIsLate(['token'], 'SIGTERM');
+
+    expect(out.signal, out.stderr).toBe('SIGTERM');
+    expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
+    const whoami = await h.run(['whoami', '--json']);
+    expect(whoami.code, whoami.stderr).toBe(0);
+  });
+
+  it('exchange stores the pair bought with the code, then ends by SIGINT (Ctrl-C)', async () => {
+    const callback = await h.authorize();
+
+    const out = await signalledWhileAnswerIsLate(['exchange', '-', '--json'], 'SIGINT', callback);
+
+    expect(out.signal, out.stderr).toBe('SIGINT');
+    expect(existsSync(h.tokenFile)).toBe(true);
+    const whoami = await h.run(['whoami', '--json']);
+    expect(whoami.code, whoami.stderr).toBe(0);
+    expect(jsonOut(whoami).auth_type).toBe('applicant');
+  });
+
+  it('before anything is sent, a signal still stops the run at once', async () => {
+    await storeGrant(h, h.tokenFile);
+    const bytes = readFileSync(h.tokenFile);
+    // Not due: refresh waits on nothing and sends nothing; a lock held elsewhere makes it wait.
+    writeFileSync(`${h.tokenFile}.lock`, JSON.stringify({ pid: process.pid, start: 0, host: 'elsewhere' }));
+    const out = await runCli(['refresh', '--force', '--json'], {
+      env: h.env({ HH_LOCK_TIMEOUT: '30' }),
+      onSpawn: (child) => void setTimeout(() => child.kill('SIGTERM'), 700),
+    });
+    expect(out.signal).toBe('SIGTERM');
+    expect(out.stderr).not.toContain('storing the token pair in progress first');
+    expect(readFileSync(h.tokenFile)).toEqual(bytes);
+  });
+});
+
+describe('killed after writing the new pair, before the rename', () => {
+  it('the next refresh puts the kept pair in place, without a second grant', async () => {
+    await storeGrant(h, h.tokenFile);
+    await waitForExpiry(EXPIRES_IN);
+    const before = refreshTokenIn(h.tokenFile);
+    const grants = h.sandbox.stats().refreshed;
+
+    const killed = await h.run(['refresh'], { env: { NODE_OPTIONS: `--require ${KILL_AT_RENAME}` } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(refreshTokenIn(h.tokenFile), 'the old, spent pair is still in the file').toBe(before);
+    expect(debris(h.tokenFile).some((name) => name.endsWith('.tmp'))).toBe(true);
+
+    const next = await h.run(['refresh', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/recovered the token pair that pid \d+ had written but not yet stored when it stopped/);
+    expect(jsonOut(next).status).toBe('not_due');
+    expect(h.sandbox.stats().refreshed - grants).toBe(1);
+    expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
+    expect(debris(h.tokenFile)).toEqual([]);
+    expect(statSync(h.tokenFile).mode & 0o777).toBe(0o600);
+    await waitForExpiry(EXPIRES_IN);
+    const later = await h.run(['refresh', '--json']);
+    expect(later.code, later.stderr).toBe(0);
+    expect(jsonOut(later).status).toBe('refreshed');
+  });
+
+  it('a first login killed that way is found by the next command, even though no token file exists yet', async () => {
+    const callback = await h.authorize();
+    const killed = await h.run(['exchange', '-'], { input: callback, env: { NODE_OPTIONS: `--require ${KILL_AT_RENAME}` } });
+    expect(killed.signal).toBe('SIGKILL');
+    expect(existsSync(h.tokenFile)).toBe(false);
+
+    // `token` is answered by the hot path when it can; a missing file goes to the full command.
+    const out = await runCli(['token'], { env: h.env(), secretStdout: true });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/recovered the token pair/);
+    expect(out.stdout.trim()).toBe(JSON.parse(readFileSync(h.tokenFile, 'utf8')).access_token);
+  });
+
+  it('a temp file that holds no complete pair is removed, and an older pair never replaces a newer one', async () => {
+    await storeGrant(h, h.tokenFile);
+    const bytes = readFileSync(h.tokenFile);
+    const stale = { ...JSON.parse(bytes.toString()), refresh_token: 'OLDERPAIRREFRESH', obtained_at: '2020-01-01T00:00:00.000Z' };
+    const dir = join(h.tokenFile, '..');
+    // Dead writers (pid 999999 does not run): one was killed before writing, one holds an older pair.
+    writeFileSync(join(dir, '.token.json.999999.aaaaaaaaaaaa.tmp'), ' '.repeat(4096), { mode: 0o600 });
+    writeFileSync(join(dir, '.token.json.999999.bbbbbbbbbbbb.tmp'), JSON.stringify(stale), { mode: 0o600 });
+    await waitForExpiry(EXPIRES_IN);
+
+    const out = await h.run(['refresh', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).not.toMatch(/recovered the token pair/);
+    expect(jsonOut(out).status).toBe('refreshed');
+    expect(debris(h.tokenFile)).toEqual([]);
+  });
+});
+
+/** Privileged cases: root, and a filesystem feature. In CI they must run. */
+function requires(ctx: TestContext, what: string, available: boolean): void {
+  if (available) return;
+  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
+  console.log(`skipped here (not in CI): needs ${what}`);
+  ctx.skip();
+}
+
+const isRoot = process.getuid?.() === 0;
+
+describe('a token file that cannot be replaced', () => {
+  it('immutable (chattr +i) once hh.ru has answered: the new pair is kept, named, and put in place by the next run', async (ctx) => {
+    requires(ctx, 'root and chattr', isRoot);
+    await storeGrant(h, h.tokenFile);
+    const immutable = spawnSync('chattr', ['+i', h.tokenFile]);
+    requires(ctx, `chattr +i on ${h.tokenFile} (${immutable.error?.message ?? immutable.stderr})`, immutable.status === 0);
+    try {
+      await waitForExpiry(EXPIRES_IN);
+      const before = refreshTokenIn(h.tokenFile);
+      const grants = h.sandbox.stats().refreshed;
+
+      const out = await h.run(['refresh', '--json']);
+      expect(out.code, out.stderr).toBe(7);
+      const { error } = jsonOut(out);
+      expect(error.message).toMatch(/hh\.ru issued a new token pair, but it cannot replace .*token\.json \(EPERM\); the new pair is kept in .*\.token\.json\.\d+\.[0-9a-f]+\.tmp$/);
+      expect(error.suggestion).toMatch(/chattr -i/);
+      expect(error.suggestion).toMatch(/run hh-oauth again, which moves the kept pair into place/);
+      expect(h.sandbox.stats().refreshed - grants).toBe(1);
+      expect(refreshTokenIn(h.tokenFile)).toBe(before);
+
+      // While the cause is still there, the next run keeps the pair too (and says so).
+      const blocked = await h.run(['refresh', '--json']);
+      expect(blocked.stderr).toMatch(/is kept in .*; it cannot replace .* \(EPERM\)/);
+      expect(debris(h.tokenFile).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
+
+      expect(spawnSync('chattr', ['-i', h.tokenFile]).status).toBe(0);
+      const next = await h.run(['refresh', '--json']);
+      expect(next.code, next.stderr).toBe(0);
+      expect(next.stderr).toMatch(/recovered the token pair/);
+      expect(jsonOut(next).status).toBe('not_due');
+      expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
+      expect(h.sandbox.stats().refreshed - grants).toBe(1);
+    } finally {
+      spawnSync('chattr', ['-i', h.tokenFile]);
+    }
+  });
+
+  it('bind-mounted on its own (docker -v ./token.json:…): refused before anything is sent', async (ctx) => {
+    requires(ctx, 'root (mount --bind)', isRoot);
+    await storeGrant(h, h.tokenFile);
+    const source = join(h.dir, 'outside', 'token.json');
+    mkdirSync(join(source, '..'), { recursive: true });
+    writeFileSync(source, readFileSync(h.tokenFile), { mode: 0o600 });
+    const mounted = spawnSync('mount', ['--bind', source, h.tokenFile]);
+    requires(ctx, `mount --bind (${mounted.stderr})`, mounted.status === 0);
+    try {
+      await waitForExpiry(EXPIRES_IN);
+      const bytes = readFileSync(h.tokenFile);
+      const grants = h.sandbox.stats().refreshed;
+      const out = await h.run(['refresh', '--json']);
+      expect(out.code, out.stderr).toBe(7);
+      const { error } = jsonOut(out);
+      expect(error.message).toMatch(/is a mount point .*; nothing was sent to hh\.ru$/);
+      expect(error.suggestion).toMatch(/mount the directory that holds the token file instead/);
+      expect(h.sandbox.stats().refreshed - grants).toBe(0);
+      expect(readFileSync(h.tokenFile)).toEqual(bytes);
+    } finally {
+      spawnSync('umount', [h.tokenFile]);
+    }
+  });
+});
