@@ -1,22 +1,18 @@
 import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, storeError } from './errors';
 import { log } from './output';
-import { processAlive, processStartTime } from './proc';
+import { elsewhere, judgeOwner, parseOwner, type Owner } from './lock-owner';
+import { bootId, pidNamespace, processAlive, processStartTime } from './proc';
 import { randomHex } from './random-name';
 
 /**
  * A cross-process exclusive lock: a file beside the token file holding the owner's
- * pid, start time and host. It is created with its content in one step (write a
- * private temp file, then link(2) it into place, which fails if the lock exists),
- * so no reader ever sees an empty lock. A lock whose owner is provably dead is
- * broken under a second, short-lived lock so that two waiters never both break it.
+ * pid, start time, host, PID namespace and boot id (lock-owner.ts). It is created with
+ * its content in one step (write a private temp file, then link(2) it into place, which
+ * fails if the lock exists), so no reader ever sees an empty lock. A lock whose owner is
+ * provably dead is broken under a second, short-lived lock so that two waiters never
+ * both break it.
  */
-interface Owner {
-  pid: number;
-  start?: string;
-  host: string;
-}
-
 export interface Lock {
   release(): Promise<void>;
 }
@@ -26,7 +22,7 @@ const BREAKER_STALE_MS = 10_000;
 export async function acquireLock(path: string, timeoutMs: number): Promise<Lock> {
   // node:os is loaded here rather than at start-up: a run that finds the token valid never locks.
   const host = (await import('node:os')).hostname();
-  const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host };
+  const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host, ns: pidNamespace(), boot: bootId() };
   const content = JSON.stringify(me);
   const deadline = Date.now() + timeoutMs;
   let delay = 20;
@@ -34,13 +30,13 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
     if (await tryCreate(path, content)) {
       return { release: () => releaseIfOurs(path, content) };
     }
-    const holder = await readOwner(path, host);
+    const holder = await readOwner(path, me);
     // Breaking a stale lock can wait on another breaker; HH_LOCK_TIMEOUT bounds that too.
-    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content, host);
+    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content, me);
     else {
       if (Date.now() >= deadline) {
         const who =
-          holder.kind === 'held' ? ` (held by pid ${holder.owner.pid} on ${holder.owner.host})`
+          holder.kind === 'held' ? ` (held by pid ${holder.owner.pid} on ${holder.owner.host}${elsewhere(holder.owner, me)})`
           : holder.kind === 'stale' ? ` (a stale lock: ${holder.why}; another process is recovering it)`
           : '';
         throw storeError(
@@ -85,7 +81,7 @@ type Holder =
   | { kind: 'held'; owner: Owner }
   | { kind: 'stale'; raw: string; why: string };
 
-async function readOwner(path: string, host: string): Promise<Holder> {
+async function readOwner(path: string, me: Owner): Promise<Holder> {
   let raw: string;
   try {
     raw = await readFile(path, 'utf8');
@@ -93,26 +89,18 @@ async function readOwner(path: string, host: string): Promise<Holder> {
     if (errnoCode(err) === 'ENOENT') return { kind: 'free' };
     throw storeError(`cannot read the lock ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
   }
-  let owner: Owner;
-  try {
-    owner = JSON.parse(raw) as Owner;
-    if (!Number.isInteger(owner.pid) || typeof owner.host !== 'string') throw new Error('bad lock');
-  } catch {
-    return { kind: 'stale', raw, why: 'unreadable content' };
-  }
-  // A lock from another host (shared storage) cannot be judged from here.
-  if (owner.host === host && !processAlive(owner.pid, owner.start)) {
-    return { kind: 'stale', raw, why: `pid ${owner.pid} is no longer running` };
-  }
-  return { kind: 'held', owner };
+  const owner = parseOwner(raw);
+  if (!owner) return { kind: 'stale', raw, why: 'unreadable content' };
+  const verdict = judgeOwner(owner, me, processAlive);
+  return verdict.stale ? { kind: 'stale', raw, why: verdict.why } : { kind: 'held', owner };
 }
 
-async function breakStale(path: string, raw: string, why: string, me: string, host: string): Promise<void> {
+async function breakStale(path: string, raw: string, why: string, content: string, me: Owner): Promise<void> {
   const breaker = `${path}.break`;
   // Created like the lock (our pid inside, in one step), so that a breaker whose owner died can be told apart.
-  if (!(await tryCreate(breaker, me))) {
+  if (!(await tryCreate(breaker, content))) {
     // A breaker left by a process killed mid-break would block everyone: drop it once its owner is gone (or it is old).
-    const holder = await readOwner(breaker, host);
+    const holder = await readOwner(breaker, me);
     const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
     if (holder.kind === 'stale') await releaseIfOurs(breaker, holder.raw);
     else if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
@@ -126,7 +114,7 @@ async function breakStale(path: string, raw: string, why: string, me: string, ho
       log.warn(`recovered a stale lock ${path} (${why})`);
     }
   } finally {
-    await releaseIfOurs(breaker, me);
+    await releaseIfOurs(breaker, content);
   }
 }
 

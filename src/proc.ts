@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * A process's identity is its pid plus its start time (field 22 of /proc/PID/stat):
@@ -26,4 +26,25 @@ export function processAlive(pid: number, startTime?: string): boolean {
     if (now !== undefined && now !== startTime) return false;
   }
   return true;
+}
+
+/**
+ * The PID namespace this process lives in ("pid:[4026531836]"): a pid means a process only
+ * inside its namespace, and containers that share the hostname (host networking) do not share it.
+ */
+export function pidNamespace(): string | undefined {
+  try {
+    return readlinkSync('/proc/self/ns/pid');
+  } catch {
+    return undefined;
+  }
+}
+
+/** This boot of the kernel: random per boot, so a lock from an earlier one has a dead owner. */
+export function bootId(): string | undefined {
+  try {
+    return readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() || undefined;
+  } catch {
+    return undefined;
+  }
 }
