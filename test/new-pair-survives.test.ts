@@ -88,7 +88,7 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
     await storeGrant(h, h.tokenFile);
     const bytes = readFileSync(h.tokenFile);
     // Not due: refresh waits on nothing and sends nothing; a lock held elsewhere makes it wait.
-    writeFileSync(`${h.tokenFile}.lock`, JSON.stringify({ pid: process.pid, start: 0, host: 'elsewhere' }));
+    writeFileSync(`${h.tokenFile}.lock`, JSON.stringify({ pid: process.pid, host: 'another-host.example' }));
     const out = await runCli(['refresh', '--force', '--json'], {
       env: h.env({ HH_LOCK_TIMEOUT: '30' }),
       onSpawn: (child) => void setTimeout(() => child.kill('SIGTERM'), 700),
