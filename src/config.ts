@@ -46,6 +46,10 @@ export type SettingName = keyof typeof SETTINGS;
 export type Flags = Partial<Record<SettingName, string | undefined>>;
 
 export const DEFAULT_TOKEN_FILE = '/var/lib/hh-token/token.json';
+/** The longest a timer can wait (setTimeout's 32-bit milliseconds): a longer one would fire at once. */
+export const MAX_SECONDS = 2_147_483;
+/** HH_HTTP_RETRIES: each retry can wait seconds while the token file is locked. */
+export const MAX_HTTP_RETRIES = 10;
 const CREDENTIAL_NAME = 'hh-client-secret';
 
 export interface GlobalOptions {
@@ -169,10 +173,19 @@ export class Config {
   seconds(name: SettingName): number {
     const value = this.require(name, 'hh-oauth');
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) {
-      throw configError(`${name} must be a positive number of seconds`, `set ${name} to a number of seconds such as ${(SETTINGS[name] as Spec).default ?? 30}, or unset it`);
+    if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) {
+      throw configError(`${name} must be a positive number of seconds, at most ${MAX_SECONDS}`, `set ${name} to a number of seconds such as ${(SETTINGS[name] as Spec).default ?? 30}, or unset it`);
     }
     return n;
+  }
+
+  /** A whole number from 0 to max, such as HH_HTTP_RETRIES (loosely parsed, "abc" would retry without end). */
+  wholeNumber(name: SettingName, max: number): number {
+    const value = this.require(name, 'hh-oauth');
+    if (!/^\d+$/.test(value) || Number(value) > max) {
+      throw configError(`${name} must be a whole number from 0 to ${max}`, `set ${name} to a whole number such as ${(SETTINGS[name] as Spec).default ?? 0}, or unset it`);
+    }
+    return Number(value);
   }
 
   /**

@@ -85,14 +85,24 @@ export async function inspectProfile(entry: ProfileEntry, now = new Date()): Pro
 /**
  * Runs fn over a stream with at most `limit` calls in flight; fn must not reject.
  * Once stop() says so, no new call starts; the ones in flight run to their end.
+ * When the stream throws, the calls in flight still run to their end before the error
+ * goes up: a refresh in flight may have spent its refresh token, and giving up on it
+ * (a caller that exits, or drops its signal guard) would lose the new pair.
  */
 export async function forEachBounded<T>(items: AsyncIterable<T>, limit: number, fn: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   const running = new Set<Promise<void>>();
-  for await (const item of items) {
-    if (stop()) break;
-    const task: Promise<void> = fn(item).finally(() => running.delete(task));
-    running.add(task);
-    if (running.size >= limit) await Promise.race(running);
+  try {
+    for await (const item of items) {
+      if (stop()) break;
+      const task: Promise<void> = fn(item).finally(() => running.delete(task));
+      running.add(task);
+      if (running.size >= limit) await Promise.race(running);
+    }
+  } catch (err) {
+    await Promise.allSettled(running);
+    throw err;
   }
-  await Promise.all(running);
+  const settled = await Promise.allSettled(running);
+  const failed = settled.find((s) => s.status === 'rejected');
+  if (failed) throw failed.reason;
 }

@@ -1,5 +1,5 @@
 import type { Config } from './config';
-import { type ErrorCode, EXIT_CODES, reauthorizeError, toHhOauthError } from './errors';
+import { type ErrorCode, EXIT_CODES, type HhOauthError, reauthorizeError, toHhOauthError } from './errors';
 import { secondsLeft } from './expiry';
 import { forEachBounded, listProfiles, type ProfileEntry } from './profiles';
 import { refreshIfDue } from './refresher';
@@ -29,6 +29,8 @@ export interface RefreshAllSummary {
   seconds: number;
   /** Set when a signal stopped the run: profiles after the ones attempted were left for the next run. */
   interruptedBy?: string;
+  /** Set when listing the profiles failed part-way: the profiles listed before it were done, the rest not attempted. */
+  listingError?: HhOauthError;
   /** Per-profile results, kept only when asked for (--json): memory stays flat otherwise. */
   results?: ProfileResult[];
 }
@@ -62,7 +64,9 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   if (opts.keepResults) summary.results = [];
   const codes = new Set<ErrorCode>();
 
-  await forEachBounded(listProfiles(config), opts.concurrency, async (entry: ProfileEntry) => {
+  // forEachBounded waits for the profiles in flight even when the listing fails, and this
+  // function returns only then, so the caller's signal guard covers every spent refresh token.
+  const run = forEachBounded(listProfiles(config), opts.concurrency, async (entry: ProfileEntry) => {
     summary.total++;
     const result: ProfileResult = { name: entry.name, token_file: entry.tokenFile, status: 'failed' };
     try {
@@ -84,11 +88,18 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
     }
     summary.results?.push(result);
   }, () => opts.stopRequested?.() !== undefined);
+  try {
+    await run;
+  } catch (err) {
+    // Only the listing throws (the callback records its failures): reported like a failed profile.
+    summary.listingError = toHhOauthError(err);
+    codes.add(summary.listingError.code);
+  }
   summary.interruptedBy = opts.stopRequested?.();
   // Interrupted means "the rest were not attempted": like a temporary failure, the next run does them.
   if (summary.interruptedBy) codes.add('temporary');
 
-  if (summary.total === 0 && !summary.interruptedBy) {
+  if (summary.total === 0 && !summary.interruptedBy && !summary.listingError) {
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
       'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or check HH_TOKEN_FILE',
@@ -111,6 +122,10 @@ export function summaryLine(s: RefreshAllSummary): string {
   const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, `${s.failed} failed`];
   let line = `refresh --all: ${parts.join(', ')} of ${s.total} profile${s.total === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s`;
   if (s.interruptedBy) line += `; stopped early by ${s.interruptedBy}: the remaining profiles were not attempted`;
+  if (s.listingError) {
+    line += `; ${s.listingError.message}: the profiles not listed by then were not attempted`;
+    if (s.listingError.suggestion) line += ` (${s.listingError.suggestion})`;
+  }
   if (s.failed > 0) {
     const named = s.firstFailures.map((f) => `${f.name} (${f.code})`);
     const more = s.failed > named.length ? `, and ${s.failed - named.length} more` : '';

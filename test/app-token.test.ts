@@ -1,6 +1,7 @@
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, type TestContext } from 'vitest';
 import { parseAppTokenFile } from '../src/app-token';
 import { jsonOut } from './helpers/cli';
 import { readJson, runSecret, sleep, workspace, writeTokenFile } from './helpers/operator';
@@ -11,6 +12,27 @@ const MIN_INTERVAL_S = 3;
 const h = useHarness({ appTokenMinInterval: MIN_INTERVAL_S });
 let lastGrantAt = 0;
 const waitForInterval = () => sleep(Math.max(0, lastGrantAt + MIN_INTERVAL_S * 1000 + 200 - Date.now()));
+
+/** A tmpfs with few inodes and chattr (+i: link(2) refuses an immutable file), for a root run; in CI they must be there. */
+const canMountTmpfsWithChattr = process.getuid?.() === 0 && (() => {
+  const dir = join(process.env.TMPDIR ?? '/tmp', `hh-oauth-chattr-probe-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  let ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=16', 'tmpfs', dir]).status === 0;
+  if (ok) {
+    writeFileSync(join(dir, 'f'), '');
+    ok = spawnSync('chattr', ['+i', join(dir, 'f')]).status === 0;
+    spawnSync('umount', [dir]);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return ok;
+})();
+
+function requires(ctx: TestContext, what: string, available: boolean): void {
+  if (available) return;
+  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
+  console.log(`skipped here (not in CI): needs ${what}`);
+  ctx.skip();
+}
 
 async function meWith(accessToken: string): Promise<string> {
   const response = await fetch(`${h.sandbox.url}/me`, { headers: { Authorization: `Bearer ${accessToken}`, 'User-Agent': 'tests/1.0 (t@example.com)' } });
@@ -82,6 +104,55 @@ describe('hh-oauth app-token', () => {
     const aside = readdirSync(join(dir, 'elsewhere')).filter((n) => n.startsWith('app.json.corrupt-'));
     expect(aside).toHaveLength(1);
     expect(readFileSync(join(dir, 'elsewhere', aside[0]!), 'utf8')).toBe('{"token_type":"bearer"}');
+  });
+
+  it('--rotate over a damaged file that cannot be kept aside: exit 7 before hh.ru is asked (the old token is not revoked)', async (ctx) => {
+    requires(ctx, 'root, mount(8) for a tmpfs, and chattr', canMountTmpfsWithChattr);
+    const mnt = join(workspace(h).dir, 'mnt');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=16,mode=0700', 'tmpfs', mnt]).status).toBe(0);
+    const appFile = join(mnt, 'app.json');
+    try {
+      writeFileSync(appFile, '{"access', { mode: 0o600 });
+      // Immutable, so link(2) fails and keeping it aside needs a copy: a new inode.
+      expect(spawnSync('chattr', ['+i', appFile]).status).toBe(0);
+      // Inodes for the lock and one more file: not for the lock, the new file and the copy.
+      const fillers: string[] = [];
+      for (let i = 0; ; i++) {
+        const filler = join(mnt, `filler-${i}`);
+        try {
+          writeFileSync(filler, '');
+        } catch {
+          break;
+        }
+        fillers.push(filler);
+      }
+      for (const filler of fillers.splice(-2)) rmSync(filler);
+      await waitForInterval();
+      const grants = h.sandbox.stats().grants.client_credentials;
+
+      const out = await h.run(['app-token', '--rotate', '--json'], { env: { HH_APP_TOKEN_FILE: appFile } });
+      expect(out.code, out.stderr).toBe(7);
+      expect(jsonOut(out).error).toMatchObject({ code: 'store', message: expect.stringMatching(/ENOSPC/) });
+      expect(h.sandbox.stats().grants.client_credentials).toBe(grants);
+      expect(readFileSync(appFile, 'utf8')).toBe('{"access');
+      // Nothing left behind: no second name for the damaged file, no temp file.
+      expect(readdirSync(mnt).filter((n) => !n.startsWith('filler-')).sort()).toEqual(['app.json']);
+
+      // With room and a movable file, the same command succeeds and keeps the damaged one aside.
+      spawnSync('chattr', ['-i', appFile]);
+      for (const filler of fillers) rmSync(filler);
+      const rotated = await h.run(['app-token', '--rotate', '--json'], { env: { HH_APP_TOKEN_FILE: appFile } });
+      lastGrantAt = Date.now();
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(rotated.stderr).toMatch(/moved the damaged token file to \S+app\.json\.corrupt-/);
+      const aside = readdirSync(mnt).filter((n) => n.startsWith('app.json.corrupt-'));
+      expect(aside).toHaveLength(1);
+      expect(readFileSync(join(mnt, aside[0]!), 'utf8')).toBe('{"access');
+    } finally {
+      spawnSync('chattr', ['-i', appFile]);
+      spawnSync('umount', ['-l', mnt]);
+    }
   });
 
   it('needs the client id and secret (exit 3), before anything is sent', async () => {

@@ -408,6 +408,10 @@ describe('configuration', () => {
   it.each([
     ['HH_HTTP_TIMEOUT', 'soon', /HH_HTTP_TIMEOUT must be a positive number of seconds/],
     ['HH_LOCK_TIMEOUT', '-5', /HH_LOCK_TIMEOUT must be a positive number of seconds/],
+    // Past what a timer can wait, the timeout would fire at once.
+    ['HH_HTTP_TIMEOUT', '1e10', /HH_HTTP_TIMEOUT must be a positive number of seconds, at most 2147483/],
+    // Parsed loosely, these retried without end while holding the lock.
+    ['HH_HTTP_RETRIES', 'abc', /HH_HTTP_RETRIES must be a whole number from 0 to 10/],
     ['HH_USER_AGENT', 'Bot/1.0\r\nX-Evil: 1', /HH_USER_AGENT contains a line break/],
     ['HH_TOKEN_URL', 'api.hh.ru/token', /HH_TOKEN_URL is not an http\(s\) URL/],
   ])('%s=%j: exit 3 naming the setting and the fix, nothing sent', async (name, value, message) => {

@@ -129,6 +129,7 @@ describe('config keys and values', () => {
     expect(bad('HH_API_URL', 'api.hh.ru')).toThrow(/not an http\(s\) URL/);
     expect(bad('HH_USER_AGENT', 'Bot/1.0 (a@b.c)\r\nX-Evil: 1')).toThrow(/one line/);
     expect(bad('HH_HTTP_TIMEOUT', '0')).toThrow(/positive number/);
+    expect(bad('HH_HTTP_TIMEOUT', '10000000000')).toThrow(/at most 2147483/);
     expect(bad('HH_HTTP_RETRIES', '-1')).toThrow(/whole number/);
     expect(bad('HH_CLIENT_ID', 'two words')).toThrow(/without spaces/);
     expect(bad('HH_CLIENT_ID', '')).toThrow(/empty/);

@@ -1,14 +1,14 @@
-import { spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
-import { createServer } from 'node:http';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it, type TestContext } from 'vitest';
 import type { ErrorCode } from '../src/errors';
 import { forEachBounded } from '../src/profiles';
 import { mostSerious, SEVERITY } from '../src/refresh-all';
-import { BIN, captured, jsonOut } from './helpers/cli';
+import { BIN, captured, jsonOut, runCli } from './helpers/cli';
 import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from './helpers/grants';
 import { USER_AGENT, useHarness } from './helpers/workspace';
 
@@ -18,9 +18,43 @@ const h = useHarness({ expiresIn: EXPIRES_IN });
 beforeEach(() => void h.env());
 
 const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
+
+const NOBODY = 65534;
+const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'];
+const nobodyCanRunCli = process.getuid?.() === 0 && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version']).status === 0;
+
+function requires(ctx: TestContext, what: string, available: boolean): void {
+  if (available) return;
+  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
+  console.log(`skipped here (not in CI): needs ${what}`);
+  ctx.skip();
+}
 const read = (path: string) => readFileSync(path, 'utf8');
 type Row = { name: string; status: string; error?: { code: string } };
 const byName = (doc: { profiles: Row[] }) => Object.fromEntries(doc.profiles.map((p) => [p.name, p]));
+
+/**
+ * A slow hh.ru: the token endpoint has answered (the old refresh token is spent), but
+ * the answer reaches the client only 500 ms later. A test's signal lands in between.
+ */
+async function slowTokenEndpoint(): Promise<{ spent: Promise<void>; port: number; proxy: Server }> {
+  let answered!: () => void;
+  const spent = new Promise<void>((r) => (answered = r));
+  const proxy = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d: Buffer) => (body += d));
+    req.on('end', async () => {
+      const upstream = await fetch(h.sandbox.env.HH_TOKEN_URL, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
+      const text = await upstream.text();
+      answered();
+      await new Promise((r) => setTimeout(r, 500));
+      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
+      res.end(text);
+    });
+  });
+  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+  return { spent, port: (proxy.address() as AddressInfo).port, proxy };
+}
 
 describe('refresh --all', () => {
   it('mixed outcomes: refreshes the due ones, skips the rest, reports each, and exits with the most serious failure', async () => {
@@ -115,24 +149,7 @@ describe('refresh --all', () => {
     await waitForExpiry(EXPIRES_IN);
     const before = Object.fromEntries(names.map((n) => [n, read(profileFile(n))]));
 
-    // A slow hh.ru: the token endpoint has answered (the old refresh token is spent),
-    // but the answer reaches the client only 500 ms later. The signal lands in between.
-    let answered!: () => void;
-    const spent = new Promise<void>((r) => (answered = r));
-    const proxy = createServer((req, res) => {
-      let body = '';
-      req.on('data', (d: Buffer) => (body += d));
-      req.on('end', async () => {
-        const upstream = await fetch(h.sandbox.env.HH_TOKEN_URL, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
-        const text = await upstream.text();
-        answered();
-        await new Promise((r) => setTimeout(r, 500));
-        res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-        res.end(text);
-      });
-    });
-    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-    const port = (proxy.address() as AddressInfo).port;
+    const { spent, port, proxy } = await slowTokenEndpoint();
     const refreshedBefore = h.sandbox.stats().refreshed;
     try {
       const child = spawn(process.execPath, [BIN, 'refresh', '--all', '--concurrency', '1', '--json'], {
@@ -162,6 +179,41 @@ describe('refresh --all', () => {
       const again = await h.run(['--profile', changed[0]!, 'refresh', '--json']);
       expect(again.code, again.stderr).toBe(0);
       expect(jsonOut(again).status).toBe('refreshed');
+    } finally {
+      await new Promise((r) => proxy.close(r));
+    }
+  });
+
+  it('the profile listing fails while a refresh is in flight: that refresh finishes and is stored (even through a SIGTERM), exit 7 naming the listing', async (ctx) => {
+    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRunCli);
+    // The token directory belongs to the service user (nobody); profiles/ was made by root
+    // (e.g. `sudo hh-oauth --profile x login`), so nobody can list it.
+    await storeGrant(h, h.tokenFile);
+    mkdirSync(join(h.dir, 'state', 'profiles'), { mode: 0o700 });
+    mkdirSync(join(h.dir, 'config'), { mode: 0o700 });
+    chmodSync(h.dir, 0o755);
+    for (const path of [join(h.dir, 'state'), h.tokenFile, join(h.dir, 'config')]) chownSync(path, NOBODY, NOBODY);
+    await waitForExpiry(EXPIRES_IN);
+    const before = read(h.tokenFile);
+    const { spent, port, proxy } = await slowTokenEndpoint();
+    try {
+      const out = await runCli(['refresh', '--all', '--json'], {
+        env: h.env({ HH_TOKEN_URL: `http://127.0.0.1:${port}/token` }),
+        wrap: AS_NOBODY,
+        onSpawn: (child) => void spent.then(() => child.kill('SIGTERM')),
+      });
+      expect(out.signal, out.stderr).toBeNull();
+      expect(out.code, out.stderr).toBe(7);
+      const doc = jsonOut(out);
+      expect(doc).toMatchObject({ status: 'failed', total: 1, refreshed: 1, failed: 0, exit_code: 7, error: { code: 'store', suggestion: expect.stringMatching(/run as the user that owns the token directory/) } });
+      expect(doc.error.message).toMatch(/cannot list the profiles in \S+profiles \(EACCES\)/);
+      expect(doc.profiles).toEqual([expect.objectContaining({ name: 'default', status: 'refreshed' })]);
+      expect(out.stderr).toMatch(/1 refreshed, 0 not due, 0 failed of 1 profile.*cannot list the profiles/);
+      // The stored pair is the one hh.ru just issued, not the spent one.
+      const stored = JSON.parse(read(h.tokenFile)) as { refresh_token: string };
+      expect(read(h.tokenFile)).not.toBe(before);
+      expect(stored.refresh_token).not.toBe((JSON.parse(before) as { refresh_token: string }).refresh_token);
+      expect(h.sandbox.issued()).toContain(stored.refresh_token);
     } finally {
       await new Promise((r) => proxy.close(r));
     }
@@ -225,5 +277,19 @@ describe('forEachBounded', () => {
     });
     expect(peak).toBe(3);
     expect(seen.sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
+  });
+
+  it('when the stream throws, waits for the calls in flight before passing the error on', async () => {
+    async function* failing() {
+      yield 1;
+      yield 2;
+      throw new Error('listing failed');
+    }
+    const finished: number[] = [];
+    const outcome = await forEachBounded(failing(), 4, async (i) => {
+      await new Promise((r) => setTimeout(r, 20 * i));
+      finished.push(i);
+    }).catch((err: Error) => `rejected after ${finished.length} finished: ${err.message}`);
+    expect(outcome).toBe('rejected after 2 finished: listing failed');
   });
 });

@@ -44,17 +44,23 @@ export default async function appToken(opts: AppTokenOptions): Promise<void> {
         'use the stored one (`hh-oauth token --app`), or replace it on purpose with `hh-oauth app-token --rotate`',
       );
     }
-    const pending = await PendingWrite.open(path);
+    // Set aside before the grant: once hh.ru has answered, the old token is revoked and the
+    // new one exists only in memory (and hh.ru issues the next only 5 minutes later), so
+    // nothing that can fail may stand between the answer and the rename.
+    const aside = damaged ? await quarantine(path) : undefined;
+    let pending: PendingWrite | undefined;
     let grant: Record<string, unknown>;
     try {
+      pending = await PendingWrite.open(path);
       grant = await client.appGrant(form);
     } catch (err) {
-      await pending.abort();
+      await pending?.abort();
+      await aside?.cancel();
       throw explainTooEarly(err, existing);
     }
     const obtainedAt = new Date();
-    if (damaged) await quarantine(path);
     await pending.commit({ ...grant, obtained_at: obtainedAt.toISOString() });
+    aside?.announce();
     return { obtainedAt, rotated: raw !== null };
   });
 

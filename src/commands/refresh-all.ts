@@ -52,7 +52,14 @@ export default async function refreshAllCommand(opts: RefreshOptions): Promise<v
     exit_code: code,
   };
   if (summary.interruptedBy) doc.interrupted_by = summary.interruptedBy;
-  if (summary.worst !== undefined) {
+  const listing = summary.listingError;
+  if (listing) {
+    // The run's own failure: its code and hint, as the top-level handler would report it.
+    const also = summary.failed > 0 ? `; ${summary.failed} of the ${summary.total} profiles attempted failed` : '';
+    const error: Record<string, string> = { code: summary.worst ?? listing.code, message: `${listing.message}: profiles not listed by then were not attempted${also}` };
+    if (listing.suggestion) error.suggestion = listing.suggestion;
+    doc.error = error;
+  } else if (summary.worst !== undefined) {
     doc.error = {
       code: summary.worst,
       message: summary.interruptedBy && summary.failed === 0
