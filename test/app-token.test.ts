@@ -1,11 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseAppTokenFile } from '../src/app-token';
 import { jsonOut } from './helpers/cli';
 import { readJson, runSecret, sleep, workspace, writeTokenFile } from './helpers/operator';
 import { useHarness } from './helpers/workspace';
+import { requires } from './helpers/tools';
 
 // hh.ru allows one application token per 5 minutes; the sandbox here, one per 3 s.
 const MIN_INTERVAL_S = 3;
@@ -26,13 +27,6 @@ const canMountTmpfsWithChattr = process.getuid?.() === 0 && (() => {
   rmSync(dir, { recursive: true, force: true });
   return ok;
 })();
-
-function requires(ctx: TestContext, what: string, available: boolean): void {
-  if (available) return;
-  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
-  console.log(`skipped here (not in CI): needs ${what}`);
-  ctx.skip();
-}
 
 async function meWith(accessToken: string): Promise<string> {
   const response = await fetch(`${h.sandbox.url}/me`, { headers: { Authorization: `Bearer ${accessToken}`, 'User-Agent': 'tests/1.0 (t@example.com)' } });

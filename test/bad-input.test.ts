@@ -4,10 +4,11 @@ import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, symlin
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, jsonOut, runCli, type RunResult } from './helpers/cli';
 import { trackSecrets } from './helpers/secrets';
 import { REDIRECT_URI, useHarness } from './helpers/workspace';
+import { AS_NOBODY, NOBODY, isRoot, requires } from './helpers/tools';
 
 /**
  * Bad input at every edge, each with its documented exit code, a message that names
@@ -20,13 +21,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 let tried = 0;
 
-const NOBODY = 65534;
-const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'];
 // Root without capabilities: file permissions apply to it like to any user (files of others are closed to it).
 const WITHOUT_PRIVILEGE = ['setpriv', '--bounding-set=-all', '--'];
 
 /** Probes that decide whether a privileged case can run here; in CI they must. */
-const isRoot = process.getuid?.() === 0;
 const canSetpriv = isRoot && spawnSync('setpriv', ['--bounding-set=-all', '--', 'true']).status === 0;
 const nobodyCanRunCli = canSetpriv && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version']).status === 0;
 const canMount = isRoot && probeMount();
@@ -38,13 +36,6 @@ function probeMount(): boolean {
   if (ok) spawnSync('umount', [dir]);
   rmSync(dir, { recursive: true, force: true });
   return ok;
-}
-
-function requires(ctx: TestContext, what: string, available: boolean): void {
-  if (available) return;
-  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
-  console.log(`skipped here (not in CI): needs ${what}`);
-  ctx.skip();
 }
 
 interface Refusal {

@@ -2,12 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { describe, expect, it, type TestContext } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { parseTokenFile } from '../src/token-file';
 import { jsonOut, runCli, type RunResult } from './helpers/cli';
 import { storeGrant, waitForExpiry } from './helpers/grants';
 import { lateTokenEndpoint } from './helpers/late-answer';
 import { USER_AGENT, useHarness } from './helpers/workspace';
+import { isRoot, requires } from './helpers/tools';
 
 /**
  * Once hh.ru has answered a grant, the old refresh token (or the code) is spent and the
@@ -155,16 +156,6 @@ describe('killed after writing the new pair, before the rename', () => {
     expect(debris(h.tokenFile)).toEqual([]);
   });
 });
-
-/** Privileged cases: root, and a filesystem feature. In CI they must run. */
-function requires(ctx: TestContext, what: string, available: boolean): void {
-  if (available) return;
-  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
-  console.log(`skipped here (not in CI): needs ${what}`);
-  ctx.skip();
-}
-
-const isRoot = process.getuid?.() === 0;
 
 describe('a token file that cannot be replaced', () => {
   it('immutable (chattr +i) once hh.ru has answered: the new pair is kept, named, and put in place by the next run', async (ctx) => {

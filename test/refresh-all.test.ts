@@ -1,16 +1,16 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import fc from 'fast-check';
-import { beforeEach, describe, expect, it, type TestContext } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../src/errors';
 import { forEachBounded } from '../src/profiles';
 import { mostSerious, SEVERITY } from '../src/refresh-all';
 import { BIN, captured, jsonOut, runCli } from './helpers/cli';
 import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from './helpers/grants';
+import { lateTokenEndpoint } from './helpers/late-answer';
 import { USER_AGENT, useHarness } from './helpers/workspace';
+import { AS_NOBODY, NOBODY, requires } from './helpers/tools';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
@@ -19,42 +19,13 @@ beforeEach(() => void h.env());
 
 const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
 
-const NOBODY = 65534;
-const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'];
 const nobodyCanRunCli = process.getuid?.() === 0 && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version']).status === 0;
 
-function requires(ctx: TestContext, what: string, available: boolean): void {
-  if (available) return;
-  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
-  console.log(`skipped here (not in CI): needs ${what}`);
-  ctx.skip();
-}
 const read = (path: string) => readFileSync(path, 'utf8');
 type Row = { name: string; status: string; error?: { code: string } };
 const byName = (doc: { profiles: Row[] }) => Object.fromEntries(doc.profiles.map((p) => [p.name, p]));
 
-/**
- * A slow hh.ru: the token endpoint has answered (the old refresh token is spent), but
- * the answer reaches the client only 500 ms later. A test's signal lands in between.
- */
-async function slowTokenEndpoint(): Promise<{ spent: Promise<void>; port: number; proxy: Server }> {
-  let answered!: () => void;
-  const spent = new Promise<void>((r) => (answered = r));
-  const proxy = createServer((req, res) => {
-    let body = '';
-    req.on('data', (d: Buffer) => (body += d));
-    req.on('end', async () => {
-      const upstream = await fetch(h.sandbox.env.HH_TOKEN_URL, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
-      const text = await upstream.text();
-      answered();
-      await new Promise((r) => setTimeout(r, 500));
-      res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
-      res.end(text);
-    });
-  });
-  await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
-  return { spent, port: (proxy.address() as AddressInfo).port, proxy };
-}
+const slowTokenEndpoint = () => lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
 
 describe('refresh --all', () => {
   it('mixed outcomes: refreshes the due ones, skips the rest, reports each, and exits with the most serious failure', async () => {
@@ -149,11 +120,11 @@ describe('refresh --all', () => {
     await waitForExpiry(EXPIRES_IN);
     const before = Object.fromEntries(names.map((n) => [n, read(profileFile(n))]));
 
-    const { spent, port, proxy } = await slowTokenEndpoint();
+    const late = await slowTokenEndpoint();
     const refreshedBefore = h.sandbox.stats().refreshed;
     try {
       const child = spawn(process.execPath, [BIN, 'refresh', '--all', '--concurrency', '1', '--json'], {
-        env: h.env({ HH_TOKEN_URL: `http://127.0.0.1:${port}/token` }) as NodeJS.ProcessEnv,
+        env: h.env({ HH_TOKEN_URL: late.url }) as NodeJS.ProcessEnv,
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
@@ -161,7 +132,7 @@ describe('refresh --all', () => {
       child.stdout.on('data', (d: Buffer) => (stdout += d));
       child.stderr.on('data', (d: Buffer) => (stderr += d));
       const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
-      await spent;
+      await late.spent;
       child.kill('SIGTERM');
       const [code, signal] = await closed;
       captured.push(stdout, stderr);
@@ -180,7 +151,7 @@ describe('refresh --all', () => {
       expect(again.code, again.stderr).toBe(0);
       expect(jsonOut(again).status).toBe('refreshed');
     } finally {
-      await new Promise((r) => proxy.close(r));
+      await late.close();
     }
   });
 
@@ -195,12 +166,12 @@ describe('refresh --all', () => {
     for (const path of [join(h.dir, 'state'), h.tokenFile, join(h.dir, 'config')]) chownSync(path, NOBODY, NOBODY);
     await waitForExpiry(EXPIRES_IN);
     const before = read(h.tokenFile);
-    const { spent, port, proxy } = await slowTokenEndpoint();
+    const late = await slowTokenEndpoint();
     try {
       const out = await runCli(['refresh', '--all', '--json'], {
-        env: h.env({ HH_TOKEN_URL: `http://127.0.0.1:${port}/token` }),
+        env: h.env({ HH_TOKEN_URL: late.url }),
         wrap: AS_NOBODY,
-        onSpawn: (child) => void spent.then(() => child.kill('SIGTERM')),
+        onSpawn: (child) => void late.spent.then(() => child.kill('SIGTERM')),
       });
       expect(out.signal, out.stderr).toBeNull();
       expect(out.code, out.stderr).toBe(7);
@@ -215,7 +186,7 @@ describe('refresh --all', () => {
       expect(stored.refresh_token).not.toBe((JSON.parse(before) as { refresh_token: string }).refresh_token);
       expect(h.sandbox.issued()).toContain(stored.refresh_token);
     } finally {
-      await new Promise((r) => proxy.close(r));
+      await late.close();
     }
   });
 

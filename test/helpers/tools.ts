@@ -28,3 +28,18 @@ export function skipUnless(ok: boolean, reason: string): boolean {
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/**
+ * The per-test form of skipUnless: inside a test, skip it (reason printed) when what it
+ * needs is missing here, or fail it under CI, which must provide everything.
+ */
+export function requires(ctx: { skip(): void }, what: string, available: boolean): void {
+  if (available) return;
+  if (process.env.CI) throw new Error(`this case needs ${what}, which CI must provide`);
+  console.log(`skipped here (not in CI): needs ${what}`);
+  ctx.skip();
+}
+
+/** Runs the command after it as the unprivileged user nobody (root only). */
+export const NOBODY = 65534;
+export const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'];
