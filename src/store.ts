@@ -182,8 +182,13 @@ async function settleDeadTemp(path: string, temp: string, pid: number): Promise<
   try {
     await rename(temp, path);
   } catch (err) {
-    log.warn(`a token pair written by pid ${pid}, which stopped before storing it, is kept in ${temp}; it cannot replace ${path} (${errnoCode(err) ?? 'error'}): fix that and run again, or move it there by hand`);
-    return;
+    // Going on would spend the file's refresh token, which the kept pair has replaced at hh.ru.
+    const code = errnoCode(err) ?? 'error';
+    throw storeError(
+      `a newer token pair, written by pid ${pid} before it stopped, is kept in ${temp}, but it cannot replace ${path} (${code})`,
+      `${renameHint(code)}; then run hh-oauth again, which moves the kept pair into place (or \`mv ${temp} ${path}\`)`,
+      err,
+    );
   }
   await syncDir(dirname(path));
   log.warn(`recovered the token pair that pid ${pid} had written but not yet stored when it stopped`);

@@ -177,9 +177,12 @@ describe('a token file that cannot be replaced', () => {
       expect(h.sandbox.stats().refreshed - grants).toBe(1);
       expect(refreshTokenIn(h.tokenFile)).toBe(before);
 
-      // While the cause is still there, the next run keeps the pair too (and says so).
+      // While the cause is still there, the next run stops there too: it must not spend the file's old refresh token.
       const blocked = await h.run(['refresh', '--json']);
-      expect(blocked.stderr).toMatch(/is kept in .*; it cannot replace .* \(EPERM\)/);
+      expect(blocked.code, blocked.stderr).toBe(7);
+      expect(jsonOut(blocked).error.message).toMatch(/a newer token pair, written by pid \d+ before it stopped, is kept in .*, but it cannot replace .* \(EPERM\)$/);
+      expect(jsonOut(blocked).error.suggestion).toMatch(/chattr -i/);
+      expect(h.sandbox.stats().refreshed - grants).toBe(1);
       expect(debris(h.tokenFile).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
 
       expect(spawnSync('chattr', ['-i', h.tokenFile]).status).toBe(0);
