@@ -36,18 +36,19 @@ const HELD: Verdict = { stale: false };
  * namespace, same boot (where both know it). A container with the host's hostname (host networking) but its own
  * PID namespace is judged like another host: its locks are never broken from here.
  */
-export function judgeOwner(owner: Owner, me: Owner, alive: (pid: number, start?: string) => boolean): Verdict {
+export function judgeOwner(owner: Owner, me: Owner, alive: (pid: number, start?: string) => boolean, namespaceGone: (ns: string) => boolean = () => false): Verdict {
   // A lock from another host (shared storage) cannot be judged from here.
   if (owner.host !== me.host) return HELD;
+  // Another boot of this kernel: every process of that boot is gone, in every namespace. (The
+  // boot id may be unknown: the systemd unit's ProcSubset=pid hides it; then the rest decides.)
+  if (owner.boot !== undefined && me.boot !== undefined && owner.boot !== me.boot) {
+    return { stale: true, why: `pid ${owner.pid} ran before this machine last booted` };
+  }
   // Locks written before namespaces were recorded are judged by pid, as they always were.
-  if (owner.ns !== undefined) {
-    // Also when our own namespace is unknown: the owner's pid may mean nothing here.
-    if (owner.ns !== me.ns) return HELD;
-    // Same host and namespace, another boot: every process of that boot is gone. (The boot id
-    // may be unknown: the systemd unit's ProcSubset=pid hides it; then the pid decides.)
-    if (owner.boot !== undefined && me.boot !== undefined && owner.boot !== me.boot) {
-      return { stale: true, why: `pid ${owner.pid} ran before this machine last booted` };
-    }
+  // Another namespace (also when ours is unknown): the owner's pid may mean nothing here, but
+  // a namespace with no process left in it (a container that was killed) has no owner either.
+  if (owner.ns !== undefined && owner.ns !== me.ns) {
+    return namespaceGone(owner.ns) ? { stale: true, why: `no process is left in its PID namespace ${owner.ns}` } : HELD;
   }
   return alive(owner.pid, owner.start) ? HELD : { stale: true, why: `pid ${owner.pid} is no longer running` };
 }

@@ -2,7 +2,7 @@ import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
 import { errnoCode, storeError } from './errors';
 import { log } from './output';
 import { elsewhere, judgeOwner, parseOwner, type Owner } from './lock-owner';
-import { bootId, pidNamespace, processAlive, processStartTime } from './proc';
+import { bootId, pidNamespace, pidNamespaceGone, processAlive, processStartTime } from './proc';
 import { randomHex } from './random-name';
 
 /**
@@ -41,7 +41,10 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
           : '';
         throw storeError(
           `timed out after ${Math.round(timeoutMs / 1000)} s waiting for the lock ${path}${who}`,
-          'another hh-oauth is still working on this token file; retry later, or raise HH_LOCK_TIMEOUT',
+          holder.kind === 'held' && (holder.owner.host !== me.host || elsewhere(holder.owner, me) !== '')
+            // Its owner cannot be checked from here (another machine, another container).
+            ? `another hh-oauth is still working on this token file; retry later, or raise HH_LOCK_TIMEOUT. If that machine or container is gone, remove ${path} by hand`
+            : 'another hh-oauth is still working on this token file; retry later, or raise HH_LOCK_TIMEOUT',
         );
       }
       await sleep(delay + Math.random() * delay);
@@ -91,7 +94,7 @@ async function readOwner(path: string, me: Owner): Promise<Holder> {
   }
   const owner = parseOwner(raw);
   if (!owner) return { kind: 'stale', raw, why: 'unreadable content' };
-  const verdict = judgeOwner(owner, me, processAlive);
+  const verdict = judgeOwner(owner, me, processAlive, pidNamespaceGone);
   return verdict.stale ? { kind: 'stale', raw, why: verdict.why } : { kind: 'held', owner };
 }
 

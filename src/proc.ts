@@ -1,4 +1,4 @@
-import { readFileSync, readlinkSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /**
  * A process's identity is its pid plus its start time (field 22 of /proc/PID/stat):
@@ -47,4 +47,32 @@ export function bootId(): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** The initial PID namespace's inode number (PROC_PID_INIT_INO): the host's, not a container's. */
+const INITIAL_PID_NAMESPACE = 'pid:[4026531836]';
+
+/**
+ * Whether no process is left in a PID namespace. Only the host's namespace, as root, sees
+ * every process; from anywhere else the answer is "cannot tell", which counts as not gone.
+ */
+export function pidNamespaceGone(ns: string): boolean {
+  if (pidNamespace() !== INITIAL_PID_NAMESPACE || process.getuid?.() !== 0) return false;
+  let entries: string[];
+  try {
+    entries = readdirSync('/proc');
+  } catch {
+    return false;
+  }
+  for (const entry of entries) {
+    // Pid 1 here is the host's init, in the host's namespace by definition (and may refuse readlink).
+    if (!/^\d+$/.test(entry) || entry === '1') continue;
+    try {
+      if (readlinkSync(`/proc/${entry}/ns/pid`) === ns) return false;
+    } catch (err) {
+      // A process that has just exited is fine; anything else means we cannot see them all.
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') return false;
+    }
+  }
+  return true;
 }

@@ -30,6 +30,7 @@ export function holdSignals(): () => void {
     held = undefined;
     // With no listener left, Node's default action applies: the process ends as if the
     // signal had just arrived. A command with its own handler (refresh --all) gets it instead.
-    if (signal) process.kill(process.pid, signal);
+    // After the current turn: an outcome or an error on its way up is reported first.
+    if (signal) setImmediate(() => process.kill(process.pid, signal));
   };
 }

@@ -1,14 +1,14 @@
-import { closeSync, constants, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readdirSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, constants, existsSync, fchmodSync, fstatSync, fsyncSync, ftruncateSync, openSync, readFileSync, realpathSync, renameSync, writeSync } from 'node:fs';
 import { copyFile, link, mkdir, open, opendir, rename, stat, unlink, type FileHandle } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
-import { randomHex } from './random-name';
+import { keptPairPath, settleKeptPair } from './kept-pair';
 import { holdSignals } from './signal-guard';
 import { groupId } from './system-accounts';
-import { isCorruptError, parseTokenFile, type TokenRecord } from './token-file';
+import { parseTokenFile, type TokenRecord } from './token-file';
 
 /**
  * The only code that touches the token file. The file holds the only copy of a
@@ -91,7 +91,8 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
   await ensureDir(dirname(path));
   const lock = await acquireLock(`${path}.lock`, timeoutSeconds * 1000);
   try {
-    await removeDeadTemps(path);
+    await settleKeptPair(path, syncDir, renameHint);
+    await removeDebris(path);
     return await fn();
   } finally {
     await lock.release();
@@ -102,23 +103,13 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
 
 /**
  * readToken, but a missing file may be a first login whose run was killed just before
- * its rename: when a temp file of a dead writer is there, settle it under the lock and
- * read again. Only a missing file pays for the directory listing.
+ * its rename: when its pair is kept (kept-pair.ts), put it in place under the lock and
+ * read again. Only a missing file pays for the check (one hash, one stat).
  */
 export async function readTokenOrKept(path: string, lockTimeoutSeconds: number): Promise<StoredToken | null> {
   const token = await readToken(path);
-  if (token || !mayHoldKeptPair(path)) return token;
+  if (token || !existsSync(await keptPairPath(path))) return token;
   return withTokenLock(path, lockTimeoutSeconds, () => readToken(path));
-}
-
-function mayHoldKeptPair(path: string): boolean {
-  let names: string[];
-  try {
-    names = readdirSync(dirname(path));
-  } catch {
-    return false;
-  }
-  return names.some((name) => TEMP.exec(name)?.[1] === basename(path));
 }
 
 /** Per token file: the signal holds of its PendingWrites, released with the lock. */
@@ -132,12 +123,13 @@ async function ensureDir(dir: string): Promise<void> {
   }
 }
 
-const TEMP = /^\.(.+)\.(\d+)\.[0-9a-f]+\.tmp$|^(.+)\.lock\.(\d+)\.[0-9a-f]+\.tmp$/;
+// Temp files: `.NAME.<16 hex>.tmp` (kept-pair.ts), `.NAME.<pid>.<hex>.tmp` from earlier versions, and the lock's own.
+const TEMP = /^\.(.+)\.(?:[0-9a-f]{16}|\d+\.[0-9a-f]+)\.tmp$|^(.+)\.lock\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /**
- * Temp-file names per directory, listed once per process. Debris comes from runs that
- * were killed, so what the first lock finds is what there is; listing the directory
- * on every lock would make `refresh --all` over thousands of profiles quadratic.
+ * Temp-file names per directory, listed once per process. Only tidiness depends on it
+ * (the kept pair has a name of its own), and listing the directory on every lock would
+ * make `refresh --all` over thousands of profiles quadratic.
  */
 const tempsByDir = new Map<string, Promise<string[]>>();
 
@@ -151,69 +143,20 @@ async function listTemps(dir: string): Promise<string[]> {
   return found;
 }
 
-async function removeDeadTemps(path: string): Promise<void> {
+/**
+ * Under the lock, after settleKeptPair: any other temp file of this token file was written
+ * against content the file no longer holds, by a writer that no longer holds the lock. A
+ * lock's temp file belongs to a waiter, which holds nothing: removed once its pid is gone.
+ */
+async function removeDebris(path: string): Promise<void> {
   const dir = dirname(path);
   const base = basename(path);
   let temps = tempsByDir.get(dir);
   if (!temps) tempsByDir.set(dir, (temps = listTemps(dir)));
   for (const name of await temps) {
     const m = TEMP.exec(name);
-    if (!m || (m[1] ?? m[3]) !== base) continue;
-    const pid = Number(m[2] ?? m[4]);
-    if (processAlive(pid)) continue;
-    if (m[1] !== undefined) await settleDeadTemp(path, join(dir, name), pid);
-    else await unlink(join(dir, name)).catch(() => undefined);
+    if (m?.[1] === base || (m?.[2] === base && !processAlive(Number(m[3])))) await unlink(join(dir, name)).catch(() => undefined);
   }
-}
-
-/**
- * A dead writer's temp file. Usually empty (claimed space) or partly written: removed. But
- * a run killed after writing its new pair and before the rename (OOM killer, SIGKILL) left
- * the only copy of that pair here, its old refresh token already spent: put it in place.
- */
-async function settleDeadTemp(path: string, temp: string, pid: number): Promise<void> {
-  const kept = readKeptPair(temp);
-  const replace = kept ? await supersedes(kept, path) : false;
-  if (replace === undefined) return log.warn(`left ${temp} alone: it may hold a newer token pair than ${path}, which cannot be read to compare`);
-  if (!replace) {
-    await unlink(temp).catch(() => undefined);
-    return;
-  }
-  try {
-    await rename(temp, path);
-  } catch (err) {
-    // Going on would spend the file's refresh token, which the kept pair has replaced at hh.ru.
-    const code = errnoCode(err) ?? 'error';
-    throw storeError(
-      `a newer token pair, written by pid ${pid} before it stopped, is kept in ${temp}, but it cannot replace ${path} (${code})`,
-      `${renameHint(code)}; then run hh-oauth again, which moves the kept pair into place (or \`mv ${temp} ${path}\`)`,
-      err,
-    );
-  }
-  await syncDir(dirname(path));
-  log.warn(`recovered the token pair that pid ${pid} had written but not yet stored when it stopped`);
-}
-
-function readKeptPair(temp: string): TokenRecord | undefined {
-  try {
-    // Claimed space is padded with blanks, which JSON.parse ignores after the document.
-    return parseTokenFile(readFileSync(temp, 'utf8'), new Date(), temp);
-  } catch {
-    return undefined;
-  }
-}
-
-/** Whether a kept pair is newer than the file's; undefined when the file cannot be read to tell. */
-async function supersedes(kept: TokenRecord, path: string): Promise<boolean | undefined> {
-  let current: StoredToken | null;
-  try {
-    current = await readToken(path, { tighten: false });
-  } catch (err) {
-    return isCorruptError(err) ? true : undefined;
-  }
-  if (!current) return true;
-  if (kept.refreshToken === current.refreshToken || !kept.obtainedAt) return false;
-  return !current.obtainedAt || kept.obtainedAt > current.obtainedAt;
 }
 
 /**
@@ -231,8 +174,8 @@ export class PendingWrite {
   static async open(path: string): Promise<PendingWrite> {
     const dir = dirname(path);
     await ensureDir(dir);
-    const temp = join(dir, `.${basename(path)}.${process.pid}.${await randomHex(6)}.tmp`);
     await assertReplaceable(path);
+    const temp = await keptPairPath(path);
     // Held before the grant can be sent; released by withTokenLock once the lock is let go.
     const release = holdSignals();
     let handle: FileHandle | undefined;
@@ -308,8 +251,9 @@ export class PendingWrite {
 async function assertReplaceable(path: string): Promise<void> {
   const [dir, file] = await Promise.all([stat(dirname(path)).catch(() => undefined), stat(path).catch(() => undefined)]);
   if (!dir || !file) return;
+  // Not st_dev: on overlayfs a file and its directory can report different devices.
   // A file bind-mounted on its own (docker -v ./token.json:…) is a mount point: rename(2) over it fails with EBUSY.
-  if (file.dev !== dir.dev || isMountPoint(path)) {
+  if (isMountPoint(path)) {
     throw storeError(
       `cannot replace ${path}: it is a mount point (a file mounted on its own?), and only a file inside a mounted directory can be replaced atomically; nothing was sent to hh.ru`,
       'mount the directory that holds the token file instead (e.g. `-v ./state:/var/lib/hh-token`), or point HH_TOKEN_FILE at a file inside a mounted directory',

@@ -174,7 +174,7 @@ function countDebris(lane: Lane): void {
     if (name === 'token.json.lock') figures.debrisAfterKill.lock++;
     else if (name === 'token.json.lock.break') figures.debrisAfterKill.breaker++;
     else if (/^token\.json\.lock\.\d+\.[0-9a-f]+\.tmp$/.test(name)) figures.debrisAfterKill.lockTemp++;
-    else if (/^\.token\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name)) figures.debrisAfterKill.tempFile++;
+    else if (/^\.token\.json\.[0-9a-f]{16}\.tmp$/.test(name)) figures.debrisAfterKill.tempFile++;
     else throw new Error(`lane ${lane.id}: unexpected file after a kill: ${name}`);
   }
 }
@@ -185,7 +185,7 @@ function countDebris(lane: Lane): void {
  */
 function keptPair(lane: Lane, fileRefreshToken: string | undefined): boolean {
   return readdirSync(lane.stateDir)
-    .filter((name) => /^\.token\.json\.\d+\.[0-9a-f]+\.tmp$/.test(name))
+    .filter((name) => /^\.token\.json\.[0-9a-f]{16}\.tmp$/.test(name))
     .some((name) => {
       try {
         const path = join(lane.stateDir, name);
@@ -253,7 +253,7 @@ async function nextRun(lane: Lane, lost: boolean, what: 'refresh' | 'exchange', 
   if (out.code === 0 && out.stderr.includes('refreshed:')) measureWindow(lane, started);
   if (out.stderr.includes('recovered a stale lock')) figures.staleLocksRecovered++;
   if (kept) {
-    expect(out.stderr, `lane ${lane.id}: a pair kept in a temp file must be put in place`).toMatch(/recovered the token pair that pid \d+ had written/);
+    expect(out.stderr, `lane ${lane.id}: a pair kept in a temp file must be put in place`).toMatch(/recovered the token pair that a stopped run had written but not yet stored/);
     figures.nextRun.keptPairPutInPlace++;
   }
   if (!lost) {
@@ -361,7 +361,7 @@ async function exchangeCycle(lane: Lane, kind: Kind): Promise<boolean> {
     figures.nextRun.codeSpentExit4++;
     // The retry's lock put a kept pair in place before hh.ru refused the spent code.
     if (kept) {
-      expect(again.stderr).toMatch(/recovered the token pair that pid \d+ had written/);
+      expect(again.stderr).toMatch(/recovered the token pair that a stopped run had written but not yet stored/);
       figures.nextRun.keptPairPutInPlace++;
     }
     if (lost) await login(lane);

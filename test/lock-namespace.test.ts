@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
@@ -26,11 +26,11 @@ const likeTheUnit = unshare ? [unshare, '--mount', 'sh', '-c', 'mount -t proc -o
 const noUnshare = skipUnless(canUnshare, 'the PID-namespace lock test needs root and a working `unshare --pid --fork --mount-proc`');
 
 /** Starts `refresh --force` (wrapped in `wrap`) while hh.ru hangs, and returns once it holds the lock and has asked. */
-async function holderInsideLock(wrap: string[] | undefined, httpTimeoutS: number) {
+async function holderInsideLock(wrap: string[] | undefined, httpTimeoutS: number, onSpawn?: (child: ChildProcess) => void) {
   const lock = `${h.tokenFile}.lock`;
   h.sandbox.fault({ kind: 'hang', path: '/token', times: 1 });
   const posts = tokenPosts();
-  const run = runCli(['refresh', '--force', '--json'], { env: h.env({ HH_HTTP_TIMEOUT: String(httpTimeoutS) }), wrap });
+  const run = runCli(['refresh', '--force', '--json'], { env: h.env({ HH_HTTP_TIMEOUT: String(httpTimeoutS) }), wrap, onSpawn });
   for (let i = 0; i < 400 && tokenPosts() === posts; i++) await sleep(25);
   expect(tokenPosts(), 'the holder reached hh.ru').toBe(posts + 1);
   return { run, lock, posts: posts + 1, owner: JSON.parse(readFileSync(lock, 'utf8')) };
@@ -47,6 +47,7 @@ describe.skipIf(noUnshare)('a lock held from another PID namespace on the same h
     expect(blocked.stderr).not.toContain('recovered a stale lock');
     expect(blocked.code, blocked.stderr).toBe(7);
     expect(jsonOut(blocked).error.message).toContain(`(held by pid 1 on ${hostname()} in another PID namespace (${holder.owner.ns}))`);
+    expect(jsonOut(blocked).error.suggestion).toContain(`If that machine or container is gone, remove ${holder.lock} by hand`);
     expect(tokenPosts(), 'nothing sent while the lock was held').toBe(holder.posts);
     expect(readFileSync(`${h.tokenFile}.lock`, 'utf8')).toBe(JSON.stringify(holder.owner));
 
@@ -58,6 +59,23 @@ describe.skipIf(noUnshare)('a lock held from another PID namespace on the same h
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).not.toContain('recovered a stale lock');
     expect(tokenPosts()).toBe(holder.posts + 1);
+    expect(existsSync(holder.lock)).toBe(false);
+  });
+
+  it('held by a container that was killed is recovered once no process is left in its namespace', async () => {
+    await h.login();
+    let unsharePid = 0;
+    const holder = await holderInsideLock(inNewPidNs, 60, (child) => (unsharePid = child.pid ?? 0));
+    expect(holder.owner.ns).not.toBe(OUR_NS);
+    // The namespace's first process (pid 1 inside) takes everything in it down with it.
+    const init = Number(readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(' ')[0]);
+    process.kill(init, 'SIGKILL');
+    await holder.run;
+    h.sandbox.fault(null);
+
+    const out = await h.run(['refresh', '--force', '--json'], { env: { HH_LOCK_TIMEOUT: '5' } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toContain(`(no process is left in its PID namespace ${holder.owner.ns})`);
     expect(existsSync(holder.lock)).toBe(false);
   });
 

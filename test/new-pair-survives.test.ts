@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -114,7 +115,7 @@ describe('killed after writing the new pair, before the rename', () => {
 
     const next = await h.run(['refresh', '--json']);
     expect(next.code, next.stderr).toBe(0);
-    expect(next.stderr).toMatch(/recovered the token pair that pid \d+ had written but not yet stored when it stopped/);
+    expect(next.stderr).toMatch(/recovered the token pair that a stopped run had written but not yet stored/);
     expect(jsonOut(next).status).toBe('not_due');
     expect(h.sandbox.stats().refreshed - grants).toBe(1);
     expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
@@ -139,14 +140,18 @@ describe('killed after writing the new pair, before the rename', () => {
     expect(out.stdout.trim()).toBe(JSON.parse(readFileSync(h.tokenFile, 'utf8')).access_token);
   });
 
-  it('a temp file that holds no complete pair is removed, and an older pair never replaces a newer one', async () => {
+  it('a kept pair replaces only the content it was written for: an incomplete one, one for older content and debris of earlier versions are removed', async () => {
     await storeGrant(h, h.tokenFile);
     const bytes = readFileSync(h.tokenFile);
-    const stale = { ...JSON.parse(bytes.toString()), refresh_token: 'OLDERPAIRREFRESH', obtained_at: '2020-01-01T00:00:00.000Z' };
     const dir = join(h.tokenFile, '..');
-    // Dead writers (pid 999999 does not run): one was killed before writing, one holds an older pair.
-    writeFileSync(join(dir, '.token.json.999999.aaaaaaaaaaaa.tmp'), ' '.repeat(4096), { mode: 0o600 });
-    writeFileSync(join(dir, '.token.json.999999.bbbbbbbbbbbb.tmp'), JSON.stringify(stale), { mode: 0o600 });
+    const tag = (content: Buffer | string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
+    const older = { ...JSON.parse(bytes.toString()), refresh_token: 'OLDERPAIRREFRESH' };
+    // Killed before its write, for this very content: claimed blanks only.
+    writeFileSync(join(dir, `.token.json.${tag(bytes)}.tmp`), ' '.repeat(4096), { mode: 0o600 });
+    // A complete pair, but written to replace content the file no longer holds (say, before a later login).
+    writeFileSync(join(dir, `.token.json.${tag('{"an":"earlier file"}')}.tmp`), JSON.stringify(older), { mode: 0o600 });
+    // Names from before kept pairs had names of their own.
+    writeFileSync(join(dir, '.token.json.999999.bbbbbbbbbbbb.tmp'), JSON.stringify(older), { mode: 0o600 });
     await waitForExpiry(EXPIRES_IN);
 
     const out = await h.run(['refresh', '--json']);
@@ -154,7 +159,9 @@ describe('killed after writing the new pair, before the rename', () => {
     expect(out.stderr).not.toMatch(/recovered the token pair/);
     expect(jsonOut(out).status).toBe('refreshed');
     expect(debris(h.tokenFile)).toEqual([]);
+    expect(refreshTokenIn(h.tokenFile)).not.toBe('OLDERPAIRREFRESH');
   });
+
 });
 
 describe('a token file that cannot be replaced', () => {
@@ -171,7 +178,7 @@ describe('a token file that cannot be replaced', () => {
       const out = await h.run(['refresh', '--json']);
       expect(out.code, out.stderr).toBe(7);
       const { error } = jsonOut(out);
-      expect(error.message).toMatch(/hh\.ru issued a new token pair, but it cannot replace .*token\.json \(EPERM\); the new pair is kept in .*\.token\.json\.\d+\.[0-9a-f]+\.tmp$/);
+      expect(error.message).toMatch(/hh\.ru issued a new token pair, but it cannot replace .*token\.json \(EPERM\); the new pair is kept in .*\.token\.json\.[0-9a-f]{16}\.tmp$/);
       expect(error.suggestion).toMatch(/chattr -i/);
       expect(error.suggestion).toMatch(/run hh-oauth again, which moves the kept pair into place/);
       expect(h.sandbox.stats().refreshed - grants).toBe(1);
@@ -180,7 +187,7 @@ describe('a token file that cannot be replaced', () => {
       // While the cause is still there, the next run stops there too: it must not spend the file's old refresh token.
       const blocked = await h.run(['refresh', '--json']);
       expect(blocked.code, blocked.stderr).toBe(7);
-      expect(jsonOut(blocked).error.message).toMatch(/a newer token pair, written by pid \d+ before it stopped, is kept in .*, but it cannot replace .* \(EPERM\)$/);
+      expect(jsonOut(blocked).error.message).toMatch(/a newer token pair, written by a run that stopped before storing it, is kept in .*, but it cannot replace .* \(EPERM\)$/);
       expect(jsonOut(blocked).error.suggestion).toMatch(/chattr -i/);
       expect(h.sandbox.stats().refreshed - grants).toBe(1);
       expect(debris(h.tokenFile).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
@@ -195,6 +202,24 @@ describe('a token file that cannot be replaced', () => {
     } finally {
       spawnSync('chattr', ['-i', h.tokenFile]);
     }
+  });
+
+  it('immutable, with a SIGTERM while the answer is on its way: the error naming the kept pair is still printed, then the signal ends the run', async (ctx) => {
+    requires(ctx, 'root and chattr', isRoot);
+    await storeGrant(h, h.tokenFile);
+    const immutable = spawnSync('chattr', ['+i', h.tokenFile]);
+    requires(ctx, `chattr +i on ${h.tokenFile} (${immutable.error?.message ?? immutable.stderr})`, immutable.status === 0);
+    try {
+      await waitForExpiry(EXPIRES_IN);
+      const out = await signalledWhileAnswerIsLate(['refresh', '--json'], 'SIGTERM');
+      expect(out.signal, out.stderr).toBe('SIGTERM');
+      expect(jsonOut(out).error.message).toMatch(/the new pair is kept in .*\.token\.json\.[0-9a-f]{16}\.tmp$/);
+    } finally {
+      spawnSync('chattr', ['-i', h.tokenFile]);
+    }
+    const next = await h.run(['refresh', '--json']);
+    expect(next.code, next.stderr).toBe(0);
+    expect(next.stderr).toMatch(/recovered the token pair/);
   });
 
   it('bind-mounted on its own (docker -v ./token.json:…): refused before anything is sent', async (ctx) => {

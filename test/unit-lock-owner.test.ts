@@ -27,9 +27,20 @@ describe('judging a lock owner', () => {
     const dead = probe(false);
     const container: Owner = { pid: 1, start: '1390299', host: 'vm', ns: 'pid:[4026532178]', boot: BOOT };
     expect(judgeOwner(container, me, dead.alive)).toEqual({ stale: false });
-    // ...in both directions, and whatever the boot id says.
+    // ...in both directions.
     expect(judgeOwner({ ...me, pid: 20849 }, { ...container, pid: 3 }, dead.alive)).toEqual({ stale: false });
-    expect(judgeOwner({ ...container, boot: 'another-boot' }, me, dead.alive)).toEqual({ stale: false });
+    expect(dead.asked).toEqual([]);
+  });
+
+  it('another PID namespace: gone when the lock is from an earlier boot, or when no process is left in that namespace', () => {
+    const dead = probe(false);
+    const container: Owner = { pid: 1, start: '1390299', host: 'vm', ns: 'pid:[4026532178]', boot: BOOT };
+    expect(judgeOwner({ ...container, boot: 'an-earlier-boot' }, me, dead.alive)).toEqual({ stale: true, why: 'pid 1 ran before this machine last booted' });
+    const asked: string[] = [];
+    const gone = (ns: string) => (asked.push(ns), true);
+    expect(judgeOwner(container, me, dead.alive, gone)).toEqual({ stale: true, why: 'no process is left in its PID namespace pid:[4026532178]' });
+    expect(asked).toEqual(['pid:[4026532178]']);
+    expect(judgeOwner(container, me, dead.alive, () => false)).toEqual({ stale: false });
     expect(dead.asked).toEqual([]);
   });
 
