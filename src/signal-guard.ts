@@ -28,9 +28,17 @@ export function holdSignals(): () => void {
     for (const signal of SIGNALS) process.off(signal, hold);
     const signal = held;
     held = undefined;
-    // With no listener left, Node's default action applies: the process ends as if the
-    // signal had just arrived. A command with its own handler (refresh --all) gets it instead.
-    // After the current turn: an outcome or an error on its way up is reported first.
-    if (signal) setImmediate(() => process.kill(process.pid, signal));
+    if (!signal) return;
+    // A command with its own handler (refresh --all) gets the signal now, while it listens.
+    if (process.listenerCount(signal) > 0) process.emit(signal, signal);
+    // Otherwise Node's default action: the process ends as if the signal had just arrived,
+    // after the current turn, so that an outcome or an error on its way up is reported first.
+    // If a new hold began meanwhile (refresh --all starting its next grant), it keeps the signal.
+    else {
+      setImmediate(() => {
+        if (holds > 0) held ??= signal;
+        else process.kill(process.pid, signal);
+      });
+    }
   };
 }

@@ -86,6 +86,22 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
     expect(jsonOut(whoami).auth_type).toBe('applicant');
   });
 
+  it('refresh --all (2 at a time) and SIGHUP, which it does not handle itself: every pair hh.ru issued is stored before the run ends', async () => {
+    const names = ['a1', 'a2', 'a3', 'a4'];
+    const file = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
+    for (const name of names) await storeGrant(h, file(name));
+    await waitForExpiry(EXPIRES_IN);
+    const before = Object.fromEntries(names.map((name) => [name, refreshTokenIn(file(name))]));
+    const grants = h.sandbox.stats().refreshed;
+
+    const out = await signalledWhileAnswerIsLate(['refresh', '--all', '--concurrency', '2', '--json'], 'SIGHUP');
+
+    expect(out.signal, out.stderr).toBe('SIGHUP');
+    const changed = names.filter((name) => refreshTokenIn(file(name)) !== before[name]);
+    expect(changed.length).toBeGreaterThanOrEqual(1);
+    expect(h.sandbox.stats().refreshed - grants, 'every grant hh.ru made is in a file').toBe(changed.length);
+  });
+
   it('before anything is sent, a signal still stops the run at once', async () => {
     await storeGrant(h, h.tokenFile);
     const bytes = readFileSync(h.tokenFile);
