@@ -297,17 +297,30 @@ async function applyTokenGroup(handle: FileHandle): Promise<void> {
 
 /** Whether path is where something is mounted (a bind mount of a single file keeps st_dev when both sides share a filesystem). */
 function isMountPoint(path: string): boolean {
-  let mounts: string;
   let real: string;
   try {
-    mounts = readFileSync('/proc/self/mountinfo', 'utf8');
     real = realpathSync(path);
   } catch {
     return false;
   }
+  return mountPoints().has(real);
+}
+
+/** Read once per process: `refresh --all` checks every profile, and mounts do not change under a run. */
+let knownMountPoints: Set<string> | undefined;
+
+function mountPoints(): Set<string> {
+  if (knownMountPoints) return knownMountPoints;
+  let mounts = '';
+  try {
+    mounts = readFileSync('/proc/self/mountinfo', 'utf8');
+  } catch {
+    // No /proc: nothing is known to be a mount point.
+  }
   // Field 5 is the mount point, with space, tab, newline and backslash written as octal escapes.
   const unescape = (field: string) => field.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
-  return mounts.split('\n').some((line) => line.split(' ')[4] !== undefined && unescape(line.split(' ')[4]!) === real);
+  knownMountPoints = new Set(mounts.split('\n').map((line) => line.split(' ')[4]).filter((field) => field !== undefined).map(unescape));
+  return knownMountPoints;
 }
 
 function renameHint(code: string): string {
