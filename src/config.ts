@@ -50,6 +50,18 @@ export const DEFAULT_TOKEN_FILE = '/var/lib/hh-token/token.json';
 export const MAX_SECONDS = 2_147_483;
 /** HH_HTTP_RETRIES: each retry can wait seconds while the token file is locked. */
 export const MAX_HTTP_RETRIES = 10;
+
+/**
+ * What is wrong with a value of a numeric setting, if anything: the one rule for the
+ * environment, `config set` and `doctor`. The *_TIMEOUT settings are plain decimal seconds
+ * (no "1e3", no "0x10"); HH_HTTP_RETRIES a whole number.
+ */
+export function numericSettingProblem(name: SettingName, value: string): string | undefined {
+  if (name === 'HH_HTTP_RETRIES') {
+    return /^\d+$/.test(value) && Number(value) <= MAX_HTTP_RETRIES ? undefined : `must be a whole number from 0 to ${MAX_HTTP_RETRIES}`;
+  }
+  return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
+}
 const CREDENTIAL_NAME = 'hh-client-secret';
 
 export interface GlobalOptions {
@@ -171,20 +183,18 @@ export class Config {
   }
 
   seconds(name: SettingName): number {
-    const value = this.require(name, 'hh-oauth');
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n > MAX_SECONDS) {
-      throw configError(`${name} must be a positive number of seconds, at most ${MAX_SECONDS}`, `set ${name} to a number of seconds such as ${(SETTINGS[name] as Spec).default ?? 30}, or unset it`);
-    }
-    return n;
+    return this.numeric(name, 30);
   }
 
-  /** A whole number from 0 to max, such as HH_HTTP_RETRIES (loosely parsed, "abc" would retry without end). */
-  wholeNumber(name: SettingName, max: number): number {
+  /** HH_HTTP_RETRIES: loosely parsed, "abc" would retry without end. */
+  retries(): number {
+    return this.numeric('HH_HTTP_RETRIES', 0);
+  }
+
+  private numeric(name: SettingName, example: string | number): number {
     const value = this.require(name, 'hh-oauth');
-    if (!/^\d+$/.test(value) || Number(value) > max) {
-      throw configError(`${name} must be a whole number from 0 to ${max}`, `set ${name} to a whole number such as ${(SETTINGS[name] as Spec).default ?? 0}, or unset it`);
-    }
+    const problem = numericSettingProblem(name, value);
+    if (problem) throw configError(`${name} ${problem}`, `set ${name} to a number such as ${(SETTINGS[name] as Spec).default ?? example}, or unset it`);
     return Number(value);
   }
 

@@ -1,4 +1,4 @@
-import { MAX_HTTP_RETRIES, type Config } from './config';
+import type { Config } from './config';
 import { HhOauthError } from './errors';
 import { apiError, tokenEndpointError } from './hh-errors';
 import { httpRequest, type HttpRequest, type HttpResponse, type HttpSettings } from './http';
@@ -29,7 +29,7 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
   const settings = (): HttpSettings => ({
     userAgent: config.userAgent(),
     timeoutSeconds: config.seconds('HH_HTTP_TIMEOUT'),
-    retries: config.wholeNumber('HH_HTTP_RETRIES', MAX_HTTP_RETRIES),
+    retries: config.retries(),
     headers: extraHeaders,
   });
 

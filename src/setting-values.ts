@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { configDir, isHttpUrl, MAX_HTTP_RETRIES, MAX_SECONDS, SETTINGS, type Config, type Origin, type SettingName } from './config';
+import { configDir, isHttpUrl, numericSettingProblem, SETTINGS, type Config, type Origin, type SettingName } from './config';
 import { HhOauthError, usageError } from './errors';
 import { mask } from './output';
 import { VERSION } from './version';
@@ -44,12 +44,9 @@ export function validateSettingValue(name: SettingName, raw: string): string {
     return raw;
   }
   if (name.endsWith('_FILE')) return resolve(raw);
-  if (name.endsWith('_TIMEOUT')) {
-    if (!/^\d+(\.\d+)?$/.test(raw) || Number(raw) <= 0 || Number(raw) > MAX_SECONDS) throw bad(`must be a positive number of seconds, at most ${MAX_SECONDS}`);
-    return raw;
-  }
-  if (name === 'HH_HTTP_RETRIES') {
-    if (!/^\d+$/.test(raw) || Number(raw) > MAX_HTTP_RETRIES) throw bad(`must be a whole number from 0 to ${MAX_HTTP_RETRIES}`);
+  if (name.endsWith('_TIMEOUT') || name === 'HH_HTTP_RETRIES') {
+    const problem = numericSettingProblem(name, raw);
+    if (problem) throw bad(problem);
     return raw;
   }
   if (name === 'HH_CLIENT_ID' || name === 'HH_CLIENT_SECRET') {

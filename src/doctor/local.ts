@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isHttpUrl, MAX_HTTP_RETRIES, MAX_SECONDS, SETTINGS, type Config, type SettingName } from '../config';
+import { isHttpUrl, numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config';
 import { formatDuration, isDue, secondsLeft } from '../expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
@@ -59,10 +59,9 @@ export function checkConfiguration(config: Config): CheckResult {
   // Right for the sandbox, a mistake on a server: say it either way.
   for (const [host, names] of elsewhere) found.push(`${names.join(', ')} at ${host}, not hh.ru`);
   for (const name of ['HH_HTTP_TIMEOUT', 'HH_LOCK_TIMEOUT', 'HH_HTTP_RETRIES'] as const) {
-    const value = config.get(name)!.value;
-    const ok = name === 'HH_HTTP_RETRIES' ? /^\d+$/.test(value) && Number(value) <= MAX_HTTP_RETRIES : Number(value) > 0 && Number(value) <= MAX_SECONDS;
-    if (!ok) {
-      problems.push(`${name} (${from(name)}) is not a valid number`);
+    const problem = numericSettingProblem(name, config.get(name)!.value);
+    if (problem) {
+      problems.push(`${name} (${from(name)}) ${problem}`);
       fixes.push(`unset ${name} to use the default (${SETTINGS[name].default})`);
     }
   }
