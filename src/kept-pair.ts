@@ -1,8 +1,5 @@
-import { readFileSync, renameSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
-import { errnoCode, storeError } from './errors';
-import { log } from './output';
 
 /**
  * Where a write puts its new content before the rename over the token file: a name tied
@@ -11,7 +8,8 @@ import { log } from './output';
  * there is to look at, and content found complete there was written to replace what the
  * file holds now. A run killed after its write (or whose rename failed) leaves its new
  * pair there, with the old refresh token already spent: the next locked run puts it in
- * place. No pid and no clock is consulted: containers reuse pids, clocks step.
+ * place (store.ts, settleKeptPair). No pid and no clock is consulted: containers reuse
+ * pids, clocks step.
  */
 export async function keptPairPath(path: string): Promise<string> {
   let bytes: Buffer;
@@ -24,37 +22,8 @@ export async function keptPairPath(path: string): Promise<string> {
   return join(dirname(path), `.${basename(path)}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.tmp`);
 }
 
-/** Puts a kept pair in place (under the lock), or removes an incomplete one; false when there was none. */
-export async function settleKeptPair(path: string, syncDir: (dir: string) => Promise<void>, renameHint: (code: string) => string): Promise<boolean> {
-  const kept = await keptPairPath(path);
-  let text: string;
-  try {
-    text = readFileSync(kept, 'utf8');
-  } catch {
-    return false;
-  }
-  if (!isComplete(text)) {
-    await unlink(kept).catch(() => undefined);
-    return false;
-  }
-  try {
-    renameSync(kept, path);
-  } catch (err) {
-    // Going on would spend the file's refresh token, which the kept pair has replaced at hh.ru.
-    const code = errnoCode(err) ?? 'error';
-    throw storeError(
-      `a newer token pair, written by a run that stopped before storing it, is kept in ${kept}, but it cannot replace ${path} (${code})`,
-      `${renameHint(code)}; then run hh-oauth again, which moves the kept pair into place (or \`mv ${kept} ${path}\`)`,
-      err,
-    );
-  }
-  await syncDir(dirname(path));
-  log.warn('recovered the token pair that a stopped run had written but not yet stored');
-  return true;
-}
-
 /** A write that finished: one JSON object (the claimed space after it is blanks, which JSON.parse allows). */
-function isComplete(text: string): boolean {
+export function isCompleteWrite(text: string): boolean {
   try {
     const value: unknown = JSON.parse(text);
     return typeof value === 'object' && value !== null && !Array.isArray(value);

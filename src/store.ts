@@ -5,7 +5,7 @@ import { configError, errnoCode, HhOauthError, storeError } from './errors';
 import { acquireLock } from './lock';
 import { log } from './output';
 import { processAlive } from './proc';
-import { keptPairPath, settleKeptPair } from './kept-pair';
+import { isCompleteWrite, keptPairPath } from './kept-pair';
 import { holdSignals } from './signal-guard';
 import { groupId } from './system-accounts';
 import { parseTokenFile, type TokenRecord } from './token-file';
@@ -91,7 +91,7 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
   await ensureDir(dirname(path));
   const lock = await acquireLock(`${path}.lock`, timeoutSeconds * 1000);
   try {
-    await settleKeptPair(path, syncDir, renameHint);
+    await settleKeptPair(path);
     await removeDebris(path);
     return await fn();
   } finally {
@@ -110,6 +110,34 @@ export async function readTokenOrKept(path: string, lockTimeoutSeconds: number):
   const token = await readToken(path);
   if (token || !existsSync(await keptPairPath(path))) return token;
   return withTokenLock(path, lockTimeoutSeconds, () => readToken(path));
+}
+
+/** Puts a kept pair (kept-pair.ts) in place, or removes an incomplete one. Under the lock. */
+async function settleKeptPair(path: string): Promise<void> {
+  const kept = await keptPairPath(path);
+  let text: string;
+  try {
+    text = readFileSync(kept, 'utf8');
+  } catch {
+    return;
+  }
+  if (!isCompleteWrite(text)) {
+    await unlink(kept).catch(() => undefined);
+    return;
+  }
+  try {
+    renameSync(kept, path);
+  } catch (err) {
+    // Going on would spend the file's refresh token, which the kept pair has replaced at hh.ru.
+    const code = errnoCode(err) ?? 'error';
+    throw storeError(
+      `a newer token pair, written by a run that stopped before storing it, is kept in ${kept}, but it cannot replace ${path} (${code})`,
+      `${renameHint(code)}; then run hh-oauth again, which moves the kept pair into place (or \`mv ${kept} ${path}\`)`,
+      err,
+    );
+  }
+  await syncDir(dirname(path));
+  log.warn('recovered the token pair that a stopped run had written but not yet stored');
 }
 
 /** Per token file: the signal holds of its PendingWrites, released with the lock. */
