@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, jsonOut, runCli, type RunResult } from './helpers/cli';
 import { trackSecrets } from './helpers/secrets';
 import { REDIRECT_URI, useHarness } from './helpers/workspace';
-import { AS_NOBODY, NOBODY, isRoot, requires } from './helpers/tools';
+import { AS_NOBODY, NOBODY, isRoot, nobodyCanRunCli, requires } from './helpers/tools';
 
 /**
  * Bad input at every edge, each with its documented exit code, a message that names
@@ -26,7 +26,7 @@ const WITHOUT_PRIVILEGE = ['setpriv', '--bounding-set=-all', '--'];
 
 /** Probes that decide whether a privileged case can run here; in CI they must. */
 const canSetpriv = isRoot && spawnSync('setpriv', ['--bounding-set=-all', '--', 'true']).status === 0;
-const nobodyCanRunCli = canSetpriv && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version']).status === 0;
+const nobodyCanRun = canSetpriv && nobodyCanRunCli(BIN);
 const canMount = isRoot && probeMount();
 
 function probeMount(): boolean {
@@ -149,7 +149,7 @@ describe('the token file', () => {
   });
 
   it('readable, but owned by another user in a shared (sticky) directory: refused before the refresh token is spent', async (ctx) => {
-    requires(ctx, 'setpriv and a checkout that uid 65534 can read', nobodyCanRunCli);
+    requires(ctx, 'setpriv and a checkout that uid 65534 can read', nobodyCanRun);
     // Like a token file in /tmp: root's file, mode 0644, in a world-writable sticky directory.
     const before = await loginExpired();
     chmodSync(h.dir, 0o755);

@@ -180,12 +180,19 @@ describe('killed after writing the new pair, before the rename', () => {
 
 });
 
+/** chattr +i: needs root and a filesystem that supports it (CI provides both). */
+function makeImmutable(ctx: { skip(): void }, file: string): void {
+  requires(ctx, 'root and chattr', isRoot);
+  const out = spawnSync('chattr', ['+i', file]);
+  requires(ctx, `chattr +i on ${file} (${out.error?.message ?? out.stderr})`, out.status === 0);
+}
+
+const undoImmutable = (file: string) => spawnSync('chattr', ['-i', file]).status === 0;
+
 describe('a token file that cannot be replaced', () => {
   it('immutable (chattr +i) once hh.ru has answered: the new pair is kept, named, and put in place by the next run', async (ctx) => {
-    requires(ctx, 'root and chattr', isRoot);
     await storeGrant(h, h.tokenFile);
-    const immutable = spawnSync('chattr', ['+i', h.tokenFile]);
-    requires(ctx, `chattr +i on ${h.tokenFile} (${immutable.error?.message ?? immutable.stderr})`, immutable.status === 0);
+    makeImmutable(ctx, h.tokenFile);
     try {
       await waitForExpiry(EXPIRES_IN);
       const before = refreshTokenIn(h.tokenFile);
@@ -208,7 +215,7 @@ describe('a token file that cannot be replaced', () => {
       expect(h.sandbox.stats().refreshed - grants).toBe(1);
       expect(debris(h.tokenFile).filter((name) => name.endsWith('.tmp'))).toHaveLength(1);
 
-      expect(spawnSync('chattr', ['-i', h.tokenFile]).status).toBe(0);
+      expect(undoImmutable(h.tokenFile)).toBe(true);
       const next = await h.run(['refresh', '--json']);
       expect(next.code, next.stderr).toBe(0);
       expect(next.stderr).toMatch(/recovered the token pair/);
@@ -216,22 +223,20 @@ describe('a token file that cannot be replaced', () => {
       expect(refreshTokenIn(h.tokenFile)).not.toBe(before);
       expect(h.sandbox.stats().refreshed - grants).toBe(1);
     } finally {
-      spawnSync('chattr', ['-i', h.tokenFile]);
+      undoImmutable(h.tokenFile);
     }
   });
 
   it('immutable, with a SIGTERM while the answer is on its way: the error naming the kept pair is still printed, then the signal ends the run', async (ctx) => {
-    requires(ctx, 'root and chattr', isRoot);
     await storeGrant(h, h.tokenFile);
-    const immutable = spawnSync('chattr', ['+i', h.tokenFile]);
-    requires(ctx, `chattr +i on ${h.tokenFile} (${immutable.error?.message ?? immutable.stderr})`, immutable.status === 0);
+    makeImmutable(ctx, h.tokenFile);
     try {
       await waitForExpiry(EXPIRES_IN);
       const out = await signalledWhileAnswerIsLate(['refresh', '--json'], 'SIGTERM');
       expect(out.signal, out.stderr).toBe('SIGTERM');
       expect(jsonOut(out).error.message).toMatch(/the new pair is kept in .*\.token\.json\.[0-9a-f]{16}\.tmp$/);
     } finally {
-      spawnSync('chattr', ['-i', h.tokenFile]);
+      undoImmutable(h.tokenFile);
     }
     const next = await h.run(['refresh', '--json']);
     expect(next.code, next.stderr).toBe(0);

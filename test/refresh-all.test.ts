@@ -10,7 +10,7 @@ import { BIN, captured, jsonOut, runCli } from './helpers/cli';
 import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from './helpers/grants';
 import { lateTokenEndpoint } from './helpers/late-answer';
 import { USER_AGENT, useHarness } from './helpers/workspace';
-import { AS_NOBODY, NOBODY, requires } from './helpers/tools';
+import { AS_NOBODY, NOBODY, nobodyCanRunCli, requires } from './helpers/tools';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
@@ -19,7 +19,7 @@ beforeEach(() => void h.env());
 
 const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
 
-const nobodyCanRunCli = process.getuid?.() === 0 && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, BIN, '--version']).status === 0;
+const nobodyCanRun = nobodyCanRunCli(BIN);
 
 const read = (path: string) => readFileSync(path, 'utf8');
 type Row = { name: string; status: string; error?: { code: string } };
@@ -156,7 +156,7 @@ describe('refresh --all', () => {
   });
 
   it('the profile listing fails while a refresh is in flight: that refresh finishes and is stored (even through a SIGTERM), exit 7 naming the listing', async (ctx) => {
-    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRunCli);
+    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRun);
     // The token directory belongs to the service user (nobody); profiles/ was made by root
     // (e.g. `sudo hh-oauth --profile x login`), so nobody can list it.
     await storeGrant(h, h.tokenFile);

@@ -1,16 +1,10 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLIENT, startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT, type Sandbox } from '../src/sandbox/index';
+import { UA, useSandboxes } from './helpers/sandboxes';
 
-const UA = 'test/1.0 (test@example.com)';
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const started: Sandbox[] = [];
-afterAll(() => Promise.all(started.map((s) => s.close())));
-async function start(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startSandbox(opts);
-  started.push(sandbox);
-  return sandbox;
-}
+const start = useSandboxes();
 
 async function call(sb: Sandbox, path: string, init: RequestInit & { token?: string } = {}) {
   const headers: Record<string, string> = { 'user-agent': UA, ...(init.headers as Record<string, string>) };

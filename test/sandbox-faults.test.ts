@@ -1,15 +1,8 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLIENT, startSandbox, type Fault, type Sandbox, type SandboxOptions } from '../src/sandbox/index';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT, type Sandbox } from '../src/sandbox/index';
+import { UA, useSandboxes } from './helpers/sandboxes';
 
-const UA = 'test/1.0 (test@example.com)';
-
-const started: Sandbox[] = [];
-afterAll(() => Promise.all(started.map((s) => s.close())));
-async function start(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startSandbox(opts);
-  started.push(sandbox);
-  return sandbox;
-}
+const start = useSandboxes();
 
 async function getCode(sb: Sandbox): Promise<string> {
   const res = await fetch(`${sb.env.HH_AUTHORIZE_URL}?response_type=code&client_id=${DEFAULT_CLIENT.clientId}`, {

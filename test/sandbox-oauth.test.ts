@@ -1,17 +1,11 @@
-import { afterAll, describe, expect, it } from 'vitest';
-import { DEFAULT_CLIENT, startSandbox, type Sandbox, type SandboxOptions } from '../src/sandbox/index';
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CLIENT, type Sandbox } from '../src/sandbox/index';
+import { UA, useSandboxes } from './helpers/sandboxes';
 
-const UA = 'test/1.0 (test@example.com)';
 const SECRET_SHAPE = /^[A-Z0-9]{64}$/;
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
-const started: Sandbox[] = [];
-afterAll(() => Promise.all(started.map((s) => s.close())));
-async function start(opts: SandboxOptions = {}): Promise<Sandbox> {
-  const sandbox = await startSandbox(opts);
-  started.push(sandbox);
-  return sandbox;
-}
+const start = useSandboxes();
 
 interface Answer {
   status: number;

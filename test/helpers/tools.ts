@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 
@@ -43,3 +44,8 @@ export function requires(ctx: { skip(): void }, what: string, available: boolean
 /** Runs the command after it as the unprivileged user nobody (root only). */
 export const NOBODY = 65534;
 export const AS_NOBODY = ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'];
+
+/** Whether the built CLI runs as nobody here: root, setpriv, and a checkout nobody may read. */
+export function nobodyCanRunCli(bin: string): boolean {
+  return isRoot && spawnSync(AS_NOBODY[0]!, [...AS_NOBODY.slice(1), process.execPath, bin, '--version']).status === 0;
+}
