@@ -1,8 +1,8 @@
-import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './hot-path';
-import refresh from './hot/refresh';
-import token from './hot/token';
+import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './cli/hot-args';
+import refresh from './cli/hot/refresh';
+import token from './cli/hot/token';
 import { write } from './output';
-import { runReported } from './run';
+import { runReported } from './cli/run-reported';
 import { VERSION } from './version';
 
 /**
@@ -11,7 +11,7 @@ import { VERSION } from './version';
  * is valid), by a runner in src/hot/; a runner that needs more returns HANDOVER and the
  * full command runs from dist/hot-full.cjs. Every other argv, including help and every
  * usage error, goes to cli.ts, whose commander program is built from the same table
- * (src/hot-path.ts). This file and hot-full are CommonJS: Node's ES module loader alone
+ * (src/cli/hot-args.ts). This file and hot-full are CommonJS: Node's ES module loader alone
  * costs more start-up than the whole hot path (README, Performance).
  */
 // Imported statically: the bundle then evaluates each module once, in line, instead of
@@ -23,7 +23,7 @@ const RUNNERS = {
 
 const hot = parseHotArgs(process.argv.slice(2));
 if (hot) void runHot(hot);
-else void import('./cli.js');
+else void import('./cli/program.js');
 
 async function runHot(invocation: HotInvocation): Promise<void> {
   if (invocation.kind === 'version') return runReported(false, async () => write(1, `${VERSION}\n`));
@@ -34,7 +34,7 @@ async function runHot(invocation: HotInvocation): Promise<void> {
     handover = (await RUNNERS[name](opts)) === HANDOVER;
   });
   if (handover) {
-    const full = require('./hot-full.cjs') as typeof import('./hot/full');
+    const full = require('./hot-full.cjs') as typeof import('./cli/hot/full');
     await full.runFull(name, opts);
   }
 }

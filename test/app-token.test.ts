@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAppTokenFile } from '../src/app-token';
+import { parseAppTokenFile } from '../src/token/app-token';
 import { jsonOut } from './helpers/cli';
 import { readJson, runSecret, sleep, workspace, writeTokenFile } from './helpers/operator';
 import { useHarness } from './helpers/workspace';

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
-import { processStartTime } from '../src/proc';
+import { processStartTime } from '../src/lock/process';
 import { jsonOut, runCli, type RunResult } from './helpers/cli';
 import { useHarness } from './helpers/workspace';
 

@@ -6,7 +6,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../src/sandbox/index';
-import { parseTokenFile } from '../src/token-file';
+import { parseTokenFile } from '../src/token/record';
 import { captured, jsonOut, runCli, type RunResult } from './helpers/cli';
 import { leakReport, trackSecrets } from './helpers/secrets';
 import { REDIRECT_URI, USER_AGENT } from './helpers/workspace';

@@ -6,7 +6,7 @@ const exitCodeFor = (checks: Parameters<typeof worstFailure>[0]) => { const w = 
 import { clockCheck, clockSkewSeconds } from '../src/doctor/clock';
 import { dumpIncludes, isMainConfig, nginxComplaint, stateWord, timersVerdict } from '../src/doctor/system';
 import { HhOauthError } from '../src/errors';
-import { hasContact, settingForKey, validateSettingValue } from '../src/setting-values';
+import { hasContact, settingForKey, validateSettingValue } from '../src/config/setting-values';
 
 const at = (iso: string) => new Date(iso);
 const sample = (serverIso: string, localIso: string) => ({ date: at(serverIso), receivedAt: at(localIso) });

@@ -1,14 +1,14 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { parseCallbackInput } from '../src/callback-input';
-import { parseEnvFile } from '../src/env-file';
+import { parseCallbackInput } from '../src/authorize/callback-input';
+import { parseEnvFile } from '../src/config/env-file';
 import { HhOauthError } from '../src/errors';
-import { apiError, tokenEndpointError } from '../src/hh-errors';
-import { parseRetryAfter } from '../src/http';
+import { apiError, tokenEndpointError } from '../src/hh/errors';
+import { parseRetryAfter } from '../src/hh/http';
 import { redirectUriAllowed } from '../src/sandbox/redirect-uri';
-import { renderTemplate, type Dialect } from '../src/templates';
-import * as v from '../src/validators';
-import { parseTokenFile, recordFromGrant } from '../src/token-file';
+import { renderTemplate, type Dialect } from '../src/install/templates';
+import * as v from '../src/install/values';
+import { parseTokenFile, recordFromGrant } from '../src/token/record';
 
 /**
  * Property-based tests of every parser that reads outside input. Each property runs
@@ -213,7 +213,7 @@ describe('fuzz: the env-file parser (parseEnvFile)', () => {
   });
 });
 
-describe('fuzz: the template value validators (src/validators.ts)', () => {
+describe('fuzz: the template value validators (src/install/values.ts)', () => {
   // Where install-units puts each value: the dialect of the file, and the escaping it applies.
   const tricky = fc.string({ unit: fc.constantFrom(...'aZ09/ .-_:;{}[]()%"\'\\$#`*~,@=!?<>|&\n\r\t\u0000\u2028\u00a0é€'.split('')), maxLength: 40 });
   // The templates' own markers inside an otherwise good value (found: a hook command with "{{" passed, then rendering failed with exit 1).

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { GLOBAL_OPTIONS, HOT_COMMANDS, hotCommand, parseHotArgs, VERSION_FLAGS, type HotCommand } from '../src/hot-path';
+import { GLOBAL_OPTIONS, HOT_COMMANDS, hotCommand, parseHotArgs, VERSION_FLAGS, type HotCommand } from '../src/cli/hot-args';
 
 /**
  * The hot path must never disagree with commander: whenever parseHotArgs accepts an

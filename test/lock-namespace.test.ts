@@ -2,7 +2,7 @@ import { spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { processStartTime } from '../src/proc';
+import { processStartTime } from '../src/lock/process';
 import { jsonOut, runCli } from './helpers/cli';
 import { findTool, isRoot, skipUnless } from './helpers/tools';
 import { useHarness } from './helpers/workspace';

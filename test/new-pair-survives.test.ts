@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSy
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { parseTokenFile } from '../src/token-file';
+import { parseTokenFile } from '../src/token/record';
 import { jsonOut, runCli, type RunResult } from './helpers/cli';
 import { storeGrant, waitForExpiry } from './helpers/grants';
 import { lateTokenEndpoint } from './helpers/late-answer';

@@ -1,8 +1,8 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hookEnv } from '../src/hook-runner';
-import { splitCommand } from '../src/hook';
+import { hookEnv } from '../src/lifecycle/hook-runner';
+import { splitCommand } from '../src/lifecycle/hook';
 import { jsonOut } from './helpers/cli';
 import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from './helpers/operator';
 import { findLeaks } from './helpers/secrets';

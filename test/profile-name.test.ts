@@ -1,9 +1,9 @@
 import { basename, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { loadConfig } from '../src/config';
+import { loadConfig } from '../src/config/config';
 import { HhOauthError } from '../src/errors';
-import { profileFromFileName, profileNameProblem } from '../src/profile-name';
+import { profileFromFileName, profileNameProblem } from '../src/config/profile-name';
 
 const BASE_ENV = { HH_TOKEN_FILE: '/srv/hh/token.json', HH_CONFIG_DIR: '/nonexistent/hh-oauth-test' };
 const BAD = ['../x', 'a/b', '.hidden', 'x'.repeat(65), 'Upper', 'UPPER', '..', '.', '/etc/passwd', 'a\\b', 'a b', '-dash', '_x', 'a\nb', 'a\0b', 'ä', 'a:b', '~'];

@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseShow, systemdTimestamp } from '../src/timers';
+import { parseShow, systemdTimestamp } from '../src/system/timers';
 import { jsonOut } from './helpers/cli';
 import { fakePair, writeTokenFile } from './helpers/operator';
 import { useHarness } from './helpers/workspace';

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../src/errors';
-import { PendingWrite } from '../src/store';
-import { lookupInFile, parseAccountFile } from '../src/system-accounts';
+import { PendingWrite } from '../src/token/store';
+import { lookupInFile, parseAccountFile } from '../src/system/accounts';
 import { useHarness } from './helpers/workspace';
 
 /**

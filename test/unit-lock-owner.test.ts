@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { elsewhere, judgeOwner, parseOwner, type Owner } from '../src/lock-owner';
+import { elsewhere, judgeOwner, parseOwner, type Owner } from '../src/lock/owner';
 
 /**
  * When may a lock be broken? Only when its owner is provably gone, and a pid proves

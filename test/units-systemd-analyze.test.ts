@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { renderAll } from '../src/unit-plan';
+import { renderAll } from '../src/install/plan';
 import { BIN, runCli } from './helpers/cli';
 import { findTool, skipUnless } from './helpers/tools';
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { guard, inspectManaged, renderTemplate, withHeader } from '../src/templates';
-import { homeAccess, packageRootFor, renderAll, type UnitSettings } from '../src/unit-plan';
+import { guard, inspectManaged, renderTemplate, withHeader } from '../src/install/templates';
+import { homeAccess, packageRootFor, renderAll, type UnitSettings } from '../src/install/plan';
 import {
   checkAbsolutePath,
   checkAccountName,
@@ -14,7 +14,7 @@ import {
   checkNginxPath,
   systemdArg,
   systemdValue,
-} from '../src/validators';
+} from '../src/install/values';
 
 /** The characters an attacker would use to add a directive to a unit or to nginx. */
 const HOSTILE = ['a;b', 'a{b', 'a}b', 'a\nb', 'a\rb', 'a%b', 'a"b', "a'b", 'a b', 'a\\b', 'a$b', 'a#b', 'a\u0000b', 'a\u2028b'];

@@ -1,9 +1,9 @@
-import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../app-token';
-import { loadConfig, type GlobalOptions } from '../config';
+import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
+import { loadConfig, type GlobalOptions } from '../config/config';
 import { HhOauthError, usageError } from '../errors';
-import { hhClient } from '../hh-client';
+import { hhClient } from '../hh/client';
 import { log, result } from '../output';
-import { PendingWrite, quarantine, readRawFile, withTokenLock } from '../store';
+import { PendingWrite, quarantine, readRawFile, withTokenLock } from '../token/store';
 
 export interface AppTokenOptions extends GlobalOptions {
   rotate?: boolean;

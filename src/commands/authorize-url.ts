@@ -1,8 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type GlobalOptions } from '../config';
+import { loadConfig, type GlobalOptions } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
-import { savePending } from '../pending';
+import { savePending } from '../authorize/pending-authorizations';
+import { buildAuthorizeUrl } from '../authorize/url';
+import { openBrowser } from '../system/browser';
 
 export interface AuthorizeUrlOptions extends GlobalOptions {
   state?: string;
@@ -13,17 +15,6 @@ export interface AuthorizeUrlOptions extends GlobalOptions {
 }
 
 const STATE = /^[\x21-\x7e]{1,256}$/;
-
-export function buildAuthorizeUrl(base: string, p: { clientId: string; state: string; redirectUri?: string; forceLogin?: boolean; skipChooseAccount?: boolean }): string {
-  const url = new URL(base);
-  url.searchParams.set('response_type', 'code');
-  url.searchParams.set('client_id', p.clientId);
-  url.searchParams.set('state', p.state);
-  if (p.redirectUri !== undefined) url.searchParams.set('redirect_uri', p.redirectUri);
-  if (p.forceLogin) url.searchParams.set('force_login', 'true');
-  if (p.skipChooseAccount) url.searchParams.set('skip_choose_account', 'true');
-  return url.toString();
-}
 
 export default async function authorizeUrl(opts: AuthorizeUrlOptions): Promise<void> {
   const config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
@@ -45,14 +36,4 @@ export default async function authorizeUrl(opts: AuthorizeUrlOptions): Promise<v
   result({ url, state, redirect_uri: redirectUri ?? null }, url);
   log.info('open the URL above, allow access, then run `hh-oauth exchange -` and paste the address you land on (valid 15 minutes)');
   if (opts.open) await openBrowser(url);
-}
-
-export async function openBrowser(url: string): Promise<void> {
-  // `open` reports success on a headless server even though nothing opens.
-  if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
-    log.info('no display here (SSH?): open the URL on any machine with a browser');
-    return;
-  }
-  const { default: open } = await import('open');
-  await open(url).catch((err: Error) => log.warn(`could not open a browser: ${err.message}`));
 }

@@ -1,10 +1,10 @@
 import { existsSync } from 'node:fs';
-import { configDir, loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config';
-import { readEnvFile } from '../env-file';
+import { configDir, loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config/config';
+import { readEnvFile } from '../config/env-file';
 import { configError, usageError } from '../errors';
 import { log, mask, result } from '../output';
-import { openStore } from '../saved-store';
-import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../setting-values';
+import { openStore } from '../config/conf-files';
+import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../config/setting-values';
 import { readSecretInput } from '../stdin';
 
 /**

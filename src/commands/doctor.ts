@@ -1,14 +1,14 @@
 import chalk from 'chalk';
-import { loadConfig, type Config, type GlobalOptions } from '../config';
+import { loadConfig, type Config, type GlobalOptions } from '../config/config';
 import { worstFailure, failFrom, guarded, skip, type CheckResult } from '../doctor/check';
 import { clockCheck } from '../doctor/clock';
 import { checkConfiguration, checkTokenFile, checkTokenPermissions, checkUserAgent } from '../doctor/local';
 import { checkCallback, checkTokenAccepted } from '../doctor/remote';
 import { checkNginx, checkTimers } from '../doctor/system';
 import { HhOauthError } from '../errors';
-import { hhClient, type HhClient } from '../hh-client';
+import { hhClient, type HhClient } from '../hh/client';
 import { result } from '../output';
-import type { StoredToken } from '../store';
+import type { StoredToken } from '../token/store';
 
 export interface DoctorOptions extends GlobalOptions {
   nginxConf?: string;

@@ -1,10 +1,10 @@
-import { parseCallbackInput } from '../callback-input';
-import { loadConfig, type Config, type GlobalOptions } from '../config';
-import { formatDuration, secondsLeft } from '../expiry';
+import { parseCallbackInput } from '../authorize/callback-input';
+import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
-import { findPending, forgetPending } from '../pending';
-import { storeNewGrant } from '../refresher';
+import { findPending, forgetPending } from '../authorize/pending-authorizations';
+import { storeNewGrant } from '../lifecycle/refresh';
 import { readSecretInput } from '../stdin';
 
 export interface ExchangeOptions extends GlobalOptions {

@@ -1,15 +1,15 @@
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadConfig, type Config, type GlobalOptions } from '../config';
+import { loadConfig, type Config, type GlobalOptions } from '../config/config';
 import { configError, usageError } from '../errors';
-import { firstLine, systemdCalendarCheck, type ToolRun } from '../host-tools';
-import { applyFile, planFile, planLink, type PlannedFile } from '../managed-files';
+import { firstLine, systemdCalendarCheck, type ToolRun } from '../system/host-tools';
+import { applyFile, planFile, planLink, type PlannedFile } from '../install/managed-files';
 import { log, result } from '../output';
-import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../service-accounts';
-import { packageBin } from '../templates';
-import { enableUnits, manualCommands, reloadNginx } from '../unit-activation';
-import { NGINX_FILE, renderAll, type UnitSettings } from '../unit-plan';
+import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
+import { packageBin } from '../install/templates';
+import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
+import { NGINX_FILE, renderAll, type UnitSettings } from '../install/plan';
 import {
   checkAbsolutePath,
   checkAccountName,
@@ -22,7 +22,7 @@ import {
   checkNginxPath,
   type Checked,
   checkHookCommand,
-} from '../validators';
+} from '../install/values';
 
 export interface InstallUnitsOptions extends GlobalOptions {
   serverName?: string;

@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config, type GlobalOptions } from '../config';
-import { formatDuration } from '../expiry';
+import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import { formatDuration } from '../token/expiry';
 import { HhOauthError, reauthorizeError } from '../errors';
 import { formatListen, parseDuration, parseListen, type ListenAddress } from '../login/options';
 import { startCallbackListener, type Arrival, type CallbackListener } from '../login/listener';
 import { pages } from '../login/pages';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
 import { isJsonMode, log, result } from '../output';
-import { storeNewGrant } from '../refresher';
-import { PendingWrite, readToken, withTokenLock } from '../store';
-import { buildAuthorizeUrl, openBrowser } from './authorize-url';
-import { fetchMe, summary } from './whoami';
+import { storeNewGrant } from '../lifecycle/refresh';
+import { PendingWrite, readToken, withTokenLock } from '../token/store';
+import { buildAuthorizeUrl } from '../authorize/url';
+import { summary } from '../hh/me';
+import { fetchMe } from '../lifecycle/api-call';
+import { openBrowser } from '../system/browser';
 
 export interface LoginOptions extends GlobalOptions {
   listen: string;

@@ -1,7 +1,7 @@
-import { loadConfig, SETTINGS, type GlobalOptions, type ProfileSettings } from '../config';
+import { loadConfig, SETTINGS, type GlobalOptions, type ProfileSettings } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
-import { openStore } from '../saved-store';
+import { openStore } from '../config/conf-files';
 
 /**
  * `hh-oauth [--profile NAME] profiles set|unset KEY [VALUE]`: settings saved for one

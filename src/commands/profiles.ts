@@ -1,8 +1,8 @@
-import { loadConfig, type GlobalOptions } from '../config';
-import { formatDuration, secondsLeft } from '../expiry';
+import { loadConfig, type GlobalOptions } from '../config/config';
+import { formatDuration, secondsLeft } from '../token/expiry';
 import { log, result } from '../output';
-import { DEFAULT_PROFILE } from '../profile-name';
-import { forEachBounded, inspectProfile, listProfiles, type ProfileInfo } from '../profiles';
+import { DEFAULT_PROFILE } from '../config/profile-name';
+import { forEachBounded, inspectProfile, listProfiles, type ProfileInfo } from '../token/profiles';
 
 /** `hh-oauth profiles`: every token file with its state and expiry. Reads only; no network. */
 export default async function profiles(opts: GlobalOptions): Promise<void> {

@@ -1,11 +1,11 @@
-import { loadConfig, type GlobalOptions } from '../config';
-import { isDue } from '../expiry';
+import { loadConfig, type GlobalOptions } from '../config/config';
+import { isDue } from '../token/expiry';
 import { HhOauthError, usageError } from '../errors';
-import { hhClient } from '../hh-client';
+import { hhClient } from '../hh/client';
 import { log, result } from '../output';
-import { loadToken, refreshIfDue } from '../refresher';
+import { loadToken, refreshIfDue } from '../lifecycle/refresh';
 import { readSecretInput } from '../stdin';
-import { discardToken } from '../store';
+import { discardToken } from '../token/store';
 
 export interface RevokeOptions extends GlobalOptions {
   yes?: boolean;

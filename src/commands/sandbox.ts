@@ -1,4 +1,4 @@
-import { loadConfig, type GlobalOptions } from '../config';
+import { loadConfig, type GlobalOptions } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
 import { DEFAULT_CLIENT, startSandbox } from '../sandbox/index';

@@ -1,9 +1,9 @@
-import { loadConfig, type GlobalOptions } from '../config';
+import { loadConfig, type GlobalOptions } from '../config/config';
 import { HhOauthError } from '../errors';
-import { formatDuration } from '../expiry';
+import { formatDuration } from '../token/expiry';
 import { isJsonMode, log, result } from '../output';
-import { timerStatus, type TimerStatus } from '../timers';
-import { inspectTokenFile, type TokenFileStatus } from '../token-status';
+import { timerStatus, type TimerStatus } from '../system/timers';
+import { inspectTokenFile, type TokenFileStatus } from '../token/inspect';
 
 /**
  * `hh-oauth status`: the token file and the timers, without the network and

@@ -1,9 +1,9 @@
-import { readAppToken } from '../app-token';
-import { loadConfig, type GlobalOptions } from '../config';
-import { isDue, secondsLeft } from '../expiry';
+import { readAppToken } from '../token/app-token';
+import { loadConfig, type GlobalOptions } from '../config/config';
+import { isDue } from '../token/expiry';
 import { reauthorizeError, usageError } from '../errors';
-import { result } from '../output';
-import { loadToken, refreshIfDue } from '../refresher';
+import { printToken } from '../lifecycle/answers';
+import { loadToken, refreshIfDue } from '../lifecycle/refresh';
 
 export interface TokenOptions extends GlobalOptions {
   header?: boolean;
@@ -38,19 +38,4 @@ export default async function token(opts: TokenOptions): Promise<void> {
     expiresAt = stored.expiresAt;
   }
   printToken(value, expiresAt, opts.header);
-}
-
-/** Shared with the hot path (src/hot/token.ts), which prints a valid user token itself. */
-export function printToken(value: string, expiresAt: Date | null, asHeader?: boolean): void {
-  const header = `Authorization: Bearer ${value}`;
-  result(
-    {
-      access_token: value,
-      token_type: 'bearer',
-      ...(asHeader ? { header } : {}),
-      expires_at: expiresAt?.toISOString() ?? null,
-      seconds_left: expiresAt ? Math.max(0, secondsLeft(expiresAt)) : null,
-    },
-    asHeader ? header : value,
-  );
 }

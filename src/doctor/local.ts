@@ -1,12 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isHttpUrl, numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config';
-import { formatDuration, isDue, secondsLeft } from '../expiry';
+import { isHttpUrl, numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config/config';
+import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
-import { hasContact } from '../setting-values';
-import { readToken, type StoredToken } from '../store';
+import { hasContact } from '../config/setting-values';
+import { readToken, type StoredToken } from '../token/store';
 import { fail, failFrom, pass, type CheckResult } from './check';
 
 /** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */

@@ -1,9 +1,9 @@
-import type { Config } from '../config';
-import { formatDuration, isDue, secondsLeft } from '../expiry';
+import type { Config } from '../config/config';
+import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { HhOauthError } from '../errors';
-import type { HhClient } from '../hh-client';
-import { loadToken, refreshIfDue } from '../refresher';
-import type { StoredToken } from '../store';
+import type { HhClient } from '../hh/client';
+import { loadToken, refreshIfDue } from '../lifecycle/refresh';
+import type { StoredToken } from '../token/store';
 import { fail, failFrom, pass, skip, type CheckResult } from './check';
 
 /** Checks that talk to the network: hh.ru's /me, and the public callback URL. */

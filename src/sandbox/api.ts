@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { newRequestId } from './secrets';
-import type { AppToken, SandboxStore, UserPair } from './store';
+import type { AppToken, SandboxStore, UserPair } from './state';
 import type { Reply } from './types';
 import { isManagerAccount, managerAccountsBody, meBody, type Principal } from './users';
 

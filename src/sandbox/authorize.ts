@@ -1,5 +1,5 @@
 import { redirectUriAllowed } from './redirect-uri';
-import type { SandboxStore } from './store';
+import type { SandboxStore } from './state';
 import type { Reply } from './types';
 
 /**

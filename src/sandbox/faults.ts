@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SandboxStore } from './store';
+import type { SandboxStore } from './state';
 import type { Fault } from './types';
 
 const KINDS = new Set<Fault['kind']>([

@@ -1,4 +1,4 @@
-import type { SandboxStore } from './store';
+import type { SandboxStore } from './state';
 import type { Reply } from './types';
 
 const NO_STORE = { 'cache-control': 'no-store' };

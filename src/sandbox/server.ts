@@ -5,7 +5,7 @@ import { authorize } from './authorize';
 import { applyFault, FaultSlot, validateFault } from './faults';
 import { tokenGrant } from './grants';
 import { badUserAgent, flattenHeaders, isFormUrlEncoded, readBody, sendReply, userAgentAccepted } from './http';
-import { SandboxStore } from './store';
+import { SandboxStore } from './state';
 import type { Decision, RecordedRequest, Reply, Sandbox, SandboxClient, SandboxOptions } from './types';
 
 export const DEFAULT_CLIENT: SandboxClient = {

@@ -1,6 +1,6 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { recordFromGrant } from '../../src/token-file';
+import { recordFromGrant } from '../../src/token/record';
 import { REDIRECT_URI, USER_AGENT, type Harness } from './workspace';
 
 /**

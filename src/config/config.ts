@@ -1,0 +1,337 @@
+import { readFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { configError, errnoCode, HhOauthError, usageError } from '../errors';
+import { readEnvFile } from './env-file';
+import { log } from '../output';
+import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
+import { VERSION } from '../version';
+
+/** Where a value came from, in the contract's order of precedence. */
+export type Origin = 'flag' | 'env' | 'env-file' | 'config' | 'default';
+export interface Setting {
+  value: string;
+  origin: Origin;
+}
+
+interface Spec {
+  /** The name `hh-oauth config set` uses. */
+  key: string;
+  default?: string;
+  secret?: boolean;
+  /** May be saved for one profile (`hh-oauth profiles set`), under "profiles" in config.json. */
+  perProfile?: boolean;
+}
+
+export const SETTINGS = {
+  HH_CLIENT_ID: { key: 'client-id' },
+  HH_CLIENT_SECRET: { key: 'client-secret', secret: true },
+  HH_CLIENT_SECRET_FILE: { key: 'client-secret-file' },
+  HH_REDIRECT_URI: { key: 'redirect-uri' },
+  HH_USER_AGENT: { key: 'user-agent' },
+  HH_TOKEN_FILE: { key: 'token-file' },
+  HH_AUTHORIZE_URL: { key: 'authorize-url', default: 'https://hh.ru/oauth/authorize' },
+  HH_TOKEN_URL: { key: 'token-url', default: 'https://api.hh.ru/token' },
+  HH_API_URL: { key: 'api-url', default: 'https://api.hh.ru' },
+  HH_HTTP_TIMEOUT: { key: 'http-timeout', default: '15' },
+  HH_HTTP_RETRIES: { key: 'http-retries', default: '2' },
+  HH_LOCK_TIMEOUT: { key: 'lock-timeout', default: '60' },
+  HH_APP_TOKEN_FILE: { key: 'app-token-file' },
+  HH_ON_REFRESH: { key: 'on-refresh' },
+  HH_ON_REFRESH_TIMEOUT: { key: 'on-refresh-timeout', default: '60' },
+  HH_PROFILE: { key: 'profile' },
+  HH_MANAGER_ACCOUNT_ID: { key: 'manager-account', perProfile: true },
+} satisfies Record<string, Spec>;
+
+export type SettingName = keyof typeof SETTINGS;
+export type Flags = Partial<Record<SettingName, string | undefined>>;
+
+export const DEFAULT_TOKEN_FILE = '/var/lib/hh-token/token.json';
+/** The longest a timer can wait (setTimeout's 32-bit milliseconds): a longer one would fire at once. */
+export const MAX_SECONDS = 2_147_483;
+/** HH_HTTP_RETRIES: each retry can wait seconds while the token file is locked. */
+export const MAX_HTTP_RETRIES = 10;
+
+/**
+ * What is wrong with a value of a numeric setting, if anything: the one rule for the
+ * environment, `config set` and `doctor`. The *_TIMEOUT settings are plain decimal seconds
+ * (no "1e3", no "0x10"); HH_HTTP_RETRIES a whole number.
+ */
+export function numericSettingProblem(name: SettingName, value: string): string | undefined {
+  if (name === 'HH_HTTP_RETRIES') {
+    return /^\d+$/.test(value) && Number(value) <= MAX_HTTP_RETRIES ? undefined : `must be a whole number from 0 to ${MAX_HTTP_RETRIES}`;
+  }
+  return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
+}
+const CREDENTIAL_NAME = 'hh-client-secret';
+
+export interface GlobalOptions {
+  envFile?: string;
+  json?: boolean;
+  /** The global --on-refresh CMD; a flag, so it wins over HH_ON_REFRESH. */
+  onRefresh?: string;
+  profile?: string;
+  managerAccount?: string;
+}
+
+/** Settings saved for single profiles: profile name → setting key → value. */
+export type ProfileSettings = Record<string, Record<string, string>>;
+
+/** The directory `hh-oauth config set` writes to; read here without loading conf (it is slow to import). */
+export function configDir(env: NodeJS.ProcessEnv = process.env, envFile: Record<string, string> = {}): string | undefined {
+  const explicit = env.HH_CONFIG_DIR ?? envFile.HH_CONFIG_DIR;
+  if (explicit) return resolve(explicit);
+  if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'hh-oauth');
+  if (env.HOME) return join(env.HOME, '.config', 'hh-oauth');
+  return undefined;
+}
+
+interface Saved {
+  top: Record<string, string>;
+  profiles: ProfileSettings;
+}
+
+function readSaved(dir: string | undefined): Saved {
+  if (!dir) return { top: {}, profiles: {} };
+  const file = join(dir, 'config.json');
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return { top: {}, profiles: {} };
+    throw configError(`cannot read saved settings ${file} (${errnoCode(err) ?? 'error'})`, 'fix its permissions or remove it');
+  }
+  try {
+    const data: unknown = JSON.parse(text);
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object');
+    return { top: strings(data), profiles: profileSettings((data as Record<string, unknown>).profiles) };
+  } catch {
+    throw configError(`saved settings ${file} are not valid JSON`, `fix or remove ${file}, then use \`hh-oauth config set\``);
+  }
+}
+
+function strings(data: object): Record<string, string> {
+  return Object.fromEntries(Object.entries(data).filter((e): e is [string, string] => typeof e[1] === 'string'));
+}
+
+function profileSettings(value: unknown): ProfileSettings {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  // No prototype: a profile named "constructor" must not find Object's.
+  const out: ProfileSettings = Object.create(null);
+  for (const [name, settings] of Object.entries(value)) {
+    if (typeof settings === 'object' && settings !== null && !Array.isArray(settings)) out[name] = strings(settings);
+  }
+  return out;
+}
+
+/** Warned once per process, not once per profile: refresh --all builds a Config per profile. */
+let warnedUserAgent = false;
+
+const MANAGER_ACCOUNT = /^[0-9]{1,20}$/;
+
+export class Config {
+  constructor(
+    private readonly flags: Flags,
+    readonly env: NodeJS.ProcessEnv,
+    private readonly envFile: Record<string, string>,
+    private readonly saved: Record<string, string>,
+    private readonly savedProfiles: ProfileSettings = {},
+  ) {}
+
+  get(name: SettingName): Setting | undefined {
+    const spec: Spec = SETTINGS[name];
+    const perProfile = spec.perProfile ? this.savedProfiles[this.profileName()]?.[spec.key] : undefined;
+    const candidates: Array<[Origin, string | undefined]> = [
+      ['flag', this.flags[name]],
+      ['env', this.env[name]],
+      ['env-file', this.envFile[name]],
+      ['config', perProfile ?? this.saved[spec.key]],
+      ['default', spec.default],
+    ];
+    for (const [origin, value] of candidates) {
+      if (value !== undefined && value !== '') return { value, origin };
+    }
+    return undefined;
+  }
+
+  require(name: SettingName, purpose: string): string {
+    const setting = this.get(name);
+    if (!setting) {
+      const key = SETTINGS[name].key;
+      throw configError(
+        `${name} is not set; ${purpose} needs it`,
+        `export ${name}=…, put it in the --env-file, or run \`hh-oauth config set ${key} …\``,
+      );
+    }
+    return setting.value;
+  }
+
+  /** An http(s) URL setting, validated; a bad flag is a usage error, a bad env/file value a config error. */
+  url(name: SettingName, purpose: string): string {
+    const value = this.require(name, purpose);
+    if (!isHttpUrl(value)) {
+      const origin = this.get(name)?.origin;
+      const message = `${name} is not an http(s) URL`;
+      throw origin === 'flag'
+        ? usageError(message, `give --${SETTINGS[name].key} an absolute URL such as https://example.com/callback`)
+        : configError(message, `set ${name} to an absolute URL such as https://example.com/callback`);
+    }
+    return value;
+  }
+
+  optionalUrl(name: SettingName, purpose: string): string | undefined {
+    return this.get(name) ? this.url(name, purpose) : undefined;
+  }
+
+  seconds(name: SettingName): number {
+    return this.numeric(name, 30);
+  }
+
+  /** HH_HTTP_RETRIES: loosely parsed, "abc" would retry without end. */
+  retries(): number {
+    return this.numeric('HH_HTTP_RETRIES', 0);
+  }
+
+  private numeric(name: SettingName, example: string | number): number {
+    const value = this.require(name, 'hh-oauth');
+    const problem = numericSettingProblem(name, value);
+    if (problem) throw configError(`${name} ${problem}`, `set ${name} to a number such as ${(SETTINGS[name] as Spec).default ?? example}, or unset it`);
+    return Number(value);
+  }
+
+  /**
+   * The token file of the selected profile. Every command finds its file here, so
+   * `--profile` / HH_PROFILE work everywhere: the default profile is the single file
+   * of old (HH_TOKEN_FILE or its default), profile NAME is `profiles/NAME.json` beside it.
+   */
+  tokenFile(): string {
+    const profile = this.profileName();
+    return profile === DEFAULT_PROFILE ? this.defaultTokenFile() : join(this.profilesDir(), `${profile}.json`);
+  }
+
+  defaultTokenFile(): string {
+    const explicit = this.get('HH_TOKEN_FILE');
+    if (explicit) return resolve(explicit.value);
+    const stateDir = this.env.STATE_DIRECTORY?.split(':')[0];
+    return stateDir ? join(stateDir, 'token.json') : DEFAULT_TOKEN_FILE;
+  }
+
+  /** The directory of the default token file; the profiles live in `profiles/` under it. */
+  tokenDir(): string {
+    return dirname(this.defaultTokenFile());
+  }
+
+  profilesDir(): string {
+    return join(this.tokenDir(), 'profiles');
+  }
+
+  /** The selected profile, validated: a bad flag is a usage error, a bad env/file/saved value a config error. */
+  profileName(): string {
+    const setting = this.get('HH_PROFILE');
+    if (!setting) return DEFAULT_PROFILE;
+    const problem = profileNameProblem(setting.value);
+    if (problem === undefined) return setting.value;
+    const message = `the profile name is not valid: ${problem}`;
+    const rule = `a profile name is ${PROFILE_RULE}`;
+    throw setting.origin === 'flag' ? usageError(`--profile: ${message}`, rule) : configError(`HH_PROFILE: ${message}`, rule);
+  }
+
+  /** True when a profile was chosen (flag, env, env file or saved), even if it is the default one. */
+  profileChosen(): boolean {
+    return this.get('HH_PROFILE') !== undefined;
+  }
+
+  /** The same settings for another profile (refresh --all, exchange adopting authorize-url's profile). */
+  forProfile(profile: string): Config {
+    return new Config({ ...this.flags, HH_PROFILE: profile }, this.env, this.envFile, this.saved, this.savedProfiles);
+  }
+
+  /** Settings saved for single profiles, for listings. */
+  profileSettings(): ProfileSettings {
+    return this.savedProfiles;
+  }
+
+  /** The manager account to act as (X-Manager-Account-Id), validated only when a command uses it. */
+  managerAccount(): string | undefined {
+    const setting = this.get('HH_MANAGER_ACCOUNT_ID');
+    if (!setting) return undefined;
+    if (MANAGER_ACCOUNT.test(setting.value)) return setting.value;
+    const message = 'the manager account id must be digits only (see `hh-oauth whoami --manager-accounts`)';
+    throw setting.origin === 'flag' ? usageError(`--manager-account: ${message}`) : configError(`HH_MANAGER_ACCOUNT_ID: ${message}`);
+  }
+
+  /** Headers for hh.ru API calls (not the token endpoint). */
+  apiHeaders(): Record<string, string> {
+    const id = this.managerAccount();
+    return id === undefined ? {} : { 'X-Manager-Account-Id': id };
+  }
+
+  userAgent(): string {
+    const setting = this.get('HH_USER_AGENT');
+    if (setting) {
+      if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break', 'set HH_USER_AGENT to one line, e.g. "MyBot/1.0 (ops@example.com)"');
+      return setting.value;
+    }
+    if (!warnedUserAgent) {
+      warnedUserAgent = true;
+      log.warn('HH_USER_AGENT is not set; hh.ru asks for a contact, e.g. HH_USER_AGENT="MyBot/1.0 (ops@example.com)"');
+    }
+    return `hh-oauth/${VERSION}`;
+  }
+
+  /** The client secret: HH_CLIENT_SECRET, else the file in HH_CLIENT_SECRET_FILE, else the systemd credential. */
+  clientSecret(purpose: string): string {
+    const direct = this.get('HH_CLIENT_SECRET');
+    if (direct) return direct.value;
+    const file = this.get('HH_CLIENT_SECRET_FILE');
+    if (file) return readSecretFile(file.value, 'HH_CLIENT_SECRET_FILE');
+    const credentials = this.env.CREDENTIALS_DIRECTORY;
+    if (credentials) {
+      const path = join(credentials, CREDENTIAL_NAME);
+      try {
+        return readSecretFile(path, `systemd credential ${CREDENTIAL_NAME}`);
+      } catch (err) {
+        if (errnoCode((err as Error).cause) !== 'ENOENT') throw err;
+      }
+    }
+    throw configError(
+      `the client secret is not set; ${purpose} needs it`,
+      'export HH_CLIENT_SECRET_FILE=/path/to/file (first line is the secret), set HH_CLIENT_SECRET in the environment or --env-file, or use LoadCredential=hh-client-secret:… under systemd',
+    );
+  }
+}
+
+function readSecretFile(path: string, what: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (err) {
+    throw new HhOauthError('config', `cannot read the client secret from ${what} ${path} (${errnoCode(err) ?? 'error'})`, {
+      suggestion: 'check the path and that this user can read the file',
+      cause: err,
+    });
+  }
+  const secret = text.split(/\r?\n/)[0]!.trim();
+  if (!secret) throw configError(`the first line of ${what} ${path} is empty`, 'put the client secret on the first line');
+  return secret;
+}
+
+export function isHttpUrl(value: string): boolean {
+  if (/[\s\0]/.test(value)) return false;
+  try {
+    const url = new URL(value);
+    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
+  } catch {
+    return false;
+  }
+}
+
+export function loadConfig(global: GlobalOptions, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+  const envFile = global.envFile ? readEnvFile(global.envFile) : {};
+  // An empty --profile '' would otherwise read as "not given" and quietly pick the default file.
+  if (global.profile === '') throw usageError('--profile: the profile name is not valid: it is empty', `a profile name is ${PROFILE_RULE}`);
+  const saved = readSaved(configDir(env, envFile));
+  const all: Flags = { HH_ON_REFRESH: global.onRefresh, HH_PROFILE: global.profile, HH_MANAGER_ACCOUNT_ID: global.managerAccount, ...flags };
+  const config = new Config(all, env, envFile, saved.top, saved.profiles);
+  config.profileName(); // fails early, before any command does work, on a bad name
+  return config;
+}

@@ -1,0 +1,160 @@
+import { HhOauthError } from '../errors';
+import { log } from '../output';
+
+/**
+ * The one HTTP client. It owns what every hh.ru call needs: both User-Agent
+ * headers, a timeout per attempt (covering the body too), a size cap, and bounded
+ * retries for the failures hh.ru documents as transient (network, 5xx, 429, the
+ * anti-DDoS HTML page). Everything else is returned for the caller to interpret.
+ */
+export interface HttpSettings {
+  userAgent: string;
+  timeoutSeconds: number;
+  retries: number;
+  headers?: Record<string, string>;
+}
+
+export interface HttpRequest {
+  method: 'GET' | 'POST' | 'DELETE';
+  url: string;
+  form?: Record<string, string>;
+  bearer?: string;
+}
+
+export interface HttpResponse {
+  status: number;
+  headers: Headers;
+  text: string;
+  /** Parsed body when it was JSON, else undefined. */
+  json: unknown;
+}
+
+const MAX_BODY_BYTES = 1024 * 1024;
+const MAX_RETRY_AFTER_SECONDS = 60;
+
+export async function httpRequest(req: HttpRequest, settings: HttpSettings): Promise<HttpResponse> {
+  const attempts = 1 + Math.max(0, Math.floor(settings.retries));
+  for (let attempt = 1; ; attempt++) {
+    const outcome = await attemptOnce(req, settings);
+    if (!('retry' in outcome)) return outcome;
+    const { error, retryAfter } = outcome.retry;
+    if (attempt >= attempts) throw error;
+    if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_SECONDS) {
+      throw new HhOauthError('temporary', `${error.message}; hh.ru asks to wait ${retryAfter} s`, { suggestion: error.suggestion });
+    }
+    const wait = retryAfter ?? Math.min(2 ** (attempt - 1), 8) * (0.5 + Math.random() / 2);
+    log.warn(`${error.message}; retrying in ${wait.toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`);
+    await new Promise((r) => setTimeout(r, wait * 1000));
+  }
+}
+
+type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: number } };
+
+async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
+  // Loaded on the first request, not at start-up: most runs of the hot commands make none.
+  const { ofetch } = await import('ofetch');
+  const controller = new AbortController();
+  const timer = setTimeout(() => controller.abort(), settings.timeoutSeconds * 1000);
+  const started = Date.now();
+  const target = describe(req);
+  try {
+    const response = await ofetch.raw(req.url, {
+      method: req.method,
+      headers: buildHeaders(req, settings),
+      body: req.form ? new URLSearchParams(req.form).toString() : undefined,
+      retry: 0,
+      redirect: 'manual',
+      responseType: 'stream',
+      ignoreResponseError: true,
+      signal: controller.signal,
+    });
+    const text = await readCapped(response.body, MAX_BODY_BYTES);
+    log.debug(`${target} → ${response.status} (${Date.now() - started} ms)`);
+    return classify(target, response.status, response.headers, text);
+  } catch (err) {
+    if (err instanceof HhOauthError) throw err;
+    const reason = controller.signal.aborted
+      ? `no answer within ${settings.timeoutSeconds} s`
+      : networkReason(err);
+    return { retry: { error: temporary(`${target} failed: ${reason}`) } };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function buildHeaders(req: HttpRequest, settings: HttpSettings): Record<string, string> {
+  const headers: Record<string, string> = {
+    'User-Agent': settings.userAgent,
+    'HH-User-Agent': settings.userAgent,
+    Accept: 'application/json',
+    ...settings.headers,
+  };
+  if (req.form) headers['Content-Type'] = 'application/x-www-form-urlencoded';
+  if (req.bearer) headers.Authorization = `Bearer ${req.bearer}`;
+  return headers;
+}
+
+function classify(target: string, status: number, headers: Headers, text: string): Outcome {
+  const html = /text\/html/i.test(headers.get('content-type') ?? '') || /^\s*</.test(text);
+  const retryAfter = parseRetryAfter(headers.get('retry-after'));
+  if (status === 429) return { retry: { error: temporary(`${target}: hh.ru is rate-limiting (HTTP 429)`), retryAfter } };
+  if (status >= 500) return { retry: { error: temporary(`${target}: hh.ru answered HTTP ${status}`), retryAfter } };
+  if (html && (status < 200 || status >= 300)) {
+    return { retry: { error: temporary(`${target}: hh.ru answered an HTML page with HTTP ${status} (its anti-DDoS layer or an outage)`), retryAfter } };
+  }
+  let json: unknown;
+  try {
+    json = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status, headers, text, json };
+}
+
+function temporary(message: string): HhOauthError {
+  return new HhOauthError('temporary', message, {
+    suggestion: 'this is temporary: run again later (under systemd the service retries by itself)',
+  });
+}
+
+export function parseRetryAfter(value: string | null): number | undefined {
+  if (!value) return undefined;
+  if (/^\d+$/.test(value.trim())) return Number(value.trim());
+  const date = Date.parse(value);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
+}
+
+async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+  if (!body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > limit) {
+      await body.cancel().catch(() => undefined);
+      throw new HhOauthError('temporary', `the answer was larger than ${limit / 1024} KiB; refusing to read it`, {
+        suggestion: 'check that HH_TOKEN_URL / HH_API_URL point at hh.ru, not at another service',
+      });
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function networkReason(err: unknown): string {
+  let cause: unknown = err;
+  while (cause instanceof Error && cause.cause) cause = cause.cause;
+  const code = (cause as { code?: string })?.code;
+  const message = cause instanceof Error ? cause.message : String(cause);
+  return code ? `${code} (${message})` : message;
+}
+
+/** "POST api.hh.ru/token": enough to say where, never a query string. */
+function describe(req: HttpRequest): string {
+  try {
+    const url = new URL(req.url);
+    return `${req.method} ${url.host}${url.pathname}`;
+  } catch {
+    return req.method;
+  }
+}

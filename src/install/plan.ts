@@ -1,0 +1,134 @@
+import { dirname, sep } from 'node:path';
+import { readTemplate, renderTemplate, withHeader, type Dialect } from './templates';
+import { systemdArg, systemdValue } from './values';
+
+/** What install-units renders, from values that src/validators.ts has already accepted. */
+export interface UnitSettings {
+  node: string;
+  bin: string;
+  user: string;
+  tokenGroup?: string;
+  environmentFile?: string;
+  secretFile?: string;
+  /** HH_ON_REFRESH for the service, already checked by checkHookCommand. */
+  onRefresh?: string;
+  onCalendar: string[];
+  /** The service runs `refresh --all` (every profile) instead of the single token. */
+  allProfiles?: boolean;
+  /** Also render template units, one instance per profile: hh-oauth-refresh@NAME.service and its timers. */
+  perProfile?: boolean;
+  expiry: { span: string } | 'off';
+  nginx?: NginxSettings;
+}
+
+export interface NginxSettings {
+  serverName: string;
+  listen: string;
+  callbackUpstream: string;
+  appUpstream?: string;
+  logDir: string;
+}
+
+export const SERVICE = 'hh-oauth-refresh.service';
+export const REFRESH_TIMER = 'hh-oauth-refresh.timer';
+export const EXPIRY_TIMER = 'hh-oauth-expiry.timer';
+export const NGINX_FILE = 'hh-oauth.conf';
+export const CREDENTIAL = 'hh-client-secret';
+export const PROFILE_SERVICE = 'hh-oauth-refresh@.service';
+export const PROFILE_REFRESH_TIMER = 'hh-oauth-refresh@.timer';
+export const PROFILE_EXPIRY_TIMER = 'hh-oauth-expiry@.timer';
+
+export interface RenderedFile {
+  name: string;
+  dialect: Dialect;
+  content: string;
+}
+
+/** Directories that ProtectHome= hides from the service. */
+const HOMES = ['/root', '/home', '/run/user'];
+const PRIVATE_TMP = ['/tmp', '/var/tmp'];
+
+const under = (path: string, dir: string) => path === dir || path.startsWith(dir + '/');
+
+/**
+ * What the service must see of this package: the package directory, or, when it is
+ * installed inside another project's node_modules, that whole node_modules (its
+ * dependencies may be hoisted there).
+ */
+export function packageRootFor(bin: string): string {
+  const parts = bin.split(sep);
+  const nm = parts.indexOf('node_modules');
+  return nm > 0 ? parts.slice(0, nm + 1).join(sep) : dirname(dirname(bin));
+}
+
+/**
+ * ProtectHome=yes hides /root and /home. When node or the package lives there,
+ * ProtectHome=tmpfs puts empty directories in their place and BindReadOnlyPaths=
+ * brings back only what the service needs, read-only.
+ */
+export function homeAccess(node: string, bin: string): { protectHome: 'yes' | 'tmpfs'; binds: string[]; warnings: string[] } {
+  const needed = [node, packageRootFor(bin)];
+  const inHome = needed.filter((p) => HOMES.some((h) => under(p, h)));
+  // Drop duplicates and paths that another bind already covers.
+  const binds = inHome.filter((p, i) => inHome.indexOf(p) === i && !inHome.some((q) => q !== p && under(p, q)));
+  const warnings = needed
+    .filter((p) => PRIVATE_TMP.some((t) => under(p, t)))
+    .map((p) => `${p} is under /tmp or /var/tmp, which the service cannot see (PrivateTmp=yes); install hh-oauth elsewhere, e.g. npm install -g`);
+  return { protectHome: binds.length ? 'tmpfs' : 'yes', binds, warnings };
+}
+
+export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: string[] } {
+  const home = homeAccess(s.node, s.bin);
+  const environment: string[] = [];
+  if (s.environmentFile) environment.push(`EnvironmentFile=${systemdValue(s.environmentFile)}`);
+  if (s.tokenGroup) environment.push(`Environment=HH_TOKEN_GROUP=${s.tokenGroup}`);
+  if (s.onRefresh) environment.push(`Environment="HH_ON_REFRESH=${systemdValue(s.onRefresh)}"`);
+  if (s.secretFile) {
+    // Read by systemd as root; the service sees a copy in $CREDENTIALS_DIRECTORY only.
+    environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
+  }
+  const command = `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
+  const service = (execStart: string) => ({
+    exec_start: execStart,
+    user: s.user,
+      group: s.tokenGroup ? [`Group=${s.tokenGroup}`] : [],
+      // The group may enter the directory to read token.json; everything else in it stays 0600.
+      state_mode: s.tokenGroup ? '0750' : '0700',
+      environment,
+      protect_home: home.protectHome,
+    bind_paths: home.binds.map((p) => `BindReadOnlyPaths=${systemdArg(p)}`),
+  });
+  const onCalendar = s.onCalendar.map((spec) => `OnCalendar=${systemdValue(spec)}`);
+  const files: RenderedFile[] = [
+    unit(SERVICE, service(`${command} ${s.allProfiles ? 'refresh --all' : 'refresh'}`)),
+    unit(REFRESH_TIMER, { on_calendar: onCalendar, service: SERVICE }),
+  ];
+  if (s.expiry !== 'off') files.push(unit(EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: SERVICE }));
+  if (s.perProfile) {
+    // %i is the profile name; profile names ([a-z0-9._-]) need no unit-name escaping.
+    files.push(unit(PROFILE_SERVICE, service(`${command} --profile %i refresh`), SERVICE));
+    files.push(unit(PROFILE_REFRESH_TIMER, { on_calendar: onCalendar, service: 'hh-oauth-refresh@%i.service' }, REFRESH_TIMER));
+    if (s.expiry !== 'off') files.push(unit(PROFILE_EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: 'hh-oauth-refresh@%i.service' }, EXPIRY_TIMER));
+  }
+  if (s.nginx) {
+    const n = s.nginx;
+    const body = renderTemplate(
+      readTemplate(`nginx/${NGINX_FILE}`),
+      {
+        listen: n.listen,
+        server_name: n.serverName,
+        callback_upstream: n.callbackUpstream,
+        app_upstream: n.appUpstream,
+        callback_log: `${n.logDir}/hh-oauth-callback.log`,
+      },
+      'nginx',
+    );
+    files.push({ name: NGINX_FILE, dialect: 'nginx', content: withHeader(body) });
+  }
+  return { files, warnings: home.warnings };
+}
+
+/** A unit rendered from systemd/<template> (by default the file of the same name). */
+function unit(name: string, values: Record<string, string | string[]>, template = name): RenderedFile {
+  return { name, dialect: 'systemd', content: withHeader(renderTemplate(readTemplate(`systemd/${template}`), values, 'systemd')) };
+}

@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { lstat } from 'node:fs/promises';
+import { errnoCode, HhOauthError, reauthorizeError, storeError } from '../errors';
+import { isDue, secondsLeft } from './expiry';
+import { readToken } from './store';
+
+/**
+ * What the token file looks like, read without the network and without changing
+ * anything (no chmod, no quarantine): `status` prints it, `doctor` can judge it.
+ */
+export type TokenState = 'valid' | 'expired-refreshable' | 'missing' | 'corrupt';
+
+export interface TokenFileStatus {
+  token_file: string;
+  state: TokenState;
+  owner: { uid: number; user: string | null; gid: number; group: string | null } | null;
+  /** Octal permission bits, e.g. "0600"; null when the file is missing. */
+  mode: string | null;
+  /** False when group may write or others may read (looser than 0600/0640). */
+  mode_ok: boolean | null;
+  obtained_at: string | null;
+  expires_at: string | null;
+  /** True for files of the old bash tooling: expires_at is the file's mtime + expires_in. */
+  expires_at_derived: boolean | null;
+  /** Whole seconds until expiry; 0 once expired. */
+  seconds_left: number | null;
+  /** Why the file is missing or corrupt, in one line. */
+  problem: string | null;
+}
+
+/** The error that matches a state that is not fine; undefined for valid and expired-refreshable. */
+export function stateError(status: TokenFileStatus, cause?: HhOauthError): HhOauthError | undefined {
+  if (status.state === 'missing') return reauthorizeError(`no token file at ${status.token_file}`);
+  if (status.state === 'corrupt') return cause ?? storeError(status.problem ?? `${status.token_file} is damaged`);
+  return undefined;
+}
+
+export async function inspectTokenFile(path: string, now: Date = new Date()): Promise<{ status: TokenFileStatus; error?: HhOauthError }> {
+  const status: TokenFileStatus = {
+    token_file: path,
+    state: 'missing',
+    owner: null,
+    mode: null,
+    mode_ok: null,
+    obtained_at: null,
+    expires_at: null,
+    expires_at_derived: null,
+    seconds_left: null,
+    problem: null,
+  };
+  try {
+    const info = await lstat(path);
+    const mode = info.mode & 0o777;
+    status.owner = { uid: info.uid, user: nameOf('/etc/passwd', info.uid), gid: info.gid, group: nameOf('/etc/group', info.gid) };
+    status.mode = `0${mode.toString(8).padStart(3, '0')}`;
+    status.mode_ok = (mode & 0o137) === 0;
+  } catch (err) {
+    if (errnoCode(err) !== 'ENOENT') {
+      status.state = 'corrupt';
+      status.problem = `cannot examine ${path} (${errnoCode(err) ?? 'error'})`;
+      return { status, error: storeError(status.problem, 'check HH_TOKEN_FILE and the permissions of its directory', err) };
+    }
+  }
+
+  let token;
+  try {
+    token = await readToken(path, { tighten: false });
+  } catch (err) {
+    if (!(err instanceof HhOauthError)) throw err;
+    status.state = 'corrupt';
+    status.problem = err.message;
+    return { status, error: err };
+  }
+  if (!token) {
+    status.problem = `no token file at ${path}`;
+    return { status, error: stateError(status) };
+  }
+  status.state = isDue(token.expiresAt, now) ? 'expired-refreshable' : 'valid';
+  status.obtained_at = token.obtainedAt?.toISOString() ?? null;
+  status.expires_at = token.expiresAt.toISOString();
+  status.expires_at_derived = token.legacy;
+  status.seconds_left = Math.max(0, secondsLeft(token.expiresAt, now));
+  return { status };
+}
+
+/** The name for a uid/gid from /etc/passwd or /etc/group (no NSS: good enough for local service users). */
+function nameOf(file: string, id: number): string | null {
+  try {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const [name, , num] = line.split(':');
+      if (name && num === String(id)) return name;
+    }
+  } catch {
+    // No such file (a minimal container): the number alone will do.
+  }
+  return null;
+}
