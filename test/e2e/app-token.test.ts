@@ -1,0 +1,167 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { parseAppTokenFile } from '../../src/token/app-token';
+import { jsonOut } from '../helpers/cli';
+import { readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
+import { useHarness } from '../helpers/workspace';
+import { requires } from '../helpers/tools';
+
+// hh.ru allows one application token per 5 minutes; the sandbox here, one per 3 s.
+const MIN_INTERVAL_S = 3;
+const h = useHarness({ appTokenMinInterval: MIN_INTERVAL_S });
+let lastGrantAt = 0;
+const waitForInterval = () => sleep(Math.max(0, lastGrantAt + MIN_INTERVAL_S * 1000 + 200 - Date.now()));
+
+/** A tmpfs with few inodes and chattr (+i: link(2) refuses an immutable file), for a root run; in CI they must be there. */
+const canMountTmpfsWithChattr = process.getuid?.() === 0 && (() => {
+  const dir = join(process.env.TMPDIR ?? '/tmp', `hh-oauth-chattr-probe-${process.pid}`);
+  mkdirSync(dir, { recursive: true });
+  let ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=16', 'tmpfs', dir]).status === 0;
+  if (ok) {
+    writeFileSync(join(dir, 'f'), '');
+    ok = spawnSync('chattr', ['+i', join(dir, 'f')]).status === 0;
+    spawnSync('umount', [dir]);
+  }
+  rmSync(dir, { recursive: true, force: true });
+  return ok;
+})();
+
+async function meWith(accessToken: string): Promise<string> {
+  const response = await fetch(`${h.sandbox.url}/me`, { headers: { Authorization: `Bearer ${accessToken}`, 'User-Agent': 'tests/1.0 (t@example.com)' } });
+  if (response.ok) return ((await response.json()) as { auth_type: string }).auth_type;
+  return ((await response.json()) as { errors: Array<{ value: string }> }).errors[0]!.value;
+}
+
+describe('hh-oauth app-token', () => {
+  it('stores, refuses to replace without --rotate, explains "too early", and --rotate replaces (revoking the old one)', async () => {
+    const { tokenFile } = workspace(h);
+    const appFile = join(tokenFile, '..', 'app-token.json');
+    const first = await h.run(['app-token', '--json']);
+    lastGrantAt = Date.now();
+    expect(first.code, first.stderr).toBe(0);
+    expect(jsonOut(first)).toMatchObject({ status: 'stored', app_token_file: appFile, rotated: false });
+    const stored = readJson(appFile);
+    expect(Object.keys(stored).sort()).toEqual(['access_token', 'obtained_at', 'token_type']);
+    expect(statSync(appFile).mode & 0o777).toBe(0o600);
+    expect(existsSync(tokenFile)).toBe(false);
+    const sent = h.sandbox.requests().filter((r) => r.path === '/token').at(-1)!;
+    expect(new URLSearchParams(sent.body).get('grant_type')).toBe('client_credentials');
+
+    const printed = await runSecret(h, ['token', '--app']);
+    expect(printed.stdout).toBe(`${stored.access_token}\n`);
+    expect(await meWith(stored.access_token)).toBe('application');
+
+    const grants = h.sandbox.stats().grants.client_credentials;
+    const again = await h.run(['app-token']);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toContain('--rotate');
+    expect(h.sandbox.stats().grants.client_credentials).toBe(grants);
+
+    const early = await h.run(['app-token', '--rotate', '--json']);
+    expect(early.code).toBe(5);
+    const error = jsonOut(early).error;
+    expect(error).toMatchObject({ code: 'rejected', hh_error: 'forbidden', hh_error_description: 'app token refresh too early' });
+    expect(error.message).toMatch(/at most one per 5 minutes.*revokes the previous/);
+    expect(error.suggestion).toMatch(/nothing was revoked/);
+    expect(readJson(appFile)).toEqual(stored);
+
+    await waitForInterval();
+    const rotated = await h.run(['app-token', '--rotate', '--json']);
+    lastGrantAt = Date.now();
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(jsonOut(rotated)).toMatchObject({ status: 'stored', rotated: true });
+    const next = readJson(appFile);
+    expect(next.access_token).not.toBe(stored.access_token);
+    expect(await meWith(stored.access_token)).toBe('token_revoked');
+    expect(await meWith(next.access_token)).toBe('application');
+  });
+
+  it('HH_APP_TOKEN_FILE chooses the file; a damaged one is kept (exit 7), and --rotate moves it aside', async () => {
+    const { dir } = workspace(h);
+    const appFile = join(dir, 'elsewhere', 'app.json');
+    writeTokenFile(h, '{"token_type":"bearer"}', 0o600, appFile);
+    const grants = h.sandbox.stats().grants.client_credentials;
+    const out = await h.run(['app-token'], { env: { HH_APP_TOKEN_FILE: appFile } });
+    expect(out.code).toBe(7);
+    expect(out.stderr).toContain(`${appFile} is corrupt: access_token is missing`);
+    expect(readFileSync(appFile, 'utf8')).toBe('{"token_type":"bearer"}');
+    expect(h.sandbox.stats().grants.client_credentials).toBe(grants);
+
+    await waitForInterval();
+    const rotated = await h.run(['app-token', '--rotate', '--json'], { env: { HH_APP_TOKEN_FILE: appFile } });
+    lastGrantAt = Date.now();
+    expect(rotated.code, rotated.stderr).toBe(0);
+    expect(jsonOut(rotated)).toMatchObject({ app_token_file: appFile, rotated: true });
+    expect(readJson(appFile).access_token).toEqual(expect.any(String));
+    const aside = readdirSync(join(dir, 'elsewhere')).filter((n) => n.startsWith('app.json.corrupt-'));
+    expect(aside).toHaveLength(1);
+    expect(readFileSync(join(dir, 'elsewhere', aside[0]!), 'utf8')).toBe('{"token_type":"bearer"}');
+  });
+
+  it('--rotate over a damaged file that cannot be kept aside: exit 7 before hh.ru is asked (the old token is not revoked)', async (ctx) => {
+    requires(ctx, 'root, mount(8) for a tmpfs, and chattr', canMountTmpfsWithChattr);
+    const mnt = join(workspace(h).dir, 'mnt');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=16,mode=0700', 'tmpfs', mnt]).status).toBe(0);
+    const appFile = join(mnt, 'app.json');
+    try {
+      writeFileSync(appFile, '{"access', { mode: 0o600 });
+      // Immutable, so link(2) fails and keeping it aside needs a copy: a new inode.
+      expect(spawnSync('chattr', ['+i', appFile]).status).toBe(0);
+      // Inodes for the lock and one more file: not for the lock, the new file and the copy.
+      const fillers: string[] = [];
+      for (let i = 0; ; i++) {
+        const filler = join(mnt, `filler-${i}`);
+        try {
+          writeFileSync(filler, '');
+        } catch {
+          break;
+        }
+        fillers.push(filler);
+      }
+      for (const filler of fillers.splice(-2)) rmSync(filler);
+      await waitForInterval();
+      const grants = h.sandbox.stats().grants.client_credentials;
+
+      const out = await h.run(['app-token', '--rotate', '--json'], { env: { HH_APP_TOKEN_FILE: appFile } });
+      expect(out.code, out.stderr).toBe(7);
+      expect(jsonOut(out).error).toMatchObject({ code: 'store', message: expect.stringMatching(/ENOSPC/) });
+      expect(h.sandbox.stats().grants.client_credentials).toBe(grants);
+      expect(readFileSync(appFile, 'utf8')).toBe('{"access');
+      // Nothing left behind: no second name for the damaged file, no temp file.
+      expect(readdirSync(mnt).filter((n) => !n.startsWith('filler-')).sort()).toEqual(['app.json']);
+
+      // With room and a movable file, the same command succeeds and keeps the damaged one aside.
+      spawnSync('chattr', ['-i', appFile]);
+      for (const filler of fillers) rmSync(filler);
+      const rotated = await h.run(['app-token', '--rotate', '--json'], { env: { HH_APP_TOKEN_FILE: appFile } });
+      lastGrantAt = Date.now();
+      expect(rotated.code, rotated.stderr).toBe(0);
+      expect(rotated.stderr).toMatch(/moved the damaged token file to \S+app\.json\.corrupt-/);
+      const aside = readdirSync(mnt).filter((n) => n.startsWith('app.json.corrupt-'));
+      expect(aside).toHaveLength(1);
+      expect(readFileSync(join(mnt, aside[0]!), 'utf8')).toBe('{"access');
+    } finally {
+      spawnSync('chattr', ['-i', appFile]);
+      spawnSync('umount', ['-l', mnt]);
+    }
+  });
+
+  it('needs the client id and secret (exit 3), before anything is sent', async () => {
+    const out = await h.run(['app-token'], { env: { HH_CLIENT_SECRET: undefined } });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toContain('client secret');
+  });
+});
+
+describe('app token file validation', () => {
+  it('accepts hh.ru\'s answer plus obtained_at, and nothing less than an access_token', () => {
+    expect(parseAppTokenFile('{"access_token":"A1","token_type":"bearer","obtained_at":"2026-01-01T00:00:00.000Z"}').obtainedAt?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
+    expect(parseAppTokenFile('{"access_token":"A1"}').accessToken).toBe('A1');
+    for (const bad of ['', '[]', 'null', '{"access_token":""}', '{"access_token":5}', '{"access_token":"A","obtained_at":"soon"}', '{"access_token":"A"']) {
+      expect(() => parseAppTokenFile(bad), bad).toThrow(/corrupt/);
+    }
+  });
+});

@@ -1,0 +1,68 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/** scripts/check-dist.mjs against the real build (npm test builds first) and against made-up ones. */
+const script = new URL('../../scripts/check-dist.mjs', import.meta.url).pathname;
+const dirs: string[] = [];
+afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+
+function check(dist?: Record<string, string>) {
+  let dir: string | undefined;
+  if (dist) {
+    dir = mkdtempSync(join(tmpdir(), 'hh-oauth-dist-'));
+    dirs.push(dir);
+    for (const [name, code] of Object.entries(dist)) writeFileSync(join(dir, name), code);
+  }
+  const out = spawnSync(process.execPath, [script, ...(dir ? [dir] : [])], { encoding: 'utf8' });
+  return { code: out.status, output: out.stdout + out.stderr };
+}
+
+const goodCli = 'import { Command } from "commander";\nconst refresh = () => import("./refresh-ABCDEFGH.js");\n';
+const goodMain = 'var import_node_path = require("node:path");\nconst cold = () => import("./cli.js");\nconst full = () => require("./hot-full.cjs");\n';
+const goodFull = '// node_modules/ofetch/dist/index.mjs\nvar crypto = require("node:crypto");\n';
+const good = { 'main.cjs': goodMain, 'hot-full.cjs': goodFull, 'cli.js': goodCli, 'refresh-ABCDEFGH.js': 'export default 1;\n' };
+
+describe('npm run check:dist', () => {
+  it('passes on the real build', () => {
+    const { code, output } = check();
+    expect(output).toContain('main.cjs (bin/hh-oauth → dist/main.cjs)');
+    expect(code, output).toBe(0);
+  });
+
+  it('passes on a minimal good layout, so the failures below are about their one change', () => {
+    const { code, output } = check(good);
+    expect(code, output).toBe(0);
+  });
+
+  it('fails when a hot file loads a package, a heavy built-in or anything by ES import', () => {
+    const lines = ['var c = require("commander");', 'var h = require("node:http");', 'import { x } from "node:fs";', 'const o = () => import("open");'];
+    for (const file of ['main.cjs', 'hot-full.cjs'] as const) {
+      for (const line of lines) {
+        const { code, output } = check({ ...good, [file]: `${line}\n${good[file]}` });
+        expect(code, `${file}: ${line}`).toBe(1);
+        expect(output).toContain('check:dist FAILED');
+      }
+    }
+  });
+
+  it('fails when a hot command, through commander, reaches conf, execa, open or qrcode', () => {
+    const { code, output } = check({
+      ...good,
+      'refresh-ABCDEFGH.js': 'import { s } from "./chunk-XYZ.js";\n',
+      'chunk-XYZ.js': 'import Conf from "conf";\nexport const s = 1;\n',
+    });
+    expect(code).toBe(1);
+    expect(output).toMatch(/refresh reaches conf at start-up/);
+  });
+
+  it('fails when a hot file bundles a package it should not (main.cjs: none; hot-full.cjs: ofetch and its helpers)', () => {
+    for (const [file, pkg] of [['main.cjs', 'ofetch'], ['hot-full.cjs', 'qrcode']] as const) {
+      const { code, output } = check({ ...good, [file]: `// node_modules/${pkg}/lib/index.js\n${good[file]}` });
+      expect(code).toBe(1);
+      expect(output).toContain(`${file} bundles ${pkg}`);
+    }
+  });
+});

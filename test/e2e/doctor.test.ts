@@ -1,0 +1,185 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jsonOut } from '../helpers/cli';
+import { deadPort, hasTool, startCallbackListener, writeSiteConf } from '../helpers/doctor';
+import { useHarness } from '../helpers/workspace';
+
+const h = useHarness();
+const NAMES = ['configuration', 'user-agent', 'token-file', 'token-permissions', 'token-accepted', 'timers', 'nginx', 'callback', 'clock'];
+const nginx = hasTool('nginx', ['-v']);
+
+let callback: Awaited<ReturnType<typeof startCallbackListener>>;
+beforeAll(async () => {
+  callback = await startCallbackListener();
+});
+afterAll(() => callback.close());
+
+type Check = { name: string; status: string; ok: boolean; message: string; fix: string | null; code: string | null };
+const byName = (doc: { checks: Check[] }) => Object.fromEntries(doc.checks.map((c) => [c.name, c]));
+
+/**
+ * A valid token in this test's workspace: one real login per file, then copies of
+ * that file (the sandbox keeps the pair alive), which saves two CLI runs per test.
+ * Tests that spend or revoke the pair log in for themselves.
+ */
+let seeded: string | undefined;
+async function withToken(): Promise<void> {
+  h.env(); // creates this test's workspace
+  if (!seeded) {
+    await h.login();
+    seeded = readFileSync(h.tokenFile, 'utf8');
+    return;
+  }
+  mkdirSync(dirname(h.tokenFile), { recursive: true, mode: 0o700 });
+  writeFileSync(h.tokenFile, seeded, { mode: 0o600 });
+}
+
+/** doctor with what this machine can honestly pass: timers skipped on request, nginx checked on a temp file. */
+async function doctor(extra: string[] = [], env: Record<string, string | undefined> = {}) {
+  const out = await h.run(['doctor', '--json', '--skip-systemd', '--skip-nginx', ...extra], { env: { HH_REDIRECT_URI: callback.url, ...env } });
+  return { out, doc: jsonOut(out), checks: byName(jsonOut(out)) };
+}
+
+describe('hh-oauth doctor against the sandbox', () => {
+  it.runIf(nginx)('passes every check on a good setup (timers skipped on request, with the reason), exit 0', async () => {
+    await withToken();
+    const site = writeSiteConf(h.dir);
+    const hitsBefore = callback.hits();
+    const run = await h.run(['doctor', '--json', '--skip-systemd', '--nginx-conf', site], { env: { HH_REDIRECT_URI: callback.url } });
+    expect(run.code, run.stdout).toBe(0);
+    const doc = jsonOut(run);
+    expect(doc.ok).toBe(true);
+    expect(doc.checks.map((c: Check) => c.name)).toEqual(NAMES);
+    for (const c of doc.checks as Check[]) {
+      expect(Object.keys(c)).toEqual(['name', 'status', 'ok', 'message', 'fix', 'code']);
+      expect(c.status, `${c.name}: ${c.message}`).toBe(c.name === 'timers' ? 'skip' : 'pass');
+    }
+    const checks = byName(doc);
+    expect(checks.timers!.message).toBe('skipped (--skip-systemd)');
+    expect(checks['token-accepted']!.message).toContain('Ivan Petrov <ivan.petrov@example.com> (applicant)');
+    expect(checks['token-permissions']!.message).toMatch(/^mode 0600, owner \S+, directory 0700$/);
+    expect(checks.nginx!.message).toContain('nginx -t passes (tested on its own');
+    expect(checks.callback!.message).toContain('answers HTTP 200');
+    expect(callback.hits()).toBe(hitsBefore + 1);
+    expect(checks.clock!.message).toMatch(/(in step with|\d+ s (ahead of|behind)) the Date of 127\.0\.0\.1:\d+'s answer/);
+    expect(checks.configuration!.message).toContain('HH_AUTHORIZE_URL, HH_TOKEN_URL, HH_API_URL at 127.0.0.1');
+
+    const human = await h.run(['doctor', '--skip-systemd', '--nginx-conf', site], { env: { HH_REDIRECT_URI: callback.url } });
+    expect(human.code).toBe(0);
+    const lines = human.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^✓ configuration {6}client id /);
+    expect(lines).toContain('– timers             skipped (--skip-systemd)');
+    expect(lines.at(-1)).toBe('checks: 8 ok, 0 failing, 1 skipped');
+    expect(human.stdout).not.toContain('fix:');
+  });
+
+  it('a corrupt token file is ✗ token-file (exit 7), /me is not asked, and the file is left exactly as it was', async () => {
+    await withToken();
+    const damaged = readFileSync(h.tokenFile, 'utf8').slice(0, 40);
+    writeFileSync(h.tokenFile, damaged);
+    const meCalls = h.sandbox.stats().meCalls;
+    const { out, doc, checks } = await doctor();
+    expect(out.code).toBe(7);
+    expect(doc.ok).toBe(false);
+    expect(checks['token-file']).toMatchObject({ status: 'fail', ok: false, code: 'store' });
+    expect(checks['token-file']!.message).toContain('is corrupt: it is not valid JSON');
+    expect(checks['token-file']!.fix).toContain('authorize again');
+    expect(checks['token-accepted']).toMatchObject({ status: 'skip', ok: true });
+    expect(h.sandbox.stats().meCalls).toBe(meCalls + 1); // only the clock's anonymous request
+    expect(checks.clock!.status).toBe('pass');
+    expect(readFileSync(h.tokenFile, 'utf8')).toBe(damaged);
+
+    const human = await h.run(['doctor', '--skip-systemd', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url } });
+    expect(human.stdout).toMatch(/^✗ token-file {9}.*is corrupt/m);
+    expect(human.stdout).toMatch(/^ {21}fix: restore it from a backup/m);
+  });
+
+  it('no token file is ✗ with exit 4 (authorize again)', async () => {
+    const { out, checks } = await doctor();
+    expect(out.code).toBe(4);
+    expect(checks['token-file']).toMatchObject({ status: 'fail', code: 'reauthorize', message: `no token file at ${h.tokenFile}` });
+    expect(checks['token-permissions']!.status).toBe('skip');
+  });
+
+  it('a token readable by others is ✗ token-permissions (exit 7) and doctor does not change the mode itself', async () => {
+    await withToken();
+    chmodSync(h.tokenFile, 0o644);
+    const { out, checks } = await doctor();
+    expect(out.code).toBe(7);
+    expect(checks['token-permissions']).toMatchObject({ status: 'fail', code: 'store' });
+    expect(checks['token-permissions']!.message).toContain('has mode 0644 (want 0600, or 0640 for a reader group)');
+    // 0640, not 0600: the group could read it before, and may be the bot's (as store.ts tightens it)
+    expect(checks['token-permissions']!.fix).toBe(`chmod 0640 ${h.tokenFile}`);
+    expect(checks['token-accepted']!.status).toBe('pass');
+    expect(statSync(h.tokenFile).mode & 0o777).toBe(0o644);
+  });
+
+  it('a token hh.ru has revoked is ✗ token-accepted with exit 4', async () => {
+    await h.login();
+    const { access_token } = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
+    const revoked = await fetch(`${h.sandbox.url}/oauth/token`, { method: 'DELETE', headers: { Authorization: `Bearer ${access_token}`, 'User-Agent': 'test/1.0 (t@example.com)' } });
+    expect(revoked.status).toBe(204);
+    const { out, checks } = await doctor();
+    expect(out.code).toBe(4);
+    expect(checks['token-accepted']).toMatchObject({ status: 'fail', code: 'reauthorize' });
+    expect(checks['token-accepted']!.message).toContain('revoked');
+  });
+
+  it('incomplete settings: ✗ configuration and ✗ user-agent with fixes, /me not asked, exit 3', async () => {
+    await withToken();
+    const { out, checks } = await doctor([], { HH_CLIENT_SECRET: undefined, HH_USER_AGENT: 'curl/8.0' });
+    expect(out.code).toBe(3);
+    expect(checks.configuration).toMatchObject({ status: 'fail', code: 'config' });
+    expect(checks.configuration!.message).toContain('the client secret is not set');
+    expect(checks.configuration!.fix).toContain('hh-oauth config set client-secret < secret.txt');
+    expect(checks['user-agent']).toMatchObject({ status: 'fail', code: 'config' });
+    expect(checks['user-agent']!.message).toContain('"curl/8.0" (env) has no contact');
+    expect(checks['token-accepted']!.status).toBe('skip');
+  });
+
+  it('an unreachable or unforwarded callback URL is ✗ callback naming the cause', async () => {
+    await withToken();
+    const port = await deadPort();
+    const { out, checks } = await doctor([], { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` });
+    expect(out.code).toBe(3);
+    expect(checks.callback).toMatchObject({ status: 'fail', code: 'config' });
+    expect(checks.callback!.message).toContain(`nothing accepts connections on 127.0.0.1:${port}`);
+
+    // Something answers, but not for this path: the proxy does not forward it.
+    const notForwarded = await doctor([], { HH_REDIRECT_URI: `${h.sandbox.url}/callback` });
+    expect(notForwarded.checks.callback).toMatchObject({ status: 'fail', code: 'config' });
+    expect(notForwarded.checks.callback!.message).toContain('answers HTTP 404');
+  });
+
+  it('timers: without --skip-systemd the check runs systemctl for real and fails honestly here (no units installed)', async () => {
+    await withToken();
+    const out = await h.run(['doctor', '--json', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url } });
+    const timers = byName(jsonOut(out)).timers!;
+    expect(out.code).toBe(3);
+    expect(timers).toMatchObject({ status: 'fail', code: 'config' });
+    // Whichever this machine is: no systemctl, or systemctl without these units.
+    expect(timers.message).toMatch(/systemctl is not installed|hh-oauth-refresh\.timer and hh-oauth-expiry\.timer are not installed|systemd is not running/);
+
+    const noSystemctl = await h.run(['doctor', '--json', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url, PATH: mkdtempSync(join(tmpdir(), 'hh-oauth-empty-path-')) } });
+    const missing = byName(jsonOut(noSystemctl)).timers!;
+    expect(missing).toMatchObject({ status: 'fail', message: 'systemctl is not installed, so the timers cannot be checked (is this a systemd host?)' });
+    expect(missing.fix).toContain('--skip-systemd');
+  });
+
+  it.runIf(nginx)('nginx: a broken file is ✗ with nginx\'s own complaint; a missing one says how to create it', async () => {
+    await withToken();
+    const broken = writeSiteConf(h.dir, '  proxy_passs http://127.0.0.1:8400;');
+    const bad = await h.run(['doctor', '--json', '--skip-systemd', '--nginx-conf', broken], { env: { HH_REDIRECT_URI: callback.url } });
+    expect(bad.code).toBe(3);
+    const check = byName(jsonOut(bad)).nginx!;
+    expect(check).toMatchObject({ status: 'fail', code: 'config' });
+    expect(check.message).toBe(`nginx -t fails: [emerg] unknown directive "proxy_passs" in ${broken}:12`);
+
+    const gone = await h.run(['doctor', '--json', '--skip-systemd', '--nginx-conf', join(h.dir, 'nope.conf')], { env: { HH_REDIRECT_URI: callback.url } });
+    const missing = byName(jsonOut(gone)).nginx!;
+    expect(missing.message).toBe(`${join(h.dir, 'nope.conf')} does not exist`);
+    expect(missing.fix).toContain('install-units');
+  });
+});

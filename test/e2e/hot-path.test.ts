@@ -1,0 +1,140 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { jsonOut, runCli } from '../helpers/cli';
+import { useHarness } from '../helpers/workspace';
+
+const h = useHarness({ expiresIn: 1 });
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const helpers = join(root, 'test', 'helpers');
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A token file valid for two weeks: `refresh` must find it not due without asking anyone. */
+function validTokenFile(): void {
+  const file = h.env().HH_TOKEN_FILE!;
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
+  const now = Date.now();
+  const record = { access_token: 'ACCESS-not-a-real-token', token_type: 'bearer', expires_in: 1209600, refresh_token: 'REFRESH-not-a-real-token' };
+  const dates = { obtained_at: new Date(now).toISOString(), expires_at: new Date(now + 1209600_000).toISOString() };
+  writeFileSync(file, JSON.stringify({ ...record, ...dates }), { mode: 0o600 });
+}
+
+let traces = 0;
+/**
+ * Runs the CLI with the load recorders (test/helpers/record-*): the CommonJS files it
+ * required and Node's internal modules always; with `esm`, also the ES modules it
+ * resolved (whose recorder would pollute the internal list, so it is opt-in).
+ */
+async function traced(args: string[], opts: { esm?: boolean; secretStdout?: boolean } = {}) {
+  const log = join(h.env().HOME!, `loads-${++traces}.log`);
+  const preload = [`--require=${join(helpers, 'record-loads.cjs')}`, ...(opts.esm ? [`--import=${join(helpers, 'record-esm.mjs')}`] : [])];
+  const env = h.env({ NODE_OPTIONS: preload.join(' '), HH_TEST_LOAD_LOG: log });
+  const out = await runCli(args, { env, secretStdout: opts.secretStdout });
+  const lines = readFileSync(log, 'utf8').split('\n');
+  const ours = (path: string) => (path.startsWith(root) ? path.slice(root.length) : path);
+  const cjs = lines.filter((l) => l.startsWith('cjs: ')).map((l) => ours(l.slice(5)));
+  const esm = lines.filter((l) => l.startsWith('esm: file://')).map((l) => ours(fileURLToPath(l.slice(5)))).filter((f) => !f.startsWith('test/'));
+  const internal = lines.filter((l) => l.startsWith('internal: ')).map((l) => l.slice(10));
+  return { out, cjs, esm, internal, esmLoader: internal.includes('NativeModule internal/modules/esm/loader') };
+}
+
+// Node's fetch (undici), HTTP, crypto, the terminal, fs/promises, and the streams behind process.stdout.
+const heavyInternals = (internal: string[]) =>
+  internal.filter((m) => /undici|NativeModule (http|https|crypto|tty|child_process|net|stream|fs\/promises)$/.test(m));
+
+describe('the hot path (dist/main.cjs), through the built CLI', () => {
+  it('a refresh that finds the token valid reads one file of ours and never starts the ES loader, fetch, crypto or streams', async () => {
+    validTokenFile();
+    const { out, cjs, esmLoader, internal } = await traced(['refresh', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).status).toBe('not_due');
+    expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+    expect(esmLoader).toBe(false);
+    expect(heavyInternals(internal)).toEqual([]);
+  });
+
+  it('--version and -V print the version from the same single file', async () => {
+    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    for (const flag of ['--version', '-V']) {
+      const { out, cjs, esmLoader, internal } = await traced([flag]);
+      expect(out.stdout).toBe(`${version}\n`);
+      expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+      expect(esmLoader).toBe(false);
+      expect(heavyInternals(internal)).toEqual([]);
+    }
+  });
+
+  it('a due refresh is handed to dist/hot-full.cjs, which loads fetch (the recorder sees it) but neither commander nor the ES loader', async () => {
+    await h.login();
+    await sleep(1100);
+    const { out, cjs, esmLoader, internal } = await traced(['refresh', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).status).toBe('refreshed');
+    expect(cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs', 'dist/hot-full.cjs']);
+    expect(esmLoader).toBe(false);
+    expect(internal.some((m) => m.includes('undici'))).toBe(true);
+    expect(internal).toContain('NativeModule crypto');
+  });
+
+  it('token, piped, prints a valid token from the same single file; an expired one is refreshed through hot-full.cjs', async () => {
+    validTokenFile();
+    const valid = await traced(['token', '--header'], { secretStdout: true });
+    expect(valid.out.code, valid.out.stderr).toBe(0);
+    expect(valid.out.stdout).toBe('Authorization: Bearer ACCESS-not-a-real-token\n');
+    expect(valid.cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
+    expect(valid.esmLoader).toBe(false);
+    expect(heavyInternals(valid.internal)).toEqual([]);
+
+    await h.login();
+    await sleep(1100);
+    const expired = await traced(['token', '--json'], { secretStdout: true });
+    expect(expired.out.code, expired.out.stderr).toBe(0);
+    expect(Date.parse(jsonOut(expired.out).expires_at)).toBeGreaterThan(Date.now());
+    expect(expired.cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs', 'dist/hot-full.cjs']);
+    expect(expired.esmLoader).toBe(false);
+  });
+
+  it('gives the same answer as commander does for the same command', async () => {
+    validTokenFile();
+    const fast = await traced(['refresh', '--json'], { esm: true });
+    // A trailing `--` means nothing to refresh, but the hot path leaves it to commander.
+    const slow = await traced(['refresh', '--json', '--'], { esm: true });
+    expect(fast.esm).not.toContain('dist/cli.js');
+    expect(slow.esm).toContain('dist/cli.js');
+    expect([slow.out.code, slow.out.stderr]).toEqual([fast.out.code, fast.out.stderr]);
+    const { seconds_left: a, ...fastDoc } = jsonOut(fast.out);
+    const { seconds_left: b, ...slowDoc } = jsonOut(slow.out);
+    expect(slowDoc).toEqual(fastDoc);
+    expect(Math.abs(a - b)).toBeLessThanOrEqual(5);
+  });
+
+  it('reports errors as every command does: exit code, --json document, hint', async () => {
+    const human = await h.run(['refresh']);
+    expect(human.code).toBe(4);
+    expect(human.stderr).toMatch(/^error: no token file at .*\nhint: authorize again/);
+    const json = await h.run(['refresh', '--json']);
+    expect(json.code).toBe(4);
+    expect(jsonOut(json).error).toMatchObject({ code: 'reauthorize', message: expect.stringContaining('no token file') });
+  });
+
+  it('colours by chalk\'s rules: only when chalk would (FORCE_COLOR here), never under journald', async () => {
+    const plain = await h.run(['refresh']);
+    expect(plain.stderr).not.toContain('\u001b[');
+    const forced = await h.run(['refresh'], { env: { FORCE_COLOR: '1' } });
+    expect(forced.stderr).toContain('\u001b[31merror:\u001b[39m no token file');
+    const journal = await h.run(['refresh'], { env: { FORCE_COLOR: '1', JOURNAL_STREAM: '8:123' } });
+    expect(journal.stderr).toMatch(/^<3>no token file .*\n<6>hint: authorize again/);
+    expect(journal.stderr).not.toContain('\u001b[');
+  });
+
+  it('leaves help and usage errors to commander, which knows the hot command\'s options from the same table', async () => {
+    const help = await h.run(['refresh', '--help']);
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/Usage: hh-oauth refresh \[options\]/);
+    expect(help.stdout).toMatch(/--force\s+ask hh.ru even if the token looks valid/);
+    const bad = await h.run(['refresh', '--forse', '--json']);
+    expect(bad.code).toBe(2);
+    expect(jsonOut(bad).error).toMatchObject({ code: 'usage', message: expect.stringMatching(/^unknown option '--forse'\n\(Did you mean --force\?\)$/) });
+  });
+});

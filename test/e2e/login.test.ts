@@ -1,0 +1,372 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { request } from 'node:http';
+import { connect, createServer } from 'node:net';
+import { spawnSync } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BIN, jsonOut } from '../helpers/cli';
+import { startCli, type LiveCli } from '../helpers/live-cli';
+import { freePort, startCallbackProxy, type RunningNginx } from '../helpers/nginx';
+import { findTool, skipUnless } from '../helpers/tools';
+import { useHarness } from '../helpers/workspace';
+
+/**
+ * `hh-oauth login` end to end, the way it runs on the server: the sandbox's authorize
+ * page redirects the "browser" to a real nginx on loopback, running the site config
+ * `install-units` renders, which proxies /callback to the login listener, which trades
+ * the code at the sandbox's token endpoint.
+ *
+ * That config rate-limits /callback per client address (6/min, burst 5), as it should
+ * on the internet; so each "browser" request here comes from its own loopback address.
+ */
+const NGINX_PORT = await freePort();
+const DEAD_NGINX_PORT = await freePort();
+const LISTEN_PORT = await freePort();
+const DEAD_PORT = await freePort();
+const LISTEN = `127.0.0.1:${LISTEN_PORT}`;
+const REDIRECT = `http://127.0.0.1:${NGINX_PORT}/callback`;
+const DEAD_REDIRECT = `http://127.0.0.1:${DEAD_NGINX_PORT}/callback`;
+
+const h = useHarness({}, { redirectUri: REDIRECT });
+const skip = skipUnless(findTool('nginx') !== undefined, 'nginx is not installed (apt-get install nginx-light)');
+
+// Two nginx: one in front of the login listener, one whose upstream is a dead port.
+const proxies: RunningNginx[] = [];
+beforeAll(async () => {
+  if (skip) return;
+  proxies.push(await startCallbackProxy({ listenPort: NGINX_PORT, upstream: LISTEN }));
+  proxies.push(await startCallbackProxy({ listenPort: DEAD_NGINX_PORT, upstream: `127.0.0.1:${DEAD_PORT}` }));
+});
+afterAll(async () => {
+  for (const nginx of proxies) await nginx.stop();
+});
+
+const BROWSER = { 'user-agent': 'Mozilla/5.0 (test browser)' };
+
+interface Answer {
+  status: number;
+  body: string;
+  headers: Record<string, string | string[] | undefined>;
+}
+
+let lastAddress = 1;
+/** An HTTP request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
+function send(url: string, method = 'GET'): Promise<Answer> {
+  lastAddress++;
+  if (lastAddress > 254) throw new Error('out of loopback addresses');
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: BROWSER, localAddress: `127.0.0.${lastAddress}` }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (d: string) => (body += d));
+      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function startLogin(args: string[] = [], env: Record<string, string | undefined> = {}): LiveCli {
+  return startCli(['login', '--listen', LISTEN, '--timeout', '20s', ...args], h.env(env));
+}
+
+/** Waits until the listener is up and the URL printed; returns it with its state. */
+async function authorizeUrl(login: LiveCli): Promise<{ url: string; state: string }> {
+  const [, url] = await login.waitFor(/^\s*(http:\/\/\S+\/oauth\/authorize\?\S+)$/m);
+  await login.waitFor(/waiting for hh\.ru/);
+  return { url: url!, state: new URL(url!).searchParams.get('state')! };
+}
+
+/** What a browser does: open the authorization page, follow hh.ru's redirect to the callback. */
+async function browse(url: string): Promise<Answer & { location: string }> {
+  const authorize = await fetch(url, { redirect: 'manual', headers: BROWSER });
+  const location = authorize.headers.get('location');
+  if (!location) throw new Error(`no redirect from the sandbox: HTTP ${authorize.status}`);
+  return { location, ...(await send(location)) };
+}
+
+const tokenRequests = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
+
+function refused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
+  });
+}
+
+describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
+  it('authorize → nginx → listener → token endpoint: stores the token, prints the whoami summary, exits 0', async () => {
+    const before = h.sandbox.stats().exchanged;
+    const login = startLogin();
+    const { url } = await authorizeUrl(login);
+    const page = await browse(url);
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('stored the token');
+    const code = new URL(page.location).searchParams.get('code')!;
+    expect(page.body).not.toContain(code);
+
+    const out = await login.done;
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stdout.trim().split('\n')).toHaveLength(1);
+    expect(out.stdout).toMatch(/^Ivan Petrov <ivan\.petrov@example\.com> \(applicant\); token expires \S+ \(in 13d 23h\)$/m);
+    // The automatic probe went through nginx, and so did the redirect.
+    expect(out.stderr).toContain(`probe: ${REDIRECT} reaches this listener (${LISTEN}) through a proxy (X-Forwarded-Proto: https`);
+    expect(out.stderr).toContain('authorization received (through a proxy, X-Forwarded-Proto: https)');
+    expect(out.stderr).not.toMatch(/[█▀▄]/); // no QR code when nobody looks at a terminal
+
+    const file = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
+    expect(file).toMatchObject({ access_token: expect.any(String), refresh_token: expect.any(String), expires_in: 1209600 });
+    expect(statSync(h.tokenFile).mode & 0o777).toBe(0o600);
+    expect(h.sandbox.stats().exchanged).toBe(before + 1);
+    const sent = new URLSearchParams(h.sandbox.requests().filter((r) => r.path === '/token').at(-1)!.body);
+    expect(sent.get('grant_type')).toBe('authorization_code');
+    expect(sent.get('redirect_uri')).toBe(REDIRECT);
+    // The listener is gone once the login is over.
+    expect(await refused(LISTEN_PORT)).toBe(true);
+  });
+
+  it('--json prints one document with the stored token\'s place and the /me body, and the URL only on stderr', async () => {
+    const login = startLogin(['--json', '--no-probe']);
+    const { url } = await authorizeUrl(login);
+    expect((await browse(url)).status).toBe(200);
+    const out = await login.done;
+    expect(out.code, out.stderr).toBe(0);
+    const doc = jsonOut(out);
+    expect(doc).toEqual({
+      status: 'stored',
+      token_file: h.tokenFile,
+      expires_at: expect.any(String),
+      redirect_uri: REDIRECT,
+      me: expect.objectContaining({ auth_type: 'applicant', email: 'ivan.petrov@example.com' }),
+    });
+    expect(out.stdout).not.toContain('oauth/authorize');
+    expect(out.stderr).toContain(url);
+  });
+
+  it('a forged or missing state gets 400, nothing reaches the token endpoint, and the real callback still succeeds', async () => {
+    const login = startLogin(['--no-probe']);
+    const { url } = await authorizeUrl(login);
+    const before = tokenRequests();
+    const forged = await send(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
+    expect(forged.status).toBe(400);
+    expect(forged.body).toContain('does not belong to the login in progress');
+    const stateless = await send(`${REDIRECT}?code=FORGED0CODE`);
+    expect(stateless.status).toBe(400);
+    expect(tokenRequests()).toBe(before);
+    await login.waitFor(/refused a callback with a missing state/);
+
+    const page = await browse(url);
+    expect(page.status).toBe(200);
+    const out = await login.done;
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toContain('refused a callback with a wrong state');
+    expect(tokenRequests()).toBe(before + 1);
+  });
+
+  it('error=access_denied shows a clear page, stores nothing, sends nothing and exits 4', async () => {
+    h.sandbox.setDecision('deny');
+    try {
+      const before = tokenRequests();
+      const login = startLogin(['--no-probe']);
+      const { url } = await authorizeUrl(login);
+      const page = await browse(url);
+      expect(new URL(page.location).searchParams.get('error')).toBe('access_denied');
+      expect(page.status).toBe(403);
+      expect(page.body).toContain('Access was refused at hh.ru');
+      const out = await login.done;
+      expect(out.code).toBe(4);
+      expect(out.stderr).toContain('access was refused at hh.ru');
+      expect(existsSync(h.tokenFile)).toBe(false);
+      expect(tokenRequests()).toBe(before);
+    } finally {
+      h.sandbox.setDecision('approve');
+    }
+  });
+
+  it('--timeout elapsing exits 4 and says what to check; the port is released', async () => {
+    const login = startLogin(['--timeout', '1s', '--no-probe']);
+    const out = await login.done;
+    expect(out.code).toBe(4);
+    expect(out.stderr).toContain('no authorization arrived within 1s; nothing was stored');
+    expect(out.stderr).toContain(`HH_REDIRECT_URI (${REDIRECT}) is the redirect URI registered at dev.hh.ru`);
+    expect(out.stderr).toContain('hh-oauth login --check-only');
+    expect(existsSync(h.tokenFile)).toBe(false);
+    expect(await refused(LISTEN_PORT)).toBe(true);
+  });
+
+  it('a second callback after success is refused and never exchanged', async () => {
+    const login = startLogin(['--no-probe']);
+    const { url } = await authorizeUrl(login);
+    const first = await browse(url);
+    expect(first.status).toBe(200);
+    expect((await login.done).code).toBe(0);
+    const exchanged = h.sandbox.stats().grants.authorization_code;
+
+    // Replayed through nginx: the listener has closed, so nginx has nowhere to send it.
+    const replay = await send(first.location);
+    expect(replay.status).toBe(502);
+    expect(await refused(LISTEN_PORT)).toBe(true);
+    expect(h.sandbox.stats().grants.authorization_code).toBe(exchanged);
+  });
+
+  it('only GET on the callback path: other methods get 405 (nginx already says 403), other paths 404, and the login goes on', async () => {
+    const login = startLogin(['--no-probe']);
+    const { url, state } = await authorizeUrl(login);
+    const before = tokenRequests();
+    const query = `?code=SOMECODE&state=${state}`;
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
+      // Directly at the listener, and through nginx, whose `limit_except GET` stops them first.
+      const direct = await send(`http://${LISTEN}/callback${query}`, method);
+      expect(direct.status, method).toBe(405);
+      expect(direct.headers.allow).toBe('GET');
+      expect((await send(`${REDIRECT}${query}`, method)).status, method).toBe(403);
+    }
+    // nginx lets HEAD through with GET: the listener refuses it.
+    expect((await send(`${REDIRECT}${query}`, 'HEAD')).status).toBe(405);
+    expect((await send(`http://${LISTEN}/admin${query}`)).status).toBe(404);
+    expect((await send(`http://${LISTEN}/callback/${query}`)).status).toBe(404);
+    expect(tokenRequests()).toBe(before);
+
+    expect((await browse(url)).status).toBe(200);
+    const out = await login.done;
+    expect(out.code, out.stderr).toBe(0);
+    expect(tokenRequests()).toBe(before + 1);
+  });
+
+  it('an XSS attempt in query values is never reflected, with the wrong state or the right one', async () => {
+    const login = startLogin(['--no-probe']);
+    const { state } = await authorizeUrl(login);
+    const evil = '<script>alert(1)</script>';
+    const img = '"><img src=x onerror=alert(2)>';
+
+    const wrong = await send(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
+    expect(wrong.status).toBe(400);
+    expect(wrong.headers['content-security-policy']).toContain("default-src 'none'");
+
+    const right = await send(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
+    expect(right.status).toBe(400);
+    expect(right.body).toContain('Authorization failed');
+    for (const { body } of [wrong, right]) {
+      for (const needle of ['<script', 'alert(', '<img', 'onerror', evil, img]) expect(body).not.toContain(needle);
+    }
+    const out = await login.done;
+    expect(out.code).toBe(4);
+    expect(out.stderr).toContain('hh.ru redirected back with error "unrecognised"');
+    expect(out.stderr + out.stdout).not.toContain('alert(');
+  });
+
+  it('--check-only: the probe reaches the listener through nginx and sees X-Forwarded-Proto https', async () => {
+    const out = await h.run(['login', '--check-only', '--listen', LISTEN, '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out)).toEqual({
+      reachable: true,
+      redirect_uri: REDIRECT,
+      listen: LISTEN,
+      status: 200,
+      via_proxy: true,
+      forwarded_proto: 'https',
+      cause: null,
+      detail: null,
+      warnings: [],
+    });
+    const human = await h.run(['login', '--check-only', '--listen', LISTEN]);
+    expect(human.stdout.trim()).toBe(`reachable: ${REDIRECT} reaches this listener (${LISTEN}) through a proxy (X-Forwarded-Proto: https, X-Forwarded-For: 127.0.0.1)`);
+  });
+
+  it('--check-only: nginx pointing at a dead port is diagnosed as the upstream (502), exit 3', async () => {
+    const out = await h.run(['login', '--check-only', '--listen', LISTEN, '--json'], { env: { HH_REDIRECT_URI: DEAD_REDIRECT } });
+    expect(out.code).toBe(3);
+    const { error } = jsonOut(out);
+    expect(error.code).toBe('config');
+    expect(error.message).toMatch(/^probe failed \(upstream\): .*nginx\/[\d.]+ at 127\.0\.0\.1:\d+ answered HTTP 502/);
+    expect(error.suggestion).toContain(`proxy_pass http://${LISTEN};`);
+  });
+
+  it.each([
+    ['dns', 'http://hh-oauth-probe.invalid/callback', /does not resolve \(DNS, (ENOTFOUND|EAI_AGAIN)\)/],
+    ['tls', `https://127.0.0.1:${NGINX_PORT}/callback`, /does not speak TLS/],
+    ['refused', `http://127.0.0.1:${DEAD_PORT}/callback`, /nothing listens at http:\/\/127\.0\.0\.1:\d+ \(connection refused\)/],
+  ])('--check-only names the cause: %s', async (cause, uri, detail) => {
+    const out = await h.run(['login', '--check-only', '--listen', LISTEN], { env: { HH_REDIRECT_URI: uri } });
+    expect([3, 6]).toContain(out.code);
+    expect(out.stderr).toContain(`probe failed (${cause}):`);
+    expect(out.stderr).toMatch(detail);
+  });
+
+  it('a failing automatic probe warns, names the cause and still prints the URL', async () => {
+    const login = startLogin(['--timeout', '1s'], { HH_REDIRECT_URI: DEAD_REDIRECT });
+    const out = await login.done;
+    expect(out.code).toBe(4);
+    expect(out.stderr).toMatch(/probe: .* answered HTTP 502/);
+    expect(out.stderr).toContain('continuing anyway');
+    expect(out.stderr).toMatch(/oauth\/authorize\?/);
+  });
+
+  it('Ctrl-C closes the listener and exits 130 without a stack trace (and one JSON document with --json)', async () => {
+    const login = startLogin(['--no-probe', '--json']);
+    await authorizeUrl(login);
+    login.child.kill('SIGINT');
+    const out = await login.done;
+    expect(out.code).toBe(130);
+    expect(jsonOut(out)).toEqual({ error: { code: 'interrupted', message: expect.stringContaining('nothing was stored') } });
+    expect(out.stderr).toContain('interrupted (SIGINT)');
+    expect(out.stderr).not.toMatch(/\n\s+at /);
+    expect(await refused(LISTEN_PORT)).toBe(true);
+    expect(existsSync(h.tokenFile)).toBe(false);
+  });
+
+  it('a busy port is a configuration error (exit 3) that says what to do', async () => {
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(LISTEN_PORT, '127.0.0.1', resolve));
+    try {
+      const out = await h.run(['login', '--listen', LISTEN]);
+      expect(out.code).toBe(3);
+      expect(out.stderr).toContain(`cannot listen on ${LISTEN}: the port is in use`);
+      expect(out.stderr).toContain('--listen');
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+  });
+});
+
+describe('hh-oauth login: arguments and settings', () => {
+  it.each([
+    [['--listen', 'localhost'], /--listen must be HOST:PORT/],
+    [['--listen', '127.0.0.1:70000'], /--listen port must be between 1 and 65535/],
+    [['--timeout', 'soon'], /--timeout must be a duration/],
+    [['--timeout', '0'], /--timeout must be above zero/],
+    [['--timeout', '2d'], /--timeout must be a duration/],
+  ])('%j is a usage error (exit 2)', async (args, message) => {
+    const out = await h.run(['login', ...args]);
+    expect(out.code).toBe(2);
+    expect(out.stderr).toMatch(message);
+  });
+
+  it('without HH_REDIRECT_URI or the client secret it exits 3 before listening', async () => {
+    const noUri = await h.run(['login', '--listen', LISTEN], { env: { HH_REDIRECT_URI: undefined } });
+    expect(noUri.code).toBe(3);
+    expect(noUri.stderr).toContain('HH_REDIRECT_URI is not set');
+    const noSecret = await h.run(['login', '--listen', LISTEN], { env: { HH_CLIENT_SECRET: undefined } });
+    expect(noSecret.code).toBe(3);
+    expect(noSecret.stderr).toContain('the client secret is not set');
+    expect(noSecret.stderr).not.toContain('oauth/authorize');
+  });
+
+  const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
+  const noScript = script.error ? 'util-linux `script` is not installed; cannot give the CLI a terminal' : undefined;
+  if (noScript && process.env.CI) throw new Error(`${noScript} (required in CI)`);
+  if (noScript) console.warn(`login.test.ts: ${noScript}; skipping the QR test`);
+
+  it.skipIf(Boolean(noScript))('on a terminal it also prints a QR code of the URL (for a phone, over SSH)', () => {
+    // `script` gives the CLI a pseudo-terminal on stdout and stderr, as an SSH session would.
+    const env = h.env({ TERM: 'xterm' });
+    const command = `'${process.execPath}' '${BIN}' login --no-probe --no-open --timeout 1s --listen ${LISTEN}`;
+    const out = spawnSync('script', ['-qec', command, '/dev/null'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 20_000 });
+    expect(out.status).toBe(4);
+    expect(out.stdout).toMatch(/[█▀▄]{10}/);
+    expect(out.stdout).toContain('scan the code with a phone');
+  });
+});

@@ -1,0 +1,106 @@
+import { join } from 'node:path';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { jsonOut } from '../helpers/cli';
+import { storeGrant, waitForExpiry } from '../helpers/grants';
+import { useHarness } from '../helpers/workspace';
+
+const EXPIRES_IN = 1;
+const h = useHarness({ user: 'employer', expiresIn: EXPIRES_IN });
+beforeEach(() => void h.env());
+
+const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
+/** The X-Manager-Account-Id the sandbox saw on the last request to this path (null: none sent). */
+function lastHeader(path: string): string | null | undefined {
+  const request = h.sandbox.requests().filter((r) => r.path === path).at(-1);
+  return request === undefined ? undefined : (request.headers['x-manager-account-id'] ?? null);
+}
+const countOf = (path: string) => h.sandbox.requests().filter((r) => r.path === path).length;
+
+describe('manager accounts', () => {
+  it('whoami --manager-accounts lists GET /manager_accounts/mine, as JSON and as one line per account', async () => {
+    await storeGrant(h, h.tokenFile);
+    const json = await h.run(['whoami', '--manager-accounts', '--json']);
+    expect(json.code, json.stderr).toBe(0);
+    const doc = jsonOut(json);
+    expect(doc.primary_account_id).toBe('5000001');
+    expect(doc.items.map((a: { id: string }) => a.id)).toEqual(['5000001', '5000002']);
+    expect(lastHeader('/manager_accounts/mine')).toBeNull();
+
+    const human = await h.run(['whoami', '--manager-accounts']);
+    expect(human.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['5000001', '5000002']);
+  });
+
+  it('--manager-account and HH_MANAGER_ACCOUNT_ID send X-Manager-Account-Id to the API, and hh.ru answers as that manager', async () => {
+    await storeGrant(h, h.tokenFile);
+    const flag = await h.run(['--manager-account', '5000002', 'whoami', '--json']);
+    expect(flag.code, flag.stderr).toBe(0);
+    expect(jsonOut(flag).manager).toEqual({ id: '5000002' });
+    expect(lastHeader('/me')).toBe('5000002');
+
+    const env = await h.run(['whoami', '--json'], { env: { HH_MANAGER_ACCOUNT_ID: '5000001' } });
+    expect(env.code, env.stderr).toBe(0);
+    expect(lastHeader('/me')).toBe('5000001');
+
+    const none = await h.run(['whoami', '--json']);
+    expect(none.code, none.stderr).toBe(0);
+    expect(lastHeader('/me')).toBeNull();
+  });
+
+  it('never sends the header to the token endpoint, even when whoami refreshes first', async () => {
+    await storeGrant(h, h.tokenFile);
+    await waitForExpiry(EXPIRES_IN);
+    const refreshes = countOf('/token');
+    const out = await h.run(['--manager-account', '5000002', 'whoami', '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(countOf('/token')).toBe(refreshes + 1);
+    expect(lastHeader('/token')).toBeNull();
+    expect(lastHeader('/me')).toBe('5000002');
+  });
+
+  it('is saved per profile with `profiles set`, applies to that profile only, and the flag still wins', async () => {
+    await storeGrant(h, profileFile('acme'));
+    await storeGrant(h, profileFile('other'));
+    const set = await h.run(['--profile', 'acme', 'profiles', 'set', 'manager-account', '5000002', '--json']);
+    expect(set.code, set.stderr).toBe(0);
+    expect(jsonOut(set)).toEqual({ profile: 'acme', key: 'manager-account', value: '5000002' });
+
+    expect((await h.run(['--profile', 'acme', 'whoami', '--json'])).code).toBe(0);
+    expect(lastHeader('/me')).toBe('5000002');
+    expect((await h.run(['--profile', 'other', 'whoami', '--json'])).code).toBe(0);
+    expect(lastHeader('/me')).toBeNull();
+    expect((await h.run(['--profile', 'acme', '--manager-account', '5000001', 'whoami', '--json'])).code).toBe(0);
+    expect(lastHeader('/me')).toBe('5000001');
+
+    const listed = jsonOut(await h.run(['profiles', '--json']));
+    const managers = Object.fromEntries(listed.profiles.map((p: { name: string; manager_account: string | null }) => [p.name, p.manager_account]));
+    expect(managers).toEqual({ acme: '5000002', other: null });
+
+    const unset = await h.run(['--profile', 'acme', 'profiles', 'unset', 'manager-account']);
+    expect(unset.code, unset.stderr).toBe(0);
+    expect((await h.run(['--profile', 'acme', 'whoami', '--json'])).code).toBe(0);
+    expect(lastHeader('/me')).toBeNull();
+  });
+
+  it('a malformed id is refused before any request: usage error as a flag, config error from the environment', async () => {
+    await storeGrant(h, h.tokenFile);
+    const before = countOf('/me');
+    const flag = await h.run(['--manager-account', '12; evil', 'whoami', '--json']);
+    expect(flag.code).toBe(2);
+    const env = await h.run(['whoami', '--json'], { env: { HH_MANAGER_ACCOUNT_ID: 'abc' } });
+    expect(env.code).toBe(3);
+    const saved = await h.run(['profiles', 'set', 'manager-account', 'x1']);
+    expect(saved.code).toBe(2);
+    const otherKey = await h.run(['profiles', 'set', 'token-file', '/tmp/x']);
+    expect(otherKey.code).toBe(2);
+    expect(countOf('/me')).toBe(before);
+  });
+
+  it('an id that is not this employer\'s is hh.ru\'s refusal (exit 5) with a pointer to --manager-accounts', async () => {
+    await storeGrant(h, h.tokenFile);
+    const out = await h.run(['--manager-account', '123', 'whoami', '--json']);
+    expect(out.code).toBe(5);
+    const { error } = jsonOut(out);
+    expect(error).toMatchObject({ code: 'rejected', hh_error: 'manager_accounts', hh_error_description: 'used_manager_account_forbidden' });
+    expect(error.suggestion).toContain('whoami --manager-accounts');
+  });
+});

@@ -1,0 +1,178 @@
+import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { hookEnv } from '../../src/lifecycle/hook-runner';
+import { splitCommand } from '../../src/lifecycle/hook';
+import { jsonOut } from '../helpers/cli';
+import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
+import { findLeaks } from '../helpers/secrets';
+import { useHarness } from '../helpers/workspace';
+import fc from 'fast-check';
+
+// Access tokens live 2 s, so a refresh is due after a short sleep.
+const h = useHarness({ expiresIn: 2 });
+
+/**
+ * A hook that records what it was given, straight from the kernel: its own argv and
+ * environment (/proc/$$/cmdline, /proc/$$/environ) and its parent's argv (the
+ * hh-oauth process). It also prints to stdout, which must not reach hh-oauth's stdout.
+ */
+function recordingHook(dir: string): { command: string; out: string } {
+  const out = join(dir, 'hook-out');
+  const script = join(dir, 'record-hook.sh');
+  writeFileSync(
+    script,
+    `#!/bin/sh
+set -e
+mkdir -p "$1"
+tr '\\0' '\\n' < /proc/$$/cmdline > "$1/cmdline"
+tr '\\0' '\\n' < /proc/$$/environ > "$1/environ"
+tr '\\0' '\\n' < /proc/$PPID/cmdline > "$1/parent-cmdline"
+echo $PPID > "$1/ppid"
+echo "hook says hello"
+`,
+  );
+  chmodSync(script, 0o755);
+  return { command: `${script} ${out}`, out };
+}
+
+function readHookRecord(out: string) {
+  const lines = (name: string) => readFileSync(join(out, name), 'utf8').split('\n').filter(Boolean);
+  const environ = lines('environ');
+  return {
+    cmdline: lines('cmdline'),
+    parentCmdline: lines('parent-cmdline'),
+    ppid: Number(readFileSync(join(out, 'ppid'), 'utf8')),
+    environ,
+    env: Object.fromEntries(environ.map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)])),
+    raw: ['cmdline', 'environ', 'parent-cmdline'].map((n) => readFileSync(join(out, n), 'utf8')),
+  };
+}
+
+describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
+  it('after exchange: HH_EVENT=exchanged, HH_TOKEN_FILE, HH_EXPIRES_AT; no token or secret in its argv, env, or its parent\'s argv', async () => {
+    const { dir, tokenFile } = workspace(h);
+    const hook = recordingHook(dir);
+    const login = await quickLogin(h, {}, ['--on-refresh', hook.command]);
+    const pair = readJson(tokenFile);
+    const record = readHookRecord(hook.out);
+
+    expect(record.env).toMatchObject({ HH_EVENT: 'exchanged', HH_TOKEN_FILE: tokenFile, HH_EXPIRES_AT: pair.expires_at });
+    expect(record.env.PATH).toBe(process.env.PATH);
+    expect(record.env).not.toHaveProperty('HH_CLIENT_SECRET');
+    expect(record.cmdline).toEqual(['/bin/sh', join(dir, 'record-hook.sh'), hook.out]);
+    expect(record.ppid).toBe(login.pid);
+    expect(record.parentCmdline).toContain('exchange');
+    const secrets = [pair.access_token, pair.refresh_token, h.env().HH_CLIENT_SECRET!];
+    expect(findLeaks(record.raw, secrets)).toEqual([]);
+    expect(login.stderr).toContain('hook says hello');
+  });
+
+  it('after a refresh (HH_ON_REFRESH): HH_EVENT=refreshed; not run when nothing was refreshed; its output never reaches stdout', async () => {
+    const { dir, tokenFile } = workspace(h);
+    await quickLogin(h);
+    const hook = recordingHook(dir);
+    const env = { HH_ON_REFRESH: hook.command };
+
+    const early = await h.run(['refresh', '--json'], { env });
+    expect(jsonOut(early).status).toBe('not_due');
+    expect(existsSync(hook.out)).toBe(false);
+
+    await sleep(2100);
+    const out = await runSecret(h, ['token'], env);
+    expect(out.code, out.stderr).toBe(0);
+    const pair = readJson(tokenFile);
+    expect(out.stdout).toBe(`${pair.access_token}\n`);
+    expect(out.stderr).toContain('hook says hello');
+    const record = readHookRecord(hook.out);
+    expect(record.env).toMatchObject({ HH_EVENT: 'refreshed', HH_TOKEN_FILE: tokenFile, HH_EXPIRES_AT: pair.expires_at });
+    expect(record.env).not.toHaveProperty('HH_ON_REFRESH');
+    expect(findLeaks(record.raw, [pair.access_token, pair.refresh_token, h.env().HH_CLIENT_SECRET!])).toEqual([]);
+  });
+
+  it('a failing hook logs a warning; the refresh still succeeds (exit 0) and the new pair is stored', async () => {
+    const { tokenFile } = workspace(h);
+    await quickLogin(h);
+    const before = readJson(tokenFile);
+    await sleep(Math.max(0, Date.parse(before.expires_at) + 100 - Date.now()));
+    const out = await h.run(['refresh', '--json'], { env: { HH_ON_REFRESH: `sh -c 'echo about to fail; exit 3'` } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).status).toBe('refreshed');
+    expect(out.stderr).toMatch(/warning: on-refresh: sh failed \(exit code 3\).*stored all the same/);
+    expect(readJson(tokenFile).refresh_token).not.toBe(before.refresh_token);
+  });
+
+  it('a hanging hook is stopped after HH_ON_REFRESH_TIMEOUT, a missing one reported; the exchange stores the pair all the same', async () => {
+    const cases: Array<[Record<string, string>, RegExp]> = [
+      [{ HH_ON_REFRESH: 'sleep 30', HH_ON_REFRESH_TIMEOUT: '1' }, /warning: on-refresh: sleep did not finish within 1 s and was stopped/],
+      [{ HH_ON_REFRESH: 'no-such-hook-command --flag' }, /warning: on-refresh: no-such-hook-command failed \(command not found\)/],
+    ];
+    for (const [env, warning] of cases) {
+      const out = await quickLogin(h, env, ['--json']);
+      expect(jsonOut(out).status).toBe('stored');
+      expect(out.stderr).toMatch(warning);
+      expect(readJson(h.tokenFile).access_token).toEqual(expect.any(String));
+    }
+  });
+
+  it('a malformed hook is refused before anything is spent: exit 3 from HH_ON_REFRESH, exit 2 from --on-refresh', async () => {
+    writeTokenFile(h, fakePair(new Date(Date.now() - 1000)));
+    const posts = () => h.sandbox.requests().filter((r) => r.path === '/token').length;
+    const before = posts();
+    const fromEnv = await h.run(['refresh'], { env: { HH_ON_REFRESH: 'notify-send done | tee log' } });
+    expect(fromEnv.code).toBe(3);
+    expect(fromEnv.stderr).toContain(`"|" is shell syntax`);
+    const fromFlag = await h.run(['refresh', '--on-refresh', "echo 'unclosed"]);
+    expect(fromFlag.code).toBe(2);
+    expect(fromFlag.stderr).toContain('single quote is not closed');
+    expect(posts()).toBe(before);
+  });
+});
+
+describe('splitCommand', () => {
+  it('splits like a shell for simple commands', () => {
+    expect(splitCommand('systemctl try-restart my-bot.service')).toEqual(['systemctl', 'try-restart', 'my-bot.service']);
+    expect(splitCommand(`sh -c 'systemctl restart a && echo "done $HH_EVENT"'`)).toEqual(['sh', '-c', 'systemctl restart a && echo "done $HH_EVENT"']);
+    expect(splitCommand(`/opt/my\\ bot/notify "a \\"quoted\\" word" ''`)).toEqual(['/opt/my bot/notify', 'a "quoted" word', '']);
+    expect(splitCommand('  a\tb\\\n c  ')).toEqual(['a', 'b', 'c']);
+    expect(splitCommand('a"b"\'c\'d')).toEqual(['abcd']);
+    expect(splitCommand('echo "\\$HOME \\n"')).toEqual(['echo', '$HOME \\n']);
+  });
+
+  it('refuses what would need a shell, with the reason', () => {
+    for (const [command, reason] of [
+      ['a | b', '"|" is shell syntax'],
+      ['a > log', '">" is shell syntax'],
+      ['a; b', '";" is shell syntax'],
+      ['echo $HOME', '"$" is shell syntax'],
+      ['echo "$HOME"', 'needs a shell'],
+      ['rm *.tmp', '"*" is shell syntax'],
+      ['~/bin/hook', '"~" is shell syntax'],
+      ['FOO=1 hook', 'env NAME=value'],
+      ['', 'empty'],
+      ['   ', 'empty'],
+      ["echo 'x", 'single quote is not closed'],
+      ['echo "x', 'double quote is not closed'],
+      ['echo x\\', 'ends with a backslash'],
+    ]) {
+      expect(splitCommand(command!), command).toContain(reason);
+    }
+  });
+
+  it('round-trips any words quoted the POSIX way', () => {
+    const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
+    fc.assert(
+      fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 6 }), (words) => {
+        expect(splitCommand(words.map(quote).join(' '))).toEqual(words);
+      }),
+    );
+  });
+});
+
+describe('hookEnv', () => {
+  it('passes our environment on, minus the client secret and the hook setting, plus what the hook is told', () => {
+    const env = hookEnv({ PATH: '/bin', HH_CLIENT_SECRET: 's3cret', HH_ON_REFRESH: 'x', HH_CLIENT_ID: 'id', GONE: undefined }, { HH_EVENT: 'refreshed' });
+    expect(env).toEqual({ PATH: '/bin', HH_CLIENT_ID: 'id', HH_EVENT: 'refreshed' });
+  });
+});
+

@@ -1,0 +1,85 @@
+import { basename, dirname, join } from 'node:path';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../../src/config/config';
+import { HhOauthError } from '../../../src/errors';
+import { profileFromFileName, profileNameProblem } from '../../../src/config/profile-name';
+
+const BASE_ENV = { HH_TOKEN_FILE: '/srv/hh/token.json', HH_CONFIG_DIR: '/nonexistent/hh-oauth-test' };
+const BAD = ['../x', 'a/b', '.hidden', 'x'.repeat(65), 'Upper', 'UPPER', '..', '.', '/etc/passwd', 'a\\b', 'a b', '-dash', '_x', 'a\nb', 'a\0b', 'ä', 'a:b', '~'];
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+    return undefined;
+  } catch (err) {
+    return err instanceof HhOauthError ? err.code : 'not-ours';
+  }
+}
+
+describe('profile names', () => {
+  it.each(BAD)('%j is refused: usage error as a flag, config error from the environment', (name) => {
+    expect(profileNameProblem(name)).toEqual(expect.any(String));
+    expect(codeOf(() => loadConfig({ profile: name }, {}, BASE_ENV))).toBe('usage');
+    expect(codeOf(() => loadConfig({}, {}, { ...BASE_ENV, HH_PROFILE: name }))).toBe('config');
+  });
+
+  it('says why in words, without needing the rule spelled out', () => {
+    expect(profileNameProblem('a/b')).toBe('it contains a path separator');
+    expect(profileNameProblem('x'.repeat(65))).toBe('it is 65 characters long (at most 64)');
+    expect(profileNameProblem('.hidden')).toBe('it must start with a letter or digit');
+    expect(profileNameProblem('Acme')).toBe('it contains upper-case letters');
+  });
+
+  it('an accepted name always stays inside the profiles directory as NAME.json, never hidden', () => {
+    const dir = '/srv/hh/profiles';
+    fc.assert(
+      fc.property(fc.string({ minLength: 0, maxLength: 70 }), (name) => {
+        if (profileNameProblem(name) !== undefined) return;
+        const file = join(dir, `${name}.json`);
+        expect(dirname(file)).toBe(dir);
+        expect(basename(file)).toBe(`${name}.json`);
+        expect(name.startsWith('.')).toBe(false);
+        expect(name.length).toBeLessThanOrEqual(64);
+      }),
+      { numRuns: 2000 },
+    );
+    fc.assert(
+      fc.property(fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,63}$/), (name) => {
+        expect(profileNameProblem(name)).toBeUndefined();
+      }),
+    );
+  });
+
+  it('selects <token dir>/profiles/NAME.json, and the single file for no profile or "default"', () => {
+    expect(loadConfig({}, {}, BASE_ENV).tokenFile()).toBe('/srv/hh/token.json');
+    expect(loadConfig({ profile: 'default' }, {}, BASE_ENV).tokenFile()).toBe('/srv/hh/token.json');
+    expect(loadConfig({ profile: 'acme' }, {}, BASE_ENV).tokenFile()).toBe('/srv/hh/profiles/acme.json');
+    expect(loadConfig({}, {}, { ...BASE_ENV, HH_PROFILE: 'acme' }).tokenFile()).toBe('/srv/hh/profiles/acme.json');
+    expect(loadConfig({ profile: 'flag' }, {}, { ...BASE_ENV, HH_PROFILE: 'env' }).tokenFile()).toBe('/srv/hh/profiles/flag.json');
+    const systemd = { HH_CONFIG_DIR: BASE_ENV.HH_CONFIG_DIR, STATE_DIRECTORY: '/var/lib/hh-token' };
+    expect(loadConfig({ profile: 'acme' }, {}, systemd).tokenFile()).toBe('/var/lib/hh-token/profiles/acme.json');
+  });
+
+  it('reads back only profile files from a directory listing', () => {
+    expect(profileFromFileName('acme.json')).toBe('acme');
+    expect(profileFromFileName('a.b.json')).toBe('a.b');
+    for (const other of ['default.json', 'acme.json.lock', '.acme.json.123.abc.tmp', 'acme.json.corrupt-2026', 'Acme.json', 'notes.txt', '.json']) {
+      expect(profileFromFileName(other)).toBeUndefined();
+    }
+  });
+});
+
+describe('manager account ids', () => {
+  it('are digits only: a bad flag is a usage error, a bad environment value a config error, checked when used', () => {
+    expect(loadConfig({ managerAccount: '5000002' }, {}, BASE_ENV).apiHeaders()).toEqual({ 'X-Manager-Account-Id': '5000002' });
+    expect(loadConfig({}, {}, BASE_ENV).apiHeaders()).toEqual({});
+    for (const bad of ['abc', '12 3', '1\r\nX-Evil: 1', '-1', '1'.repeat(21)]) {
+      const flag = loadConfig({ managerAccount: bad }, {}, BASE_ENV);
+      expect(codeOf(() => flag.apiHeaders())).toBe('usage');
+      const env = loadConfig({}, {}, { ...BASE_ENV, HH_MANAGER_ACCOUNT_ID: bad });
+      expect(codeOf(() => env.apiHeaders())).toBe('config');
+      expect(env.tokenFile()).toBe('/srv/hh/token.json');
+    }
+  });
+});

@@ -1,0 +1,203 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { guard, inspectManaged, renderTemplate, withHeader } from '../../../src/install/templates';
+import { homeAccess, packageRootFor, renderAll, type UnitSettings } from '../../../src/install/plan';
+import {
+  checkAbsolutePath,
+  checkAccountName,
+  checkCalendarChars,
+  checkCalendarPattern,
+  checkHostname,
+  checkHostPort,
+  checkInterval,
+  checkListen,
+  checkNginxPath,
+  systemdArg,
+  systemdValue,
+} from '../../../src/install/values';
+
+/** The characters an attacker would use to add a directive to a unit or to nginx. */
+const HOSTILE = ['a;b', 'a{b', 'a}b', 'a\nb', 'a\rb', 'a%b', 'a"b', "a'b", 'a b', 'a\\b', 'a$b', 'a#b', 'a\u0000b', 'a\u2028b'];
+
+const accepted = <T>(r: { ok: boolean; value?: T }) => (r.ok ? r.value : undefined);
+
+describe('validators (pure): what may reach a template', () => {
+  it('hostnames: accepts DNS names and IPv4, lowercases; refuses every injection character', () => {
+    expect(accepted(checkHostname('Bot.Example.COM'))).toBe('bot.example.com');
+    expect(accepted(checkHostname('my-bot.keenetic.pro'))).toBe('my-bot.keenetic.pro');
+    expect(accepted(checkHostname('127.0.0.1'))).toBe('127.0.0.1');
+    for (const bad of ['', '-a.com', 'a-.com', 'a..b', '.a', 'a.', '999.1.1.1', 'x'.repeat(64) + '.com', ...HOSTILE]) {
+      expect(checkHostname(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+    const r = checkHostname('bot.example.com;\n  include /etc/passwd');
+    expect(r).toEqual({ ok: false, reason: expect.stringContaining('";"') });
+  });
+
+  it('host:port: hostnames, IPv4 and bracketed IPv6 with a port in 1..65535', () => {
+    expect(accepted(checkHostPort('127.0.0.1:8400'))).toBe('127.0.0.1:8400');
+    expect(accepted(checkHostPort('LOCALHOST:8000'))).toBe('localhost:8000');
+    expect(accepted(checkHostPort('[::1]:8400'))).toBe('[::1]:8400');
+    for (const bad of ['127.0.0.1', '127.0.0.1:0', '127.0.0.1:65536', '127.0.0.1:08', ':80', '[::g]:80', '[::1]', 'a:b:c', 'h:80;', ...HOSTILE.map((h) => `${h}:80`)]) {
+      expect(checkHostPort(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('listen: a port or an IP address with a port', () => {
+    expect(accepted(checkListen('80'))).toBe('80');
+    expect(accepted(checkListen('127.0.0.1:8080'))).toBe('127.0.0.1:8080');
+    expect(accepted(checkListen('[::]:80'))).toBe('[::]:80');
+    for (const bad of ['0', '70000', 'example.com:80', '80 default_server', '80;', '']) expect(checkListen(bad).ok, bad).toBe(false);
+  });
+
+  it('paths: absolute, normalized, no quotes/backslash/$/;/{/}/#/: or control characters; inner spaces and % allowed', () => {
+    expect(accepted(checkAbsolutePath('/opt/hh-oauth/bin/hh-oauth'))).toBe('/opt/hh-oauth/bin/hh-oauth');
+    expect(accepted(checkAbsolutePath('/home/иван/bot/'))).toBe('/home/иван/bot');
+    expect(accepted(checkAbsolutePath('/srv/my app/100%/x'))).toBe('/srv/my app/100%/x');
+    for (const bad of ['relative/x', './x', '/a/../b', '/a//b', '/a/./b', '/a /b', '/a/ b', '/a/b ', '/a:b', ...HOSTILE.filter((h) => !/[ %]/.test(h)).map((h) => `/x/${h}`)]) {
+      expect(checkAbsolutePath(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+    expect(checkAbsolutePath('/etc/x\nExecStartPre=/bin/sh')).toEqual({ ok: false, reason: expect.stringContaining('a newline') });
+    expect(checkNginxPath('/var/log/my logs').ok).toBe(false);
+    expect(accepted(checkNginxPath('/var/log/nginx'))).toBe('/var/log/nginx');
+  });
+
+  it('account names follow Debian useradd rules', () => {
+    expect(accepted(checkAccountName('hh-oauth'))).toBe('hh-oauth');
+    for (const bad of ['Root', '1abc', 'a b', 'a;b', 'a\nb', '', 'x'.repeat(33)]) expect(checkAccountName(bad).ok, bad).toBe(false);
+  });
+
+  it('calendar fallback pattern: common forms in, anything else out', () => {
+    for (const good of ['*-*-* 17:00:00', 'daily', 'Mon..Fri 09:30', 'Mon,Wed *-*-* 9:00', '*:0/10', '2026-01-01 00:00:00', '*-*-* 17:00:00 Europe/Moscow', '*-*-* 17:00:00 UTC']) {
+      expect(checkCalendarPattern(good).ok, good).toBe(true);
+    }
+    for (const bad of ['bogus', 'every day', '17', '*-*-* 17:00:00\nOnCalendar=minutely', '*-*-* 17:00:00;', '%H:00', '']) {
+      expect(checkCalendarPattern(bad).ok, JSON.stringify(bad)).toBe(false);
+    }
+    expect(accepted(checkCalendarChars('  *-*-*   17:00 '))).toBe('*-*-* 17:00');
+  });
+
+  it('expiry interval: off, or a span between 1min and 24h', () => {
+    expect(accepted(checkInterval('off'))).toBe('off');
+    expect(accepted(checkInterval('10min'))).toEqual({ span: '10min', seconds: 600 });
+    expect(accepted(checkInterval('600'))).toEqual({ span: '600s', seconds: 600 });
+    for (const bad of ['0', '30s', '25h', '10 min', '10min;', '-5m', 'never']) expect(checkInterval(bad).ok, bad).toBe(false);
+  });
+
+  it('systemd escaping: % doubled, spaces quoted', () => {
+    expect(systemdValue('/a/100%/b')).toBe('/a/100%%/b');
+    expect(systemdArg('/a b/%n')).toBe('"/a b/%%n"');
+    expect(systemdArg('/usr/bin/node')).toBe('/usr/bin/node');
+  });
+});
+
+describe('fuzzing the validators against the renderer', () => {
+  const anyText = fc.string({ unit: fc.constantFrom(...'ab/ .-_:;{}[]%"\'\\$#\n\r\u0000é1'.split('')), maxLength: 24 });
+
+  it('a path that passes renders as exactly one ExecStart line that the guard accepts', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        const path = checkAbsolutePath('/' + s);
+        if (!path.ok) return;
+        const line = `ExecStart=${systemdArg(path.value)} refresh`;
+        expect(line.split('\n')).toHaveLength(1);
+        expect(() => guard(line, 'systemd', 'line')).not.toThrow();
+      }),
+      { numRuns: 2000 },
+    );
+  });
+
+  it('hostnames and host:port that pass are single nginx tokens', () => {
+    fc.assert(
+      fc.property(anyText, (s) => {
+        for (const r of [checkHostname(s), checkHostPort(s), checkListen(s), checkNginxPath('/' + s)]) {
+          if (r.ok) expect(() => guard(String(r.value), 'nginx', 'value')).not.toThrow();
+        }
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe('renderTemplate', () => {
+  it('fills inline values, line lists and if/else blocks', () => {
+    const t = 'A={{a}}\n  {{list}}\n{{#if flag}}\nyes\n{{else}}\nno\n{{/if}}\nend';
+    expect(renderTemplate(t, { a: '1', list: ['x=1', 'y=2'], flag: 'on' }, 'systemd')).toBe('A=1\n  x=1\n  y=2\nyes\nend');
+    expect(renderTemplate(t, { a: '1', list: [], flag: undefined }, 'systemd')).toBe('A=1\nno\nend');
+  });
+
+  it('the guards refuse what validation should have stopped (a bug, exit 1)', () => {
+    expect(() => renderTemplate('User={{u}}', { u: 'x\nExecStartPre=/bin/sh' }, 'systemd')).toThrow(/control character/);
+    expect(() => renderTemplate('User={{u}}', { u: 'x\\' }, 'systemd')).toThrow(/backslash/);
+    expect(() => renderTemplate('D={{u}}', { u: '50%' }, 'systemd')).toThrow(/unescaped %/);
+    expect(() => renderTemplate('server_name {{s}};', { s: 'a; include x' }, 'nginx')).toThrow(/nginx token/);
+    expect(() => renderTemplate('x {{missing}}', {}, 'nginx')).toThrow(/no single value/);
+    expect(() => renderTemplate('{{#if a}}\nx', { a: 'y' }, 'nginx')).toThrow(/without \{\{\/if\}\}/);
+  });
+
+  it('the header checksum tells untouched, edited and foreign files apart', () => {
+    const file = withHeader('[Unit]\nDescription=x\n');
+    expect(inspectManaged(file)).toBe('pristine');
+    expect(inspectManaged(file.replace('Description=x', 'Description=y'))).toBe('modified');
+    expect(inspectManaged('[Unit]\nDescription=x\n')).toBe('foreign');
+  });
+});
+
+describe('unit plan', () => {
+  const base: UnitSettings = {
+    node: '/usr/bin/node',
+    bin: '/usr/lib/node_modules/hh-oauth/bin/hh-oauth',
+    user: 'hh-oauth',
+    onCalendar: ['*-*-* 17:00:00'],
+    expiry: { span: '10min' },
+  };
+  const service = (s: UnitSettings) => renderAll(s).files.find((f) => f.name === 'hh-oauth-refresh.service')!.content;
+
+  it('a package inside another project binds the whole node_modules (hoisted dependencies)', () => {
+    expect(packageRootFor('/home/a/proj/node_modules/hh-oauth/bin/hh-oauth')).toBe('/home/a/proj/node_modules');
+    expect(packageRootFor('/opt/hh-oauth/bin/hh-oauth')).toBe('/opt/hh-oauth');
+  });
+
+  it('node or the package under /root or /home: ProtectHome=tmpfs plus read-only binds of just those', () => {
+    expect(homeAccess('/usr/bin/node', '/opt/hh-oauth/bin/hh-oauth')).toEqual({ protectHome: 'yes', binds: [], warnings: [] });
+    const nvm = homeAccess('/root/.nvm/versions/node/v20/bin/node', '/root/.nvm/versions/node/v20/lib/node_modules/hh-oauth/bin/hh-oauth');
+    expect(nvm.protectHome).toBe('tmpfs');
+    expect(nvm.binds).toEqual(['/root/.nvm/versions/node/v20/bin/node', '/root/.nvm/versions/node/v20/lib/node_modules']);
+    const text = service({ ...base, bin: '/home/ops/hh-oauth/bin/hh-oauth' });
+    expect(text).toContain('ProtectHome=tmpfs\nBindReadOnlyPaths=/home/ops/hh-oauth\n');
+    expect(homeAccess('/usr/bin/node', '/tmp/x/bin/hh-oauth').warnings[0]).toMatch(/PrivateTmp/);
+  });
+
+  it('--token-group: Group=, a 0750 state directory and HH_TOKEN_GROUP for the store', () => {
+    const text = service({ ...base, tokenGroup: 'bots' });
+    expect(text).toMatch(/^Group=bots$/m);
+    expect(text).toMatch(/^StateDirectoryMode=0750$/m);
+    expect(text).toMatch(/^Environment=HH_TOKEN_GROUP=bots$/m);
+    expect(service(base)).toMatch(/^StateDirectoryMode=0700$/m);
+    expect(service(base)).not.toMatch(/^Group=/m);
+  });
+
+  it('the secret: LoadCredential= from a file, never Environment=', () => {
+    const text = service({ ...base, secretFile: '/etc/hh-oauth/secret 100%' });
+    expect(text).toContain('LoadCredential=hh-client-secret:/etc/hh-oauth/secret 100%%\n');
+    expect(text).toMatch(/^UnsetEnvironment=HH_CLIENT_SECRET$/m);
+    expect(text).toMatch(/^UnsetEnvironment=HH_CLIENT_SECRET_FILE$/m);
+    expect(text).not.toMatch(/^Environment=HH_CLIENT_SECRET/m);
+  });
+
+  it('retries only exit 6, runs node on the package by absolute path, and logs as hh-oauth', () => {
+    const text = service(base);
+    const prevent = /^RestartPreventExitStatus=(.*)$/m.exec(text)![1]!.split(' ').map(Number);
+    expect(prevent.sort()).toEqual([1, 2, 3, 4, 5, 7]);
+    expect(text).toMatch(/^Restart=on-failure$/m);
+    expect(text).toContain('ExecStart=/usr/bin/node /usr/lib/node_modules/hh-oauth/bin/hh-oauth refresh\n');
+    expect(text).toMatch(/^SyslogIdentifier=hh-oauth$/m);
+    expect(text).toMatch(/^UMask=0077$/m);
+    expect(text).toMatch(/^StateDirectory=hh-token$/m);
+  });
+
+  it('--expiry-check off drops the expiry timer; repeated --on-calendar gives several OnCalendar= lines', () => {
+    const { files } = renderAll({ ...base, expiry: 'off', onCalendar: ['*-*-* 17:00:00', 'Mon 09:00'] });
+    expect(files.map((f) => f.name)).toEqual(['hh-oauth-refresh.service', 'hh-oauth-refresh.timer']);
+    expect(files[1]!.content).toContain('OnCalendar=*-*-* 17:00:00\nOnCalendar=Mon 09:00\n');
+  });
+});

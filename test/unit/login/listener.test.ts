@@ -1,0 +1,208 @@
+import { connect } from 'node:net';
+import fc from 'fast-check';
+import { afterEach, describe, expect, it } from 'vitest';
+import { startCallbackListener, type CallbackListener, type Limits } from '../../../src/login/listener';
+import { parseDuration, parseListen } from '../../../src/login/options';
+import { pages, renderPage } from '../../../src/login/pages';
+import { diagnoseNetworkError, diagnoseResponse } from '../../../src/login/probe';
+
+/** The login listener in-process, on a kernel-chosen port: the limits and refusals a public URL needs. */
+const STATE = 'a'.repeat(32);
+let current: CallbackListener | undefined;
+afterEach(async () => {
+  await current?.close();
+  current = undefined;
+});
+
+async function listener(limits: Partial<Limits> = {}): Promise<{ l: CallbackListener; base: string }> {
+  current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, limits });
+  return { l: current, base: `http://127.0.0.1:${current.address.port}` };
+}
+
+/** Sends raw bytes, returns whatever came back once the server closed the connection. */
+function raw(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1');
+    let got = '';
+    socket.on('data', (d) => (got += d));
+    socket.on('close', () => resolve(got));
+    socket.on('error', (err: NodeJS.ErrnoException) => (err.code === 'ECONNRESET' ? resolve(got) : reject(err)));
+    socket.write(bytes);
+  });
+}
+
+describe('the callback listener', () => {
+  it('hands over the first callback with the right state, answers 409 while it is completed, 410 after, and refuses connections once closed', async () => {
+    const { l, base } = await listener();
+    const first = fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
+    const callback = await l.callback;
+    expect(callback).toMatchObject({ kind: 'code', code: 'REALCODE', arrival: { viaProxy: false } });
+
+    expect((await fetch(`${base}/callback?code=OTHER&state=${STATE}`)).status).toBe(409);
+    await l.finish(pages.stored());
+    const page = await first;
+    expect(page.status).toBe(200);
+    expect(await page.text()).not.toContain('REALCODE');
+
+    const again = await fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
+    expect(again.status).toBe(410);
+    await l.close();
+    await expect(fetch(`${base}/callback?code=REALCODE&state=${STATE}`)).rejects.toThrow();
+  });
+
+  it('refuses wrong, missing and repeated states with 400 and keeps counting them', async () => {
+    const { l, base } = await listener();
+    for (const query of ['code=X&state=wrong', 'code=X', `code=X&state=${STATE}&state=${STATE}`, `code=X&state=${STATE}x`]) {
+      expect((await fetch(`${base}/callback?${query}`)).status, query).toBe(400);
+    }
+    expect(l.refusedStates()).toBe(4);
+  });
+
+  it('with the right state, a malformed code or repeated code is refused and the listener keeps waiting', async () => {
+    const { l, base } = await listener();
+    expect((await fetch(`${base}/callback?code=${encodeURIComponent('a b')}&state=${STATE}`)).status).toBe(400);
+    expect((await fetch(`${base}/callback?code=A&code=B&state=${STATE}`)).status).toBe(400);
+    expect((await fetch(`${base}/callback?state=${STATE}`)).status).toBe(400);
+    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`);
+    expect(await l.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
+    await l.finish(pages.stored());
+    expect((await pending).status).toBe(200);
+  });
+
+  it('reads X-Forwarded-* from a proxy, and refuses to repeat header values it cannot print', async () => {
+    const { l, base } = await listener();
+    const pending = fetch(`${base}/callback?code=C&state=${STATE}`, {
+      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9, 127.0.0.1', 'x-forwarded-host': 'evil<script>' },
+    });
+    const callback = await l.callback;
+    expect(callback.arrival).toEqual({ remote: '127.0.0.1', viaProxy: true, forwardedProto: 'https', forwardedFor: '203.0.113.9, 127.0.0.1', forwardedHost: '(unprintable)' });
+    await l.finish(pages.stored());
+    await pending;
+  });
+
+  it('a probe nonce is accepted once, only after it was armed', async () => {
+    const { l, base } = await listener();
+    expect((await fetch(`${base}/callback?hh_oauth_probe=n1`)).status).toBe(400);
+    l.armProbe('n1');
+    const ok = await fetch(`${base}/callback?hh_oauth_probe=n1`, { headers: { 'x-forwarded-proto': 'https' } });
+    expect(ok.status).toBe(200);
+    expect(l.probeArrival('n1')).toMatchObject({ forwardedProto: 'https', viaProxy: true });
+    expect((await fetch(`${base}/callback?hh_oauth_probe=n1`)).status).toBe(400);
+  });
+
+  it('drops a client that trickles its headers (slowloris), even though it is never idle', async () => {
+    const { l } = await listener({ headersTimeoutMs: 300, requestTimeoutMs: 300, idleTimeoutMs: 60_000 });
+    const socket = connect(l.address.port, '127.0.0.1');
+    let answer = '';
+    socket.on('data', (d) => (answer += d));
+    socket.on('error', () => undefined);
+    socket.write('GET /callback?state=x HTTP/1.1\r\nHost: a\r\n');
+    const trickle = setInterval(() => socket.write('X-A: b\r\n'), 50);
+    await new Promise((resolve) => socket.on('close', resolve));
+    clearInterval(trickle);
+    expect(answer === '' || answer.startsWith('HTTP/1.1 408')).toBe(true);
+  });
+
+  it('drops a connection that sends nothing', async () => {
+    const { l } = await listener({ idleTimeoutMs: 200 });
+    expect(await raw(l.address.port, '')).toBe('');
+  });
+
+  it('answers 431 to oversized headers, 414 to an over-long URL, 413 to a GET with a body', async () => {
+    const { l, base } = await listener();
+    const big = await raw(l.address.port, `GET /callback HTTP/1.1\r\nHost: a\r\nX-Big: ${'b'.repeat(16 * 1024)}\r\n\r\n`);
+    expect(big).toMatch(/^HTTP\/1\.1 431/);
+    expect((await fetch(`${base}/callback?state=${'s'.repeat(5000)}`)).status).toBe(414);
+    const withBody = await raw(l.address.port, 'GET /callback?code=X HTTP/1.1\r\nHost: a\r\nContent-Length: 5\r\nConnection: close\r\n\r\nhello');
+    expect(withBody).toMatch(/^HTTP\/1\.1 413/);
+    expect(l.refusedStates()).toBe(0);
+  });
+
+  it('never reflects a query value, whatever it holds (property)', async () => {
+    const { base } = await listener();
+    await fc.assert(
+      fc.asyncProperty(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('code', 'state', 'error', 'error_description', 'x'), async (text, name) => {
+        const value = `ZQX${text}`;
+        const res = await fetch(`${base}/callback?${name}=${encodeURIComponent(value)}&state=bad`);
+        const body = await res.text();
+        expect(body).not.toContain('ZQX');
+      }),
+      { numRuns: 60 },
+    );
+  });
+});
+
+describe('login pages', () => {
+  it('carry no script and escape their text', () => {
+    const html = renderPage({ status: 200, title: '<b>x</b>', message: '"quoted" & <script>' });
+    expect(html).not.toContain('<script');
+    expect(html).toContain('&#60;b&#62;x&#60;/b&#62;');
+    for (const make of Object.values(pages)) expect(renderPage(make())).not.toMatch(/<script|\son\w+\s*=/i);
+  });
+});
+
+describe('login options', () => {
+  it.each([
+    ['127.0.0.1:8400', { host: '127.0.0.1', port: 8400 }],
+    ['[::1]:9000', { host: '::1', port: 9000 }],
+    ['localhost:1', { host: 'localhost', port: 1 }],
+  ])('--listen %s', (value, expected) => expect(parseListen(value)).toEqual(expected));
+
+  it.each(['8400', '127.0.0.1', ':8400', '127.0.0.1:0', 'a b:80', '[zz]:80', 'host:80\n', '127.0.0.1:8400x'])('--listen %j is refused', (value) => {
+    expect(() => parseListen(value)).toThrow(/--listen/);
+  });
+
+  it.each([
+    ['10m', 600],
+    ['90s', 90],
+    ['90', 90],
+    ['1.5m', 90],
+    ['1h', 3600],
+    ['500ms', 0.5],
+    ['24h', 86400],
+  ])('--timeout %s = %d s', (value, seconds) => expect(parseDuration(value)).toBe(seconds));
+
+  it.each(['', '0', '0s', '-1m', '10 m', '1d', '25h', 'm', '1e3'])('--timeout %j is refused', (value) => {
+    expect(() => parseDuration(value)).toThrow(/--timeout/);
+  });
+});
+
+describe('probe diagnosis', () => {
+  const url = new URL('https://example.keenetic.pro/callback');
+  const fetchFailure = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
+
+  it.each([
+    ['ENOTFOUND', 'dns', false],
+    ['EAI_AGAIN', 'dns', true],
+    ['CERT_HAS_EXPIRED', 'tls', false],
+    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tls', false],
+    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'tls', false],
+    ['ERR_SSL_WRONG_VERSION_NUMBER', 'tls', false],
+    ['ECONNREFUSED', 'refused', false],
+    ['UND_ERR_CONNECT_TIMEOUT', 'timeout', true],
+    ['ECONNRESET', 'other', true],
+  ])('%s → %s', (code, cause, temporary) => {
+    expect(diagnoseNetworkError(fetchFailure(code), url, 15)).toMatchObject({ cause, temporary });
+  });
+
+  it('an aborted probe is a timeout', () => {
+    const err = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
+    expect(diagnoseNetworkError(err, url, 15)).toMatchObject({ cause: 'timeout', detail: expect.stringContaining('within 15 s') });
+  });
+
+  it.each([
+    [502, 'upstream'],
+    [504, 'upstream'],
+    [404, 'not-routed'],
+    [200, 'http'],
+    [403, 'http'],
+  ])('HTTP %d that never reached the listener → %s', (status, cause) => {
+    const d = diagnoseResponse(status, 'nginx/1.22.1', url, { host: '127.0.0.1', port: 8400 });
+    expect(d.cause).toBe(cause);
+    if (cause === 'upstream') expect(d.hint).toContain('proxy_pass http://127.0.0.1:8400;');
+  });
+
+  it('does not repeat an unprintable Server header', () => {
+    expect(diagnoseResponse(502, 'evil\u001b[31m', url, { host: '127.0.0.1', port: 8400 }).detail).not.toContain('\u001b');
+  });
+});
