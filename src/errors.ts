@@ -1,4 +1,4 @@
-/** The contract's error names, in the order of their exit codes. */
+/** The error names of docs/contract.md, in the order of their exit codes. */
 export const EXIT_CODES = {
   internal: 1,
   usage: 2,

@@ -12,7 +12,7 @@ import { VERSION } from './version';
  * full command runs from dist/hot-full.cjs. Every other argv, including help and every
  * usage error, goes to cli.ts, whose commander program is built from the same table
  * (src/cli/hot-args.ts). This file and hot-full are CommonJS: Node's ES module loader alone
- * costs more start-up than the whole hot path (README, Performance).
+ * costs more start-up than the whole hot path (docs/performance.md).
  */
 // Imported statically: the bundle then evaluates each module once, in line, instead of
 // through the lazy-initialisation wrappers that a dynamic import() would need.

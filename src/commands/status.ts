@@ -7,7 +7,7 @@ import { inspectTokenFile, type TokenFileStatus } from '../token/inspect';
 
 /**
  * `hh-oauth status`: the token file and the timers, without the network and
- * without changing anything. The --json object is documented in the README; it is
+ * without changing anything. The --json object is documented in docs/contract.md; it is
  * printed for every state, so that `jq .state` works even when the exit code is 4 or 7.
  */
 export default async function status(opts: GlobalOptions): Promise<void> {

@@ -6,7 +6,7 @@ import { log } from '../output';
 import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
 import { VERSION } from '../version';
 
-/** Where a value came from, in the contract's order of precedence. */
+/** Where a value came from, in the order of precedence of docs/contract.md. */
 export type Origin = 'flag' | 'env' | 'env-file' | 'config' | 'default';
 export interface Setting {
   value: string;

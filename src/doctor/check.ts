@@ -15,7 +15,7 @@ export interface CheckResult {
   message: string;
   /** What to run or change; null unless the check failed. */
   fix: string | null;
-  /** The contract's error category of a failure, which picks doctor's exit code. */
+  /** The error category (docs/contract.md) of a failure, which picks doctor's exit code. */
   code: ErrorCode | null;
 }
 

@@ -1,7 +1,7 @@
 import { type ErrorCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 
 /**
- * hh.ru's documented errors, mapped to the contract's exit codes, each with the one
+ * hh.ru's documented errors, mapped to the exit codes of docs/contract.md, each with the one
  * line an operator needs. Keyed by `error` and `error_description` as hh.ru sends them.
  */
 interface Mapping {

@@ -14,7 +14,7 @@ import { AS_NOBODY, NOBODY, isRoot, nobodyCanRunCli, requires } from '../helpers
  * Bad input at every edge, each with its documented exit code, a message that names
  * the problem and a hint that names the fix, and nothing lost: the token file is
  * byte-for-byte what it was and, where hh.ru is involved, no grant was spent (the
- * pair still refreshes afterwards). The README's table of bad inputs is this file.
+ * pair still refreshes afterwards). The table of bad inputs in docs/reliability.md is this file.
  */
 const h = useHarness({ expiresIn: 1 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

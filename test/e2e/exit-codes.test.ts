@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/cli';
 import { useHarness } from '../helpers/workspace';
 
-/** Every exit code of the contract, reached through the built CLI against the sandbox. */
+/** Every exit code of docs/contract.md, reached through the built CLI against the sandbox. */
 const h = useHarness({ expiresIn: 1 });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;

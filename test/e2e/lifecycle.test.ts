@@ -90,7 +90,7 @@ describe('the token lifecycle, end to end through the built CLI', () => {
   });
 
   it('exchange also takes its input as an argument (the contract form), here a secret-free denied callback', async () => {
-    // Tests never put a live code in argv (the leak scan checks argv too); README recommends `exchange -`.
+    // Tests never put a live code in argv (the leak scan checks argv too); docs/commands.md recommends `exchange -`.
     const callback = new URL(await h.authorize());
     const out = await h.run(['exchange', `${REDIRECT_URI}?error=access_denied&state=${callback.searchParams.get('state')}`]);
     expect(out.code).toBe(4);

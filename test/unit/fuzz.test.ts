@@ -15,7 +15,7 @@ import { parseTokenFile, recordFromGrant } from '../../src/token/record';
  * thousands of generated inputs; the only exception any of them may throw is the
  * project's own HhOauthError (which the CLI turns into a documented exit code) —
  * anything else would reach the operator as "internal error", exit 1.
- * Counts are reported by the last test so the README's figures come from a run.
+ * Counts are reported by the last test so the figures in docs/reliability.md come from a run.
  */
 const RUNS = 3000;
 let inputs = 0;

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { EXIT_CODES, HhOauthError, toHhOauthError } from '../../../src/errors';
 import { apiError, isNotExpiredAnswer, tokenEndpointError } from '../../../src/hh/errors';
 
-/** Every row of HH-FACTS.md's token-endpoint table, with the exit code the contract gives it. */
+/** Every row of HH-FACTS.md's token-endpoint table, with the exit code docs/contract.md gives it. */
 const TABLE: Array<[string, string, keyof typeof EXIT_CODES]> = [
   ['invalid_request', 'account not found', 'rejected'],
   ['invalid_request', 'account is locked', 'rejected'],
