@@ -5,7 +5,7 @@ import type { PluginBuild } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * Four builds into dist/ (see README, Performance):
+ * Four builds into dist/ (see docs/performance.md):
  * - main.cjs, the hot path: what bin/hh-oauth requires, one self-contained CommonJS file
  *   that answers the commands of src/cli/hot-args.ts in their common case, without commander
  *   or Node's ES module loader, and hands every other argv to cli.js;

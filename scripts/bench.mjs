@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run bench: start-up and refresh cost of the built CLI against its baselines, in one
 // run, interleaved (every round runs every command once, in a rotating order), so that
-// load from other processes hits a command and its baseline alike. See README, Performance.
+// load from other processes hits a command and its baseline alike. See docs/performance.md.
 //
 //   BENCH_RUNS (30)   timed runs per command, after BENCH_WARMUP (5) untimed ones
 //   BENCH_RSS_RUNS (5) extra runs per command under /usr/bin/time for the peak RSS
