@@ -405,4 +405,21 @@ describe('the docs match the CLI', () => {
   it('every relative link between the docs lands on a file and, when it names one, a heading', () => {
     expect(brokenLinks()).toEqual([]);
   });
+
+  it('every file of the repository that the docs name in code (`src/…`, `test/…`, …) exists', () => {
+    // Written by a run, never committed.
+    const generated = new Set(['bench/results.json']);
+    const missing: string[] = [];
+    let seen = 0;
+    for (const doc of docs()) {
+      for (const { line, text } of parseMarkdown(doc.text).spans) {
+        const m = /^((?:src|test|scripts|bench|bin|systemd|nginx|docs)\/[\w./@-]*)$/.exec(text);
+        if (!m || generated.has(m[1]!)) continue;
+        seen++;
+        if (!existsSync(join(ROOT, m[1]!))) missing.push(`${doc.file}:${line}: ${m[1]}`);
+      }
+    }
+    expect(seen).toBeGreaterThan(20);
+    expect(missing).toEqual([]);
+  });
 });
