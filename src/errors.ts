@@ -11,6 +11,32 @@ export const EXIT_CODES = {
 
 export type ErrorCode = keyof typeof EXIT_CODES;
 
+/**
+ * The one order of seriousness, used wherever several failures must give one exit code
+ * (`refresh --all` over its profiles, `doctor` over its checks). Most serious first, and
+ * the rule is "what must be fixed first": a failure comes before the ones whose fix it
+ * would defeat.
+ * - internal (1): a bug; nothing else reported can be trusted.
+ * - store (7): the token file, the only copy of a single-use refresh token, is at risk.
+ * - config (3), then usage (2): every request, a new authorization included, needs them;
+ *   and a configuration slip usually hits every profile at once.
+ * - rejected (5): hh.ru refuses the client or the request; authorizing again would be
+ *   refused the same way.
+ * - reauthorize (4): only the token is dead; one login fixes it, once the above are right.
+ * - temporary (6) last: systemd retries it, so a run exits 6 only when every failure was
+ *   temporary; anything a person must fix outranks it.
+ */
+export const SEVERITY: readonly ErrorCode[] = ['internal', 'store', 'config', 'usage', 'rejected', 'reauthorize', 'temporary'];
+
+/** The most serious of these codes by SEVERITY, or undefined when there are none. */
+export function mostSerious(codes: Iterable<ErrorCode>): ErrorCode | undefined {
+  let worst: ErrorCode | undefined;
+  for (const code of codes) {
+    if (worst === undefined || SEVERITY.indexOf(code) < SEVERITY.indexOf(worst)) worst = code;
+  }
+  return worst;
+}
+
 export interface ErrorDetails {
   /** One actionable line for the operator: what to run or change. */
   suggestion?: string;

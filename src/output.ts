@@ -16,9 +16,9 @@ const state = {
   debug: Boolean(process.env.HH_DEBUG),
 };
 
-type Colours = Pick<ChalkInstance, 'red' | 'yellow' | 'dim' | 'cyan'>;
+type Colours = Pick<ChalkInstance, 'red' | 'yellow' | 'dim' | 'cyan' | 'green'>;
 const same = (text: string) => text;
-const PLAIN: Colours = { red: same, yellow: same, dim: same, cyan: same } as unknown as Colours;
+const PLAIN: Colours = { red: same, yellow: same, dim: same, cyan: same, green: same } as unknown as Colours;
 /** chalk once prepareColours() has found that it may colour something; plain text until then. */
 let chalk: Colours = PLAIN;
 
@@ -27,9 +27,12 @@ let chalk: Colours = PLAIN;
  * as a whole `refresh` that finds the token valid (it probes the terminal), and every rule
  * by which chalk colours (FORCE_COLOR, --color flags, Azure's TF_BUILD, a terminal on
  * stdout) needs one of these, so elsewhere chalk would print exactly this plain text.
+ * chalk itself ignores NO_COLOR; here a non-empty NO_COLOR (no-color.org) means plain
+ * text, unless FORCE_COLOR asks for colour explicitly (the precedence Node gives them).
  */
 export async function prepareColours(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (state.journal || chalk !== PLAIN) return;
+  if (env.NO_COLOR && !('FORCE_COLOR' in env)) return;
   const forced = 'FORCE_COLOR' in env || ('TF_BUILD' in env && 'AGENT_NAME' in env) || argv.some((a) => a.startsWith('--color'));
   if (forced || mayBeTerminal(1)) chalk = (await import('chalk')).default;
 }
@@ -53,7 +56,7 @@ export function isJsonMode(): boolean {
   return state.json;
 }
 
-function paint(level: Level, text: string): string {
+function labelled(level: Level, text: string): string {
   if (state.journal) return text;
   switch (level) {
     case 'error':
@@ -69,7 +72,7 @@ function paint(level: Level, text: string): string {
 
 function emit(level: Level, message: string): void {
   if (level === 'debug' && !state.debug) return;
-  const lines = message.split('\n').map((line) => (state.journal ? PRIORITY[level] + line : paint(level, line)));
+  const lines = message.split('\n').map((line) => (state.journal ? PRIORITY[level] + line : labelled(level, line)));
   write(2, lines.join('\n') + '\n');
 }
 
@@ -89,6 +92,28 @@ export function write(fd: 1 | 2, text: string): void {
     const code = errnoCode(err);
     if (code === 'EAGAIN') (fd === 1 ? process.stdout : process.stderr).write(bytes.subarray(done));
     else if (code !== 'EPIPE' && code !== 'EBADF') throw err;
+  }
+}
+
+/** How a word of a human answer is marked: good (doctor's ✓), bad (✗), muted (–), hint (fix:). */
+export type Tone = 'good' | 'bad' | 'muted' | 'hint';
+
+/**
+ * Colour for a human answer on stdout, by the same rules as the log lines: plain under
+ * the journal, with --json, with NO_COLOR, and wherever chalk would not colour. A command
+ * never imports chalk itself: this is the one place that decides.
+ */
+export function paint(tone: Tone, text: string): string {
+  if (state.journal || state.json) return text;
+  switch (tone) {
+    case 'good':
+      return chalk.green(text);
+    case 'bad':
+      return chalk.red(text);
+    case 'muted':
+      return chalk.dim(text);
+    default:
+      return chalk.cyan(text);
   }
 }
 

@@ -1,7 +1,10 @@
 import { createInterface } from 'node:readline';
 
-/** One line from stdin, for values that must not travel in argv (codes, secrets). */
-export async function readSecretInput(prompt: string): Promise<string> {
+/**
+ * One line from stdin, after a prompt on a terminal: for values that must not travel in
+ * argv (codes, secrets) and for a yes/no. It does not hide what is typed.
+ */
+export async function readStdinLine(prompt: string): Promise<string> {
   if (process.stdin.isTTY) process.stderr.write(prompt);
   const rl = createInterface({ input: process.stdin, terminal: false });
   try {

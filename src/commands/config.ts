@@ -1,11 +1,10 @@
 import { existsSync } from 'node:fs';
-import { configDir, loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config/config';
-import { readEnvFile } from '../config/env-file';
+import { loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config/config';
 import { configError, usageError } from '../errors';
 import { log, mask, result } from '../output';
-import { openStore } from '../config/conf-files';
+import { confFileEnv, openConfFile } from '../config/conf-files';
 import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../config/setting-values';
-import { readSecretInput } from '../stdin';
+import { readStdinLine } from '../stdin';
 
 /**
  * `hh-oauth config set|get|unset|list`: defaults saved in `$HH_CONFIG_DIR/config.json`
@@ -14,16 +13,8 @@ import { readSecretInput } from '../stdin';
  */
 type Saved = Record<string, string>;
 
-/** The environment for openStore, with HH_CONFIG_DIR resolved the way loadConfig resolves it (an --env-file may set it). */
-function storeEnv(opts: GlobalOptions): NodeJS.ProcessEnv {
-  const envFile = opts.envFile ? readEnvFile(opts.envFile) : {};
-  const dir = configDir(process.env, envFile);
-  return dir ? { ...process.env, HH_CONFIG_DIR: dir } : process.env;
-}
-
 function savedFile(opts: GlobalOptions): string {
-  const env = storeEnv(opts);
-  return savedSettingsFile(env) ?? '(no HOME and no HH_CONFIG_DIR)';
+  return savedSettingsFile(confFileEnv(opts)) ?? '(no HOME and no HH_CONFIG_DIR)';
 }
 
 async function readValue(name: SettingName, value: string | undefined): Promise<string> {
@@ -35,10 +26,10 @@ async function readValue(name: SettingName, value: string | undefined): Promise<
         `pipe it on stdin instead: \`hh-oauth config set ${key} < secret.txt\` (or run it on a terminal and paste it); the value you typed may be in your shell history`,
       );
     }
-    return (await readSecretInput(`Paste the ${key} and press Enter: `)).trim();
+    return (await readStdinLine(`Paste the ${key} and press Enter: `)).trim();
   }
   if (value === undefined) throw usageError(`no value given for ${key}`, `run \`hh-oauth config set ${key} VALUE\`, or \`… ${key} -\` to read it from stdin`);
-  return value === '-' ? (await readSecretInput(`${key}: `)).trim() : value;
+  return value === '-' ? (await readStdinLine(`${key}: `)).trim() : value;
 }
 
 export async function configSet(key: string, value: string | undefined, opts: GlobalOptions): Promise<void> {
@@ -49,18 +40,17 @@ export async function configSet(key: string, value: string | undefined, opts: Gl
     log.warn('this User-Agent has no contact; hh.ru asks for one in parentheses, e.g. "MyBot/1.0 (ops@example.com)"');
   }
 
-  const env = storeEnv(opts);
-  const store = await openStore<Saved>('config', env);
-  store.set(spec.key, saved);
+  const file = await openConfFile<Saved>('config', confFileEnv(opts));
+  file.set(spec.key, saved);
   const shown = isSecret(name) ? mask(saved) : saved;
-  log.info(`saved ${spec.key} = ${shown} in ${store.path}`);
+  log.info(`saved ${spec.key} = ${shown} in ${file.path}`);
 
   // Say so when the saved value will not be used: a higher layer wins.
   const effective = loadConfig(opts).get(name);
   if (effective && effective.origin !== 'config') {
     log.warn(`${name} from the ${effective.origin === 'env-file' ? '--env-file' : 'environment'} overrides the saved value`);
   }
-  result({ key: spec.key, env: name, value: shown, config_file: store.path });
+  result({ key: spec.key, env: name, value: shown, config_file: file.path });
 }
 
 export async function configGet(key: string, opts: GlobalOptions): Promise<void> {
@@ -79,9 +69,9 @@ export async function configUnset(key: string, opts: GlobalOptions): Promise<voi
   const file = savedFile(opts);
   let removed = false;
   if (existsSync(file)) {
-    const store = await openStore<Saved>('config', storeEnv(opts));
-    removed = store.has(spec.key);
-    if (removed) store.delete(spec.key);
+    const saved = await openConfFile<Saved>('config', confFileEnv(opts));
+    removed = saved.has(spec.key);
+    if (removed) saved.delete(spec.key);
   }
   log.info(removed ? `removed ${spec.key} from ${file}` : `${spec.key} was not saved in ${file}; nothing to do`);
   const still = loadConfig(opts).get(name);

@@ -1,4 +1,3 @@
-import chalk from 'chalk';
 import { loadConfig, type Config, type GlobalOptions } from '../config/config';
 import { worstFailure, failFrom, guarded, skip, type CheckResult } from '../doctor/check';
 import { clockCheck } from '../doctor/clock';
@@ -7,7 +6,7 @@ import { checkCallback, checkTokenAccepted } from '../doctor/remote';
 import { checkNginx, checkTimers } from '../doctor/system';
 import { HhOauthError } from '../errors';
 import { hhClient, type HhClient } from '../hh/client';
-import { result } from '../output';
+import { paint, result } from '../output';
 import type { StoredToken } from '../token/store';
 
 export interface DoctorOptions extends GlobalOptions {
@@ -92,13 +91,14 @@ async function checkClock(client: HhClient | undefined, config: Config | undefin
   return clockCheck(sample, `${host}'s answer`);
 }
 
-const MARK = { pass: chalk.green('✓'), fail: chalk.red('✗'), skip: chalk.dim('–') };
+// Coloured through output.ts, which knows the journal, --json and NO_COLOR.
+const MARK = { pass: () => paint('good', '✓'), fail: () => paint('bad', '✗'), skip: () => paint('muted', '–') };
 
 function render(checks: CheckResult[]): string {
   const width = Math.max(...checks.map((c) => c.name.length));
   const lines = checks.flatMap((c) => {
-    const line = `${MARK[c.status]} ${c.name.padEnd(width)}  ${c.message}`;
-    return c.fix ? [line, `  ${' '.repeat(width)}  ${chalk.cyan('fix:')} ${c.fix}`] : [line];
+    const line = `${MARK[c.status]()} ${c.name.padEnd(width)}  ${c.message}`;
+    return c.fix ? [line, `  ${' '.repeat(width)}  ${paint('hint', 'fix:')} ${c.fix}`] : [line];
   });
   const count = (s: CheckResult['status']) => checks.filter((c) => c.status === s).length;
   // Not 'N passed, N failed' alone on a line: CI log readers take that for a test runner's summary.

@@ -5,7 +5,7 @@ import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
 import { findPending, forgetPending } from '../authorize/pending-authorizations';
 import { storeNewGrant } from '../lifecycle/refresh';
-import { readSecretInput } from '../stdin';
+import { readStdinLine } from '../stdin';
 
 export interface ExchangeOptions extends GlobalOptions {
   redirectUri?: string;
@@ -14,7 +14,7 @@ export interface ExchangeOptions extends GlobalOptions {
 
 export default async function exchange(input: string | undefined, opts: ExchangeOptions): Promise<void> {
   let config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });
-  const raw = input === undefined || input === '-' ? await readSecretInput('Paste the callback URL (or the code): ') : input;
+  const raw = input === undefined || input === '-' ? await readStdinLine('Paste the callback URL (or the code): ') : input;
   const callback = parseCallbackInput(raw);
 
   if (callback.error) {

@@ -9,7 +9,8 @@ import { log, result } from '../output';
 import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
 import { packageBin } from '../install/templates';
 import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
-import { NGINX_FILE, renderAll, type UnitSettings } from '../install/plan';
+import { renderAll, type UnitSettings } from '../install/plan';
+import { NGINX_FILE } from '../system/unit-names';
 import {
   checkAbsolutePath,
   checkAccountName,

@@ -6,11 +6,12 @@ import { formatListen, parseDuration, parseListen, type ListenAddress } from '..
 import { startCallbackListener, type Arrival, type CallbackListener } from '../login/listener';
 import { pages } from '../login/pages';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
+import { diagnosisCode } from '../login/request-failure';
 import { isJsonMode, log, result } from '../output';
 import { storeNewGrant } from '../lifecycle/refresh';
 import { PendingWrite, readToken, withTokenLock } from '../token/store';
 import { buildAuthorizeUrl } from '../authorize/url';
-import { summary } from '../hh/me';
+import { meSummary } from '../hh/me';
 import { fetchMe } from '../lifecycle/api-call';
 import { openBrowser } from '../system/browser';
 
@@ -64,7 +65,7 @@ async function checkOnly(config: Config, listen: ListenAddress, redirectUri: str
   }
   if (!report.reached) {
     const d = report.diagnosis!;
-    throw new HhOauthError(d.temporary ? 'temporary' : 'config', `probe failed (${d.cause}): ${describeProbe(report)}`, { suggestion: d.hint });
+    throw new HhOauthError(diagnosisCode(d), `probe failed (${d.cause}): ${describeProbe(report)}`, { suggestion: d.hint });
   }
   for (const warning of report.warnings) log.warn(warning);
   result(probeJson(report), `reachable: ${describeProbe(report)}`);
@@ -194,7 +195,7 @@ async function closingSummary(config: Config, tokenFile: string, redirectUri: st
   }
   result(
     { status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString(), redirect_uri: redirectUri, me },
-    me ? summary(me, expiresAt) : `stored in ${tokenFile}; expires ${expiresAt.toISOString()}`,
+    me ? meSummary(me, expiresAt) : `stored in ${tokenFile}; expires ${expiresAt.toISOString()}`,
   );
 }
 

@@ -1,7 +1,7 @@
 import { loadConfig, SETTINGS, type GlobalOptions, type ProfileSettings } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
-import { openStore } from '../config/conf-files';
+import { confFileEnv, openConfFile } from '../config/conf-files';
 
 /**
  * `hh-oauth [--profile NAME] profiles set|unset KEY [VALUE]`: settings saved for one
@@ -26,7 +26,7 @@ export async function set(key: string, value: string, opts: GlobalOptions): Prom
   // The value is checked the way a --manager-account flag would be: a bad one is a usage error.
   if (name === 'HH_MANAGER_ACCOUNT_ID') config.managerAccount();
   const profile = config.profileName();
-  await update(profile, (settings) => ({ ...settings, [key]: value }));
+  await update(opts, profile, (settings) => ({ ...settings, [key]: value }));
   log.info(`saved ${key}=${value} for profile ${profile}`);
   result({ profile, key, value });
 }
@@ -34,16 +34,17 @@ export async function set(key: string, value: string, opts: GlobalOptions): Prom
 export async function unset(key: string, opts: GlobalOptions): Promise<void> {
   settingFor(key);
   const profile = loadConfig(opts).profileName();
-  await update(profile, ({ [key]: _gone, ...rest }) => rest);
+  await update(opts, profile, ({ [key]: _gone, ...rest }) => rest);
   log.info(`removed ${key} from profile ${profile}`);
   result({ profile, key, value: null });
 }
 
-async function update(profile: string, change: (settings: Record<string, string>) => Record<string, string>): Promise<void> {
-  const store = await openStore<{ profiles: ProfileSettings }>('config');
-  const all: ProfileSettings = { ...(store.get('profiles') ?? {}) };
+/** In the config.json that loadConfig reads for these options (an --env-file may move it, as for `config set`). */
+async function update(opts: GlobalOptions, profile: string, change: (settings: Record<string, string>) => Record<string, string>): Promise<void> {
+  const file = await openConfFile<{ profiles: ProfileSettings }>('config', confFileEnv(opts));
+  const all: ProfileSettings = { ...(file.get('profiles') ?? {}) };
   const next = change(all[profile] ?? {});
   if (Object.keys(next).length === 0) delete all[profile];
   else all[profile] = next;
-  store.set('profiles', all);
+  file.set('profiles', all);
 }

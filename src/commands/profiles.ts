@@ -1,7 +1,7 @@
 import { loadConfig, type GlobalOptions } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { log, result } from '../output';
-import { DEFAULT_PROFILE } from '../config/profile-name';
+import { compareProfileNames, DEFAULT_PROFILE } from '../config/profile-name';
 import { forEachBounded, inspectProfile, listProfiles, type ProfileInfo } from '../token/profiles';
 
 /** `hh-oauth profiles`: every token file with its state and expiry. Reads only; no network. */
@@ -12,7 +12,7 @@ export default async function profiles(opts: GlobalOptions): Promise<void> {
   await forEachBounded(listProfiles(config), 8, async (entry) => {
     infos.push(await inspectProfile(entry, now));
   });
-  infos.sort((a, b) => (a.name === DEFAULT_PROFILE ? -1 : b.name === DEFAULT_PROFILE ? 1 : a.name < b.name ? -1 : 1));
+  infos.sort((a, b) => compareProfileNames(a.name, b.name));
 
   const rows = infos.map((p) => ({
     name: p.name,

@@ -1,10 +1,10 @@
 import { loadConfig, type GlobalOptions } from '../config/config';
-import { isDue } from '../token/expiry';
 import { HhOauthError, usageError } from '../errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
-import { loadToken, refreshIfDue } from '../lifecycle/refresh';
-import { readSecretInput } from '../stdin';
+import { loadToken } from '../lifecycle/refresh';
+import { freshToken } from '../lifecycle/fresh-token';
+import { readStdinLine } from '../stdin';
 import { discardToken } from '../token/store';
 
 export interface RevokeOptions extends GlobalOptions {
@@ -19,13 +19,14 @@ export interface RevokeOptions extends GlobalOptions {
 export default async function revoke(opts: RevokeOptions): Promise<void> {
   const config = loadConfig(opts);
   const path = config.tokenFile();
-  let token = await loadToken(config);
+  // No token file is exit 4 before anything is asked.
+  await loadToken(config);
 
   if (!opts.yes) {
     if (!process.stdin.isTTY) {
       throw usageError('revoke asks for confirmation, and there is no terminal to ask on', 'pass --yes to revoke from a script');
     }
-    const answer = await readSecretInput(`Revoke the hh.ru token in ${path} and ${opts.keep ? 'rename' : 'delete'} the file? [y/N] `);
+    const answer = await readStdinLine(`Revoke the hh.ru token in ${path} and ${opts.keep ? 'rename' : 'delete'} the file? [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) {
       log.info('cancelled: nothing was revoked');
       result({ status: 'cancelled', token_file: path });
@@ -34,11 +35,10 @@ export default async function revoke(opts: RevokeOptions): Promise<void> {
   }
 
   const client = hhClient(config);
-  // An expired access token cannot revoke anything, yet its refresh token still lives: refresh, then revoke the new pair.
-  if (isDue(token.expiresAt)) {
-    await refreshIfDue(config, { client });
-    token = await loadToken(config);
-  }
+  // Read after the question, not before: a timer may have stored a new pair meanwhile, and
+  // that is the one to revoke. An expired access token cannot revoke anything, yet its
+  // refresh token still lives: freshToken refreshes it first, and the new pair is revoked.
+  const { token } = await freshToken(config, { client });
   let already = false;
   try {
     await client.api('DELETE', '/oauth/token', token.accessToken);

@@ -1,9 +1,8 @@
 import { readAppToken } from '../token/app-token';
 import { loadConfig, type GlobalOptions } from '../config/config';
-import { isDue } from '../token/expiry';
 import { reauthorizeError, usageError } from '../errors';
 import { printToken } from '../lifecycle/answers';
-import { loadToken, refreshIfDue } from '../lifecycle/refresh';
+import { freshToken } from '../lifecycle/fresh-token';
 
 export interface TokenOptions extends GlobalOptions {
   header?: boolean;
@@ -31,9 +30,7 @@ export default async function token(opts: TokenOptions): Promise<void> {
     if (!app) throw reauthorizeError('there is no application token yet', 'run `hh-oauth app-token` first');
     value = app.accessToken;
   } else {
-    // Expired: refresh first (locked, and a no-op if another process just did it).
-    if (isDue((await loadToken(config)).expiresAt)) await refreshIfDue(config);
-    const stored = await loadToken(config);
+    const { token: stored } = await freshToken(config);
     value = stored.accessToken;
     expiresAt = stored.expiresAt;
   }

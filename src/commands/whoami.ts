@@ -1,5 +1,5 @@
 import { loadConfig, type GlobalOptions } from '../config/config';
-import { summary } from '../hh/me';
+import { meSummary } from '../hh/me';
 import { fetchApi, fetchMe } from '../lifecycle/api-call';
 import { result } from '../output';
 
@@ -15,7 +15,7 @@ export default async function whoami(opts: WhoamiOptions): Promise<void> {
     return;
   }
   const { me, expiresAt } = await fetchMe(config);
-  result(me, summary(me, expiresAt));
+  result(me, meSummary(me, expiresAt));
 }
 
 /** One line per account: id, name, and which is primary. */

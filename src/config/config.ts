@@ -5,6 +5,7 @@ import { readEnvFile } from './env-file';
 import { log } from '../output';
 import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
 import { VERSION } from '../version';
+import { CREDENTIAL } from '../system/unit-names';
 
 /** Where a value came from, in the order of precedence of docs/contract.md. */
 export type Origin = 'flag' | 'env' | 'env-file' | 'config' | 'default';
@@ -62,7 +63,6 @@ export function numericSettingProblem(name: SettingName, value: string): string 
   }
   return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
 }
-const CREDENTIAL_NAME = 'hh-client-secret';
 
 export interface GlobalOptions {
   envFile?: string;
@@ -286,16 +286,16 @@ export class Config {
     if (file) return readSecretFile(file.value, 'HH_CLIENT_SECRET_FILE');
     const credentials = this.env.CREDENTIALS_DIRECTORY;
     if (credentials) {
-      const path = join(credentials, CREDENTIAL_NAME);
+      const path = join(credentials, CREDENTIAL);
       try {
-        return readSecretFile(path, `systemd credential ${CREDENTIAL_NAME}`);
+        return readSecretFile(path, `systemd credential ${CREDENTIAL}`);
       } catch (err) {
         if (errnoCode((err as Error).cause) !== 'ENOENT') throw err;
       }
     }
     throw configError(
       `the client secret is not set; ${purpose} needs it`,
-      'export HH_CLIENT_SECRET_FILE=/path/to/file (first line is the secret), set HH_CLIENT_SECRET in the environment or --env-file, or use LoadCredential=hh-client-secret:… under systemd',
+      `export HH_CLIENT_SECRET_FILE=/path/to/file (first line is the secret), set HH_CLIENT_SECRET in the environment or --env-file, or use LoadCredential=${CREDENTIAL}:… under systemd`,
     );
   }
 }

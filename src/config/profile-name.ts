@@ -27,3 +27,15 @@ export function profileFromFileName(file: string): string | undefined {
   const name = file.slice(0, -'.json'.length);
   return PROFILE_NAME.test(name) && name !== DEFAULT_PROFILE ? name : undefined;
 }
+
+/**
+ * The one order of profiles wherever they are listed (`profiles`, `refresh --all --json`):
+ * the default first, then by name. A consistent comparator (0 for the same name), so that
+ * sort() gives the same order whatever order the directory listed them in.
+ */
+export function compareProfileNames(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === DEFAULT_PROFILE) return -1;
+  if (b === DEFAULT_PROFILE) return 1;
+  return a < b ? -1 : 1;
+}

@@ -4,6 +4,7 @@ import { configDir, isHttpUrl, numericSettingProblem, SETTINGS, type Config, typ
 import { HhOauthError, usageError } from '../errors';
 import { mask } from '../output';
 import { VERSION } from '../version';
+import { CREDENTIAL } from '../system/unit-names';
 
 /**
  * What `hh-oauth config` needs on top of config.ts: turning a key typed by a person
@@ -97,7 +98,7 @@ function fillDerived(config: Config, name: SettingName, entry: EffectiveSetting)
     entry.origin = 'default';
   } else if (name === 'HH_CLIENT_SECRET') {
     const file = config.get('HH_CLIENT_SECRET_FILE');
-    const credential = config.env.CREDENTIALS_DIRECTORY ? join(config.env.CREDENTIALS_DIRECTORY, 'hh-client-secret') : undefined;
+    const credential = config.env.CREDENTIALS_DIRECTORY ? join(config.env.CREDENTIALS_DIRECTORY, CREDENTIAL) : undefined;
     if (!file && !(credential && existsSync(credential))) return;
     try {
       entry.value = mask(config.clientSecret('config list'));

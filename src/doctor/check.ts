@@ -1,4 +1,4 @@
-import { type ErrorCode, toHhOauthError } from '../errors';
+import { type ErrorCode, mostSerious, toHhOauthError } from '../errors';
 
 /**
  * One line of `hh-oauth doctor`. A check is skipped only when the operator asks
@@ -38,14 +38,7 @@ export async function guarded(name: string, run: () => Promise<CheckResult> | Ch
   }
 }
 
-/**
- * Which failure decides the exit code. A damaged token store or a dead token needs
- * a person first, so they outrank a configuration slip; 6 (systemd retries) only
- * when every failure was temporary; a crashed check (a bug) outranks everything.
- */
-const SEVERITY: ErrorCode[] = ['internal', 'store', 'reauthorize', 'rejected', 'config', 'usage', 'temporary'];
-
+/** The failure that decides doctor's exit code: the most serious (SEVERITY, src/errors.ts); a check without a code counts as a bug. */
 export function worstFailure(checks: CheckResult[]): ErrorCode | undefined {
-  const codes = new Set(checks.filter((c) => !c.ok).map((c) => c.code ?? 'internal'));
-  return SEVERITY.find((code) => codes.has(code));
+  return mostSerious(checks.filter((c) => !c.ok).map((c) => c.code ?? 'internal'));
 }

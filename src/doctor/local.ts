@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { isHttpUrl, numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config/config';
@@ -7,6 +6,8 @@ import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
 import { hasContact } from '../config/setting-values';
 import { readToken, type StoredToken } from '../token/store';
+import { nameInFile } from '../system/accounts';
+import { CREDENTIAL } from '../system/unit-names';
 import { fail, failFrom, pass, type CheckResult } from './check';
 
 /** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */
@@ -33,7 +34,7 @@ export function checkConfiguration(config: Config): CheckResult {
   } catch (err) {
     if (!(err instanceof HhOauthError)) throw err;
     problems.push(err.message.replace('; doctor needs it', ''));
-    fixes.push('hh-oauth config set client-secret < secret.txt, or HH_CLIENT_SECRET_FILE=/path, or LoadCredential=hh-client-secret:… under systemd');
+    fixes.push(`hh-oauth config set client-secret < secret.txt, or HH_CLIENT_SECRET_FILE=/path, or LoadCredential=${CREDENTIAL}:… under systemd`);
   }
 
   const redirect = config.get('HH_REDIRECT_URI');
@@ -74,7 +75,7 @@ function secretSource(config: Config): string {
   const direct = config.get('HH_CLIENT_SECRET');
   if (direct) return direct.origin === 'config' ? 'saved with config set' : `HH_CLIENT_SECRET, ${direct.origin}`;
   const file = config.get('HH_CLIENT_SECRET_FILE');
-  return file ? `file ${file.value}` : 'systemd credential hh-client-secret';
+  return file ? `file ${file.value}` : `systemd credential ${CREDENTIAL}`;
 }
 
 export function checkUserAgent(config: Config): CheckResult {
@@ -141,15 +142,6 @@ export async function checkTokenPermissions(path: string): Promise<CheckResult |
   return pass('token-permissions', `mode ${octal(mode)}, owner ${userName(file.uid)}, directory ${octal(dirMode)}`);
 }
 
-/** uid → name from /etc/passwd (Node has no getpwuid). */
-function lookupUser(uid: number): string | undefined {
-  try {
-    const line = readFileSync('/etc/passwd', 'utf8').split('\n').find((l) => l.split(':')[2] === String(uid));
-    return line?.split(':')[0];
-  } catch {
-    return undefined; // No passwd file (a minimal container): the number is all there is.
-  }
-}
-
-export const userName = (uid: number): string => lookupUser(uid) ?? `uid ${uid}`;
-const sudoUser = (uid: number): string => lookupUser(uid) ?? `'#${uid}'`;
+// Without a name (no passwd entry, a minimal container) the number is all there is.
+export const userName = (uid: number): string => nameInFile('passwd', uid) ?? `uid ${uid}`;
+const sudoUser = (uid: number): string => nameInFile('passwd', uid) ?? `'#${uid}'`;

@@ -2,8 +2,10 @@ import type { Config } from '../config/config';
 import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { HhOauthError } from '../errors';
 import type { HhClient } from '../hh/client';
-import { loadToken, refreshIfDue } from '../lifecycle/refresh';
+import { describeMe } from '../hh/me';
+import { freshToken } from '../lifecycle/fresh-token';
 import type { StoredToken } from '../token/store';
+import { diagnoseNetworkError, diagnosisCode } from '../login/request-failure';
 import { fail, failFrom, pass, skip, type CheckResult } from './check';
 
 /** Checks that talk to the network: hh.ru's /me, and the public callback URL. */
@@ -20,16 +22,19 @@ export async function checkTokenAccepted(config: Config, client: HhClient, store
     if (!allowRefresh) {
       return fail('token-accepted', 'temporary', `the access token expired ${token.expiresAt.toISOString()}; not refreshed (--no-refresh), so /me was not asked`, 'run `hh-oauth refresh` (the expiry timer does it within 10 minutes)');
     }
-    let outcome;
+    let fresh;
     try {
-      outcome = await refreshIfDue(config, { client });
+      fresh = await freshToken(config, { client });
     } catch (err) {
       return failFrom('token-accepted', err, 'the access token had expired and refreshing it failed: ');
     }
-    token = await loadToken(config);
-    note = outcome.status === 'refreshed'
-      ? `; the access token had expired, so doctor refreshed it (now valid until ${outcome.expiresAt.toISOString()})`
-      : '; the token looked expired here but hh.ru refused to refresh it yet (is this clock ahead? see clock)';
+    token = fresh.token;
+    const until = `now valid until ${token.expiresAt.toISOString()}`;
+    note = isDue(token.expiresAt)
+      ? '; the token looked expired here but hh.ru refused to refresh it yet (is this clock ahead? see clock)'
+      : fresh.refresh?.status === 'refreshed'
+        ? `; the access token had expired, so doctor refreshed it (${until})`
+        : `; the access token had expired, and another process refreshed it meanwhile (${until})`;
   }
 
   let me: Record<string, unknown>;
@@ -48,13 +53,6 @@ export async function checkTokenAccepted(config: Config, client: HhClient, store
     return failFrom('token-accepted', err, 'GET /me: ');
   }
   return pass('token-accepted', `GET /me accepted it: ${describeMe(me)}${note}`);
-}
-
-function describeMe(me: Record<string, unknown>): string {
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
-  const name = [str(me.first_name), str(me.last_name)].filter(Boolean).join(' ') || 'application';
-  const email = str(me.email) ? ` <${me.email}>` : '';
-  return `${name}${email} (${str(me.auth_type) ?? 'unknown auth_type'})`;
 }
 
 /**
@@ -81,8 +79,8 @@ export async function checkCallback(config: Config): Promise<CheckResult> {
     location = response.headers.get('location');
     await response.body?.cancel().catch(() => undefined);
   } catch (err) {
-    const { code, reason, fix } = unreachable(err, url, timeout);
-    return fail('callback', code, `${url.origin}${url.pathname} is not reachable from here: ${reason}`, fix);
+    const d = diagnoseNetworkError(err, url, timeout);
+    return fail('callback', diagnosisCode(d), `${url.origin}${url.pathname} is not reachable from here: ${d.detail}`, d.hint);
   }
   const where = `${url.origin}${url.pathname}`;
   // Neither the login listener (400 without a state) nor a proxy in front of a stopped one (502) says 404.
@@ -93,32 +91,4 @@ export async function checkCallback(config: Config): Promise<CheckResult> {
     ? ' from the proxy: DNS, TLS and the proxy work; nothing listens behind it, which is normal while `hh-oauth login` is not running'
     : status >= 300 && status < 400 && location ? ` (redirects to ${location.slice(0, 200)})` : '';
   return pass('callback', `${where} answers HTTP ${status}${note}`);
-}
-
-interface Unreachable {
-  code: 'config' | 'temporary';
-  reason: string;
-  fix: string;
-}
-
-function unreachable(err: unknown, url: URL, timeout: number): Unreachable {
-  const hairpin = 'if it works from outside, this server just cannot reach its own public name (some routers cannot)';
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-    return { code: 'temporary', reason: `no answer within ${timeout} s`, fix: `check that a firewall lets HTTP(S) to ${url.host} through; ${hairpin}` };
-  }
-  let cause: unknown = err;
-  while (cause instanceof Error && cause.cause) cause = cause.cause;
-  const code = (cause as { code?: string })?.code ?? '';
-  const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN') {
-    return { code: 'config', reason: `DNS: ${url.hostname} does not resolve`, fix: `create the DNS record for ${url.hostname} (or the KeenDNS name), or correct HH_REDIRECT_URI` };
-  }
-  if (code === 'ECONNREFUSED') {
-    return { code: 'config', reason: `nothing accepts connections on ${url.hostname}:${port}`, fix: `start the proxy that serves ${url.host} (\`sudo systemctl start nginx\`) and check its listen port; ${hairpin}` };
-  }
-  if (/CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_VERIFY/.test(code)) {
-    return { code: 'config', reason: `TLS: ${code}`, fix: `give ${url.hostname} a valid certificate (or let KeenDNS end TLS), or correct HH_REDIRECT_URI` };
-  }
-  const reason = code || (cause instanceof Error ? cause.message : String(cause));
-  return { code: 'temporary', reason, fix: `check the network path to ${url.host}; ${hairpin}` };
 }

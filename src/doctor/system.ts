@@ -2,25 +2,13 @@ import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/prom
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { errnoCode } from '../errors';
+import { runTool, type ToolRun } from '../system/host-tools';
+import { NGINX_ENABLED_FILE, TIMERS } from '../system/unit-names';
 import { fail, pass, skip, type CheckResult } from './check';
 
-/** Checks of the host around the tool: the systemd timers and the nginx callback proxy. execa is loaded only here. */
+/** Checks of the host around the tool: the systemd timers and the nginx callback proxy. */
 
-export const TIMERS = ['hh-oauth-refresh.timer', 'hh-oauth-expiry.timer'] as const;
-export const NGINX_CONF = '/etc/nginx/sites-enabled/hh-oauth.conf';
-
-interface Ran {
-  missing: boolean;
-  exitCode?: number;
-  stdout: string;
-  stderr: string;
-}
-
-async function run(file: string, args: string[]): Promise<Ran> {
-  const { execa } = await import('execa');
-  const r = await execa(file, args, { reject: false, timeout: 20_000, stdin: 'ignore' });
-  return { missing: r.code === 'ENOENT', exitCode: r.exitCode, stdout: String(r.stdout ?? ''), stderr: String(r.stderr ?? '') };
-}
+const run = (file: string, args: string[]) => runTool(file, args, { timeoutMs: 20_000 });
 
 export interface TimerState {
   unit: string;
@@ -31,12 +19,12 @@ export interface TimerState {
 }
 
 /** systemctl's answer for one unit: its stdout word, else what it said on stderr. */
-export function stateWord(ran: Ran): string {
+export function stateWord(ran: ToolRun): string {
   const word = ran.stdout.trim().split('\n')[0] ?? '';
   if (word) return word;
   if (/No such file|not found|does not exist/i.test(ran.stderr)) return 'not-found';
   if (/not been booted with systemd|Failed to connect to bus|Host is down/i.test(ran.stderr)) return 'no-systemd';
-  return ran.stderr.trim().split('\n')[0] || `exit ${ran.exitCode}`;
+  return ran.stderr.trim().split('\n')[0] || `exit ${ran.exitCode ?? 'unknown'}`;
 }
 
 /** Pure verdict over the states of both timers. */
@@ -69,7 +57,7 @@ export async function checkTimers(skipRequested: boolean): Promise<CheckResult> 
   const states: TimerState[] = [];
   for (const unit of TIMERS) {
     const enabled = await run('systemctl', ['is-enabled', unit]);
-    if (enabled.missing) {
+    if (enabled.status === 'missing') {
       return fail(
         'timers',
         'config',
@@ -105,7 +93,7 @@ export function nginxComplaint(stderr: string): string {
 
 export async function checkNginx(opts: { skip?: boolean; conf?: string }): Promise<CheckResult> {
   if (opts.skip) return skip('nginx', 'skipped (--skip-nginx)');
-  const path = resolve(opts.conf ?? NGINX_CONF);
+  const path = resolve(opts.conf ?? NGINX_ENABLED_FILE);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -126,8 +114,8 @@ export async function checkNginx(opts: { skip?: boolean; conf?: string }): Promi
   try {
     const args = scratch ? ['-t', '-c', await writeWrapper(scratch, path)] : opts.conf !== undefined ? ['-t', '-c', path] : ['-T'];
     const ran = await run('nginx', args);
-    if (ran.missing) return fail('nginx', 'config', 'nginx is not installed', 'sudo apt-get install nginx-light; or --skip-nginx if another proxy forwards the callback');
-    if (ran.exitCode !== 0) {
+    if (ran.status === 'missing') return fail('nginx', 'config', 'nginx is not installed', 'sudo apt-get install nginx-light; or --skip-nginx if another proxy forwards the callback');
+    if (ran.status !== 'ok') {
       const denied = /Permission denied/.test(ran.stderr);
       return fail('nginx', 'config', `nginx -t fails: ${nginxComplaint(ran.stderr)}`, denied ? 'run doctor as root (sudo): nginx -t opens root-only files' : `fix ${path} at the line named, then \`sudo nginx -t && sudo systemctl reload nginx\``);
     }

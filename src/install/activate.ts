@@ -4,7 +4,8 @@ import { HhOauthError } from '../errors';
 import { firstLine, runTool, type ToolRun } from '../system/host-tools';
 import { restoreFile, type PlannedFile } from './managed-files';
 import { log } from '../output';
-import { EXPIRY_TIMER, NGINX_FILE, REFRESH_TIMER, type UnitSettings } from './plan';
+import type { UnitSettings } from './plan';
+import { EXPIRY_TIMER, NGINX_FILE, REFRESH_TIMER } from '../system/unit-names';
 
 /**
  * After the files are written: systemctl daemon-reload / enable --now, nginx -t and

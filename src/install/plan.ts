@@ -1,8 +1,19 @@
 import { dirname, sep } from 'node:path';
 import { readTemplate, renderTemplate, withHeader, type Dialect } from './templates';
 import { systemdArg, systemdValue } from './values';
+import {
+  CREDENTIAL,
+  EXPIRY_TIMER,
+  NGINX_FILE,
+  PROFILE_EXPIRY_TIMER,
+  PROFILE_REFRESH_TIMER,
+  PROFILE_SERVICE,
+  PROFILE_SERVICE_INSTANCE,
+  REFRESH_TIMER,
+  SERVICE,
+} from '../system/unit-names';
 
-/** What install-units renders, from values that src/validators.ts has already accepted. */
+/** What install-units renders, from values that install/values.ts has already accepted. */
 export interface UnitSettings {
   node: string;
   bin: string;
@@ -28,15 +39,6 @@ export interface NginxSettings {
   appUpstream?: string;
   logDir: string;
 }
-
-export const SERVICE = 'hh-oauth-refresh.service';
-export const REFRESH_TIMER = 'hh-oauth-refresh.timer';
-export const EXPIRY_TIMER = 'hh-oauth-expiry.timer';
-export const NGINX_FILE = 'hh-oauth.conf';
-export const CREDENTIAL = 'hh-client-secret';
-export const PROFILE_SERVICE = 'hh-oauth-refresh@.service';
-export const PROFILE_REFRESH_TIMER = 'hh-oauth-refresh@.timer';
-export const PROFILE_EXPIRY_TIMER = 'hh-oauth-expiry@.timer';
 
 export interface RenderedFile {
   name: string;
@@ -107,8 +109,8 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   if (s.perProfile) {
     // %i is the profile name; profile names ([a-z0-9._-]) need no unit-name escaping.
     files.push(unit(PROFILE_SERVICE, service(`${command} --profile %i refresh`), SERVICE));
-    files.push(unit(PROFILE_REFRESH_TIMER, { on_calendar: onCalendar, service: 'hh-oauth-refresh@%i.service' }, REFRESH_TIMER));
-    if (s.expiry !== 'off') files.push(unit(PROFILE_EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: 'hh-oauth-refresh@%i.service' }, EXPIRY_TIMER));
+    files.push(unit(PROFILE_REFRESH_TIMER, { on_calendar: onCalendar, service: PROFILE_SERVICE_INSTANCE }, REFRESH_TIMER));
+    if (s.expiry !== 'off') files.push(unit(PROFILE_EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: PROFILE_SERVICE_INSTANCE }, EXPIRY_TIMER));
   }
   if (s.nginx) {
     const n = s.nginx;

@@ -1,8 +1,7 @@
 import type { Config } from '../config/config';
 import { HhOauthError } from '../errors';
 import { hhClient } from '../hh/client';
-import { isDue } from '../token/expiry';
-import { loadToken, refreshIfDue } from './refresh';
+import { freshToken } from './fresh-token';
 
 /** GET /me with the stored token; `whoami` and `login` (for its closing summary) use it. */
 export async function fetchMe(config: Config): Promise<{ me: Record<string, unknown>; expiresAt: Date }> {
@@ -16,9 +15,7 @@ export async function fetchApi(config: Config, path: string): Promise<{ body: Re
   // X-Manager-Account-Id goes to API calls only, never to the token endpoint; listing
   // the manager accounts needs none.
   const api = path === '/manager_accounts/mine' ? client : hhClient(config, config.apiHeaders());
-  if (isDue((await loadToken(config)).expiresAt)) await refreshIfDue(config, { client });
-
-  let token = await loadToken(config);
+  let { token } = await freshToken(config, { client });
   let response;
   try {
     response = await api.api('GET', path, token.accessToken);
@@ -27,8 +24,7 @@ export async function fetchApi(config: Config, path: string): Promise<{ body: Re
     if (err.hhError === 'manager_accounts') throw managerAccountRefused(err);
     // Our clock and hh.ru's disagree: hh.ru is the judge, so refresh once and retry.
     if (err.hhErrorDescription !== 'token_expired') throw err;
-    await refreshIfDue(config, { client, force: true });
-    token = await loadToken(config);
+    ({ token } = await freshToken(config, { client, force: true }));
     response = await api.api('GET', path, token.accessToken);
   }
   return { body: (response.json ?? {}) as Record<string, unknown>, expiresAt: token.expiresAt };

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
-import { type ErrorCode, EXIT_CODES, type HhOauthError, reauthorizeError, toHhOauthError } from '../errors';
+import { type ErrorCode, EXIT_CODES, type HhOauthError, mostSerious, reauthorizeError, toHhOauthError } from '../errors';
+import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
 import { forEachBounded, listProfiles, type ProfileEntry } from '../token/profiles';
 import { refreshIfDue } from './refresh';
@@ -7,7 +8,7 @@ import { refreshIfDue } from './refresh';
 /**
  * `refresh --all`: every profile, a bounded number at a time, each through the same
  * locked refreshIfDue as a single refresh. One profile's failure is recorded and the
- * run goes on; the exit code is the most serious failure (see mostSerious).
+ * run goes on; the exit code is the most serious failure (mostSerious, src/errors.ts).
  */
 export interface ProfileResult {
   name: string;
@@ -33,21 +34,6 @@ export interface RefreshAllSummary {
   listingError?: HhOauthError;
   /** Per-profile results, kept only when asked for (--json): memory stays flat otherwise. */
   results?: ProfileResult[];
-}
-
-/**
- * Most serious first. Anything that an operator must fix outranks a temporary failure,
- * so the exit code is 6 (which systemd retries) only when every failure was temporary;
- * among the permanent ones, the ones that endanger data or hit every profile come first.
- */
-export const SEVERITY: readonly ErrorCode[] = ['internal', 'store', 'config', 'usage', 'rejected', 'reauthorize', 'temporary'];
-
-export function mostSerious(codes: Iterable<ErrorCode>): ErrorCode | undefined {
-  let worst: ErrorCode | undefined;
-  for (const code of codes) {
-    if (worst === undefined || SEVERITY.indexOf(code) < SEVERITY.indexOf(worst)) worst = code;
-  }
-  return worst;
 }
 
 export interface RefreshAllOptions {
@@ -107,7 +93,7 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   }
   summary.worst = mostSerious(codes);
   summary.seconds = (Date.now() - started) / 1000;
-  summary.results?.sort((a, b) => (a.name === 'default' ? -1 : b.name === 'default' ? 1 : a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  summary.results?.sort((a, b) => compareProfileNames(a.name, b.name));
   return summary;
 }
 

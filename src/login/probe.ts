@@ -1,25 +1,14 @@
 import { randomBytes } from 'node:crypto';
-import { errnoCode } from '../errors';
 import { VERSION } from '../version';
 import { PROBE_PARAM, type Arrival, type CallbackListener } from './listener';
 import { formatListen, type ListenAddress } from './options';
+import { diagnoseNetworkError, type Diagnosis } from './request-failure';
 
 /**
  * The reachability probe: one GET with a one-time nonce to the public redirect URI,
  * travelling the way hh.ru's redirect will (DNS, TLS, KeenDNS, nginx), and a verdict
  * on whether it reached this listener, with the likely cause when it did not.
  */
-export type ProbeCause = 'dns' | 'tls' | 'refused' | 'timeout' | 'upstream' | 'not-routed' | 'http' | 'other';
-
-export interface Diagnosis {
-  cause: ProbeCause;
-  /** What happened, in one sentence, safe to print. */
-  detail: string;
-  hint: string;
-  /** Worth retrying as is (a network hiccup) rather than a setup to fix. */
-  temporary: boolean;
-}
-
 export interface ProbeReport {
   redirectUri: string;
   listen: string;
@@ -61,69 +50,6 @@ export async function probeReachability(
     return { ...base, reached: false, status: response.status, diagnosis };
   }
   return { ...base, reached: true, status: response.status, arrival, warnings: arrivalWarnings(target, arrival, response.redirected) };
-}
-
-const TLS_CODE = /CERT|SSL|TLS|^EPROTO$|UNABLE_TO_|SELF_SIGNED|HOSTNAME_MISMATCH/;
-
-/** fetch's failure, reduced to the errno-like code that names the cause. */
-export function failureCode(err: unknown): string | undefined {
-  if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) return 'TIMEOUT';
-  let cause: unknown = err;
-  for (let depth = 0; depth < 5 && cause; depth++) {
-    const code = errnoCode(cause);
-    if (code) return code;
-    cause = (cause as { cause?: unknown }).cause;
-  }
-  return undefined;
-}
-
-export function diagnoseNetworkError(err: unknown, url: URL, timeoutSeconds: number): Diagnosis {
-  const code = failureCode(err);
-  const host = url.hostname;
-  const where = `${url.protocol}//${url.host}`;
-  if (code === 'ENOTFOUND' || code === 'EAI_AGAIN' || code === 'EAI_NONAME' || code === 'EAI_NODATA') {
-    return {
-      cause: 'dns',
-      detail: `the name ${host} does not resolve (DNS, ${code})`,
-      hint: `check the host name in HH_REDIRECT_URI and its DNS record (the KeenDNS name, or the domain's A/AAAA record); \`getent hosts ${host}\` shows what this machine resolves`,
-      temporary: code === 'EAI_AGAIN',
-    };
-  }
-  if (code && TLS_CODE.test(code)) {
-    const plainPort = code.includes('WRONG_VERSION') || code === 'EPROTO';
-    return {
-      cause: 'tls',
-      detail: plainPort
-        ? `${where} does not speak TLS (${code}): an https:// redirect URI on a plain-HTTP port`
-        : `the TLS certificate of ${host} was refused (${code})`,
-      hint: plainPort
-        ? 'use the port where TLS ends (443 at KeenDNS), or http:// if TLS really is not used'
-        : 'renew or fix the certificate (it must be valid for this exact name and chain to a public CA); KeenDNS issues one for its names',
-      temporary: false,
-    };
-  }
-  if (code === 'ECONNREFUSED') {
-    return {
-      cause: 'refused',
-      detail: `nothing listens at ${where} (connection refused)`,
-      hint: 'start nginx (`systemctl status nginx`), and check the port in HH_REDIRECT_URI and any port forwarding on the router',
-      temporary: false,
-    };
-  }
-  if (code === 'TIMEOUT' || code === 'ETIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' || code === 'UND_ERR_HEADERS_TIMEOUT') {
-    return {
-      cause: 'timeout',
-      detail: `no answer from ${where} within ${timeoutSeconds} s`,
-      hint: 'a firewall or a missing port forward usually swallows the request; from inside the LAN the router may not loop its public address back (hairpin NAT): try from outside',
-      temporary: true,
-    };
-  }
-  return {
-    cause: 'other',
-    detail: `the request to ${where} failed (${code ?? (err instanceof Error ? err.message : String(err))})`,
-    hint: 'check HH_REDIRECT_URI, and that this machine can reach it (`curl -v` the redirect URI)',
-    temporary: true,
-  };
 }
 
 export function diagnoseResponse(status: number, serverHeader: string | null, url: URL, listen: ListenAddress): Diagnosis {

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders } from 'node:http';
 import { newRequestId } from './secrets';
-import type { AppToken, SandboxStore, UserPair } from './state';
+import type { AppToken, SandboxState, UserPair } from './state';
 import type { Reply } from './types';
 import { isManagerAccount, managerAccountsBody, meBody, type Principal } from './users';
 
@@ -14,14 +14,14 @@ const badAuthorization = (): Reply => apiError(403, 'oauth', 'bad_authorization'
 type Caller = { principal: Principal; pair?: UserPair; app?: AppToken; managerAccountId?: string };
 
 /** The bearer check every API route shares; returns a Reply when the call must be refused. */
-function authenticate(store: SandboxStore, headers: IncomingHttpHeaders, now: number): Caller | Reply {
+function authenticate(sandbox: SandboxState, headers: IncomingHttpHeaders, now: number): Caller | Reply {
   const match = /^Bearer +([A-Za-z0-9]+) *$/.exec(headers.authorization ?? '');
   const token = match?.[1];
   if (token === undefined) return badAuthorization();
 
   let caller: Caller;
-  const pair = store.pairsByAccess.get(token);
-  const app = store.appTokens.get(token);
+  const pair = sandbox.pairsByAccess.get(token);
+  const app = sandbox.appTokens.get(token);
   if (pair) {
     if (pair.state !== 'active') return apiError(403, 'oauth', 'token_revoked');
     if (now >= pair.expiresAt) return apiError(403, 'oauth', 'token_expired', { oauth_error: 'token-expired' });
@@ -48,15 +48,15 @@ function authenticate(store: SandboxStore, headers: IncomingHttpHeaders, now: nu
 
 const isReply = (x: Caller | Reply): x is Reply => 'status' in x;
 
-export function me(store: SandboxStore, headers: IncomingHttpHeaders, now: number): Reply {
-  store.stats.meCalls++;
-  const caller = authenticate(store, headers, now);
+export function me(sandbox: SandboxState, headers: IncomingHttpHeaders, now: number): Reply {
+  sandbox.stats.meCalls++;
+  const caller = authenticate(sandbox, headers, now);
   if (isReply(caller)) return caller;
   return { status: 200, body: meBody(caller.principal, caller.managerAccountId) };
 }
 
-export function managerAccounts(store: SandboxStore, headers: IncomingHttpHeaders, now: number): Reply {
-  const caller = authenticate(store, headers, now);
+export function managerAccounts(sandbox: SandboxState, headers: IncomingHttpHeaders, now: number): Reply {
+  const caller = authenticate(sandbox, headers, now);
   if (isReply(caller)) return caller;
   if (caller.principal.kind !== 'user' || caller.principal.user !== 'employer') {
     return apiError(403, 'manager_accounts', 'not_employer');
@@ -65,11 +65,11 @@ export function managerAccounts(store: SandboxStore, headers: IncomingHttpHeader
 }
 
 /** DELETE /oauth/token: kills the access token and, for a user, the refresh token of its pair. */
-export function revoke(store: SandboxStore, headers: IncomingHttpHeaders, now: number): Reply {
-  const caller = authenticate(store, headers, now);
+export function revoke(sandbox: SandboxState, headers: IncomingHttpHeaders, now: number): Reply {
+  const caller = authenticate(sandbox, headers, now);
   if (isReply(caller)) return caller;
   if (caller.pair) caller.pair.state = 'revoked';
   if (caller.app) caller.app.active = false;
-  store.stats.revoked++;
+  sandbox.stats.revoked++;
   return { status: 204 };
 }

@@ -1,5 +1,5 @@
 import { redirectUriAllowed } from './redirect-uri';
-import type { SandboxStore } from './state';
+import type { SandboxState } from './state';
 import type { Reply } from './types';
 
 /**
@@ -7,9 +7,9 @@ import type { Reply } from './types';
  * (or refused, with decision 'deny'). Errors are pages, never redirects: hh.ru does not
  * send a browser to a redirect_uri it could not validate.
  */
-export function authorize(store: SandboxStore, query: URLSearchParams, now: number): Reply {
+export function authorize(sandbox: SandboxState, query: URLSearchParams, now: number): Reply {
   if (query.get('response_type') !== 'code') return errorPage('response_type must be "code".');
-  const client = store.config.clients.get(query.get('client_id') ?? '');
+  const client = sandbox.config.clients.get(query.get('client_id') ?? '');
   if (!client) return errorPage('Unknown client_id.');
 
   const requested = query.get('redirect_uri') ?? undefined;
@@ -20,8 +20,8 @@ export function authorize(store: SandboxStore, query: URLSearchParams, now: numb
   const state = query.get('state');
 
   const params = new URLSearchParams();
-  if (store.config.decision === 'deny') params.set('error', 'access_denied');
-  else params.set('code', store.issueCode(client.clientId, requested, now));
+  if (sandbox.config.decision === 'deny') params.set('error', 'access_denied');
+  else params.set('code', sandbox.issueCode(client.clientId, requested, now));
   if (state !== null) params.set('state', state);
 
   const separator = target.includes('?') ? '&' : '?';

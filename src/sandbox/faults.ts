@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { SandboxStore } from './state';
+import type { SandboxState } from './state';
 import type { Fault } from './types';
 
 const KINDS = new Set<Fault['kind']>([
@@ -76,7 +76,7 @@ const JSON_TYPE = 'application/json; charset=utf-8';
 const HTML_TYPE = 'text/html; charset=utf-8';
 
 /** Answers the request in the faulty way; returns the label to log in place of a status. */
-export function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, store: SandboxStore): string {
+export function applyFault(fault: Fault, req: IncomingMessage, res: ServerResponse, sandbox: SandboxState): string {
   switch (fault.kind) {
     case 'html':
       res.writeHead(fault.status, { 'content-type': HTML_TYPE });
@@ -87,11 +87,11 @@ export function applyFault(fault: Fault, req: IncomingMessage, res: ServerRespon
       res.end(blockPage(429));
       return '429';
     case 'truncated-json': {
-      const decoy = store.decoyTokens();
+      const decoy = sandbox.decoyTokens();
       const full = JSON.stringify({
         access_token: decoy.access,
         token_type: 'bearer',
-        expires_in: store.config.expiresIn,
+        expires_in: sandbox.config.expiresIn,
         refresh_token: decoy.refresh,
       });
       const half = full.slice(0, Math.floor(full.length / 2));
@@ -100,8 +100,8 @@ export function applyFault(fault: Fault, req: IncomingMessage, res: ServerRespon
       return '200';
     }
     case 'missing-access-token': {
-      const decoy = store.decoyTokens();
-      const body = JSON.stringify({ token_type: 'bearer', expires_in: store.config.expiresIn, refresh_token: decoy.refresh });
+      const decoy = sandbox.decoyTokens();
+      const body = JSON.stringify({ token_type: 'bearer', expires_in: sandbox.config.expiresIn, refresh_token: decoy.refresh });
       res.writeHead(200, { 'content-type': JSON_TYPE });
       res.end(body);
       return '200';

@@ -5,7 +5,7 @@ import { authorize } from './authorize';
 import { applyFault, FaultSlot, validateFault } from './faults';
 import { tokenGrant } from './grants';
 import { badUserAgent, flattenHeaders, isFormUrlEncoded, readBody, sendReply, userAgentAccepted } from './http';
-import { SandboxStore } from './state';
+import { SandboxState } from './state';
 import type { Decision, RecordedRequest, Reply, Sandbox, SandboxClient, SandboxOptions } from './types';
 
 export const DEFAULT_CLIENT: SandboxClient = {
@@ -25,7 +25,7 @@ const ROUTES: Record<string, string[]> = {
 
 export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> {
   const clients = opts.clients ?? [DEFAULT_CLIENT];
-  const store = new SandboxStore({
+  const sandbox = new SandboxState({
     expiresIn: opts.expiresIn ?? 1209600,
     codeTtl: opts.codeTtl ?? 600,
     appTokenMinInterval: opts.appTokenMinInterval ?? 300,
@@ -39,7 +39,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const log = opts.log ?? (() => {});
 
   const setDecision = (d: Decision): void => {
-    store.config.decision = d;
+    sandbox.config.decision = d;
   };
 
   const server = createServer((req, res) => {
@@ -81,7 +81,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
 
     const fault = faults.take(pathname);
     if (fault) {
-      const outcome = applyFault(fault, req, res, store);
+      const outcome = applyFault(fault, req, res, sandbox);
       if (outcome === 'reset' || outcome === 'hang') logOnce(outcome);
       return;
     }
@@ -97,7 +97,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     }
     const now = Date.now();
     // The authorization page is a browser route: browsers always send their own User-Agent.
-    if (pathname === '/oauth/authorize') return authorize(store, new URLSearchParams(search), now);
+    if (pathname === '/oauth/authorize') return authorize(sandbox, new URLSearchParams(search), now);
     if (!userAgentAccepted(req.headers)) return badUserAgent();
 
     if (method === 'POST') {
@@ -110,16 +110,16 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
           },
         };
       }
-      return tokenGrant(store, new URLSearchParams(body), now);
+      return tokenGrant(sandbox, new URLSearchParams(body), now);
     }
-    if (method === 'DELETE') return revoke(store, req.headers, now);
-    if (pathname === '/me') return me(store, req.headers, now);
-    return managerAccounts(store, req.headers, now);
+    if (method === 'DELETE') return revoke(sandbox, req.headers, now);
+    if (pathname === '/me') return me(sandbox, req.headers, now);
+    return managerAccounts(sandbox, req.headers, now);
   }
 
   // Test plumbing for other processes; it reports counters only, never a secret.
   function admin(method: string, pathname: string, body: string): Reply {
-    if (method === 'GET' && pathname === '/_sandbox/stats') return { status: 200, body: structuredClone(store.stats) };
+    if (method === 'GET' && pathname === '/_sandbox/stats') return { status: 200, body: structuredClone(sandbox.stats) };
     if (method !== 'POST') return apiError(404, 'not_found');
     let json: unknown;
     try {
@@ -163,8 +163,8 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   return {
     url,
     env: { HH_AUTHORIZE_URL: `${url}/oauth/authorize`, HH_TOKEN_URL: `${url}/token`, HH_API_URL: url },
-    stats: () => structuredClone(store.stats),
-    issued: () => store.issued(),
+    stats: () => structuredClone(sandbox.stats),
+    issued: () => sandbox.issued(),
     setDecision,
     fault: (f) => faults.set(f),
     requests: () => recorded.map((r) => ({ ...r, headers: { ...r.headers } })),

@@ -38,7 +38,7 @@ export interface AppToken {
 }
 
 /** All mutable sandbox state; handlers get it passed in so that they stay plain functions. */
-export class SandboxStore {
+export class SandboxState {
   readonly codes = new Map<string, CodeRecord>();
   readonly pairsByAccess = new Map<string, UserPair>();
   readonly pairsByRefresh = new Map<string, UserPair>();

@@ -18,14 +18,23 @@ export function parseAccountFile(text: string): Map<string, number> {
   return ids;
 }
 
-export function lookupInFile(db: AccountDb, name: string, etc = '/etc'): number | undefined {
-  let text: string;
+/** The accounts in /etc/passwd or /etc/group; none when the file cannot be read (a minimal container). */
+function readAccountFile(db: AccountDb, etc: string): Map<string, number> {
   try {
-    text = readFileSync(`${etc}/${db}`, 'utf8');
+    return parseAccountFile(readFileSync(`${etc}/${db}`, 'utf8'));
   } catch {
-    return undefined;
+    return new Map();
   }
-  return parseAccountFile(text).get(name);
+}
+
+export function lookupInFile(db: AccountDb, name: string, etc = '/etc'): number | undefined {
+  return readAccountFile(db, etc).get(name);
+}
+
+/** numeric id → the first name the file gives it (Node has no getpwuid); undefined when none does. */
+export function nameInFile(db: AccountDb, id: number, etc = '/etc'): string | undefined {
+  for (const [name, known] of readAccountFile(db, etc)) if (known === id) return name;
+  return undefined;
 }
 
 /** A group given by name or number; undefined when the name is unknown. */

@@ -1,9 +1,13 @@
-import { execa } from 'execa';
+import { spawn } from 'node:child_process';
+import { errnoCode } from '../errors';
 
 /**
- * The host's own tools (systemctl, nginx, useradd, systemd-analyze), run with execa,
- * never through a shell. A missing tool is an answer, not an exception: install-units
- * reports it with the command to run by hand.
+ * The one way hh-oauth runs the host's own tools (systemctl, nginx, useradd, getent,
+ * systemd-analyze): node:child_process, never through a shell, stdin closed, a time
+ * limit, and LC_ALL=C because the callers read the tools' English messages (doctor tells
+ * "No such file" from "not booted with systemd"). Not execa: `status` asks systemctl
+ * too, and the commands that scripts and timers run must not load execa (check:dist).
+ * A missing tool is an answer, not an exception: the callers say what to run by hand.
  */
 export interface ToolRun {
   command: string;
@@ -13,20 +17,61 @@ export interface ToolRun {
   stderr: string;
 }
 
-export async function runTool(file: string, args: string[], timeoutMs = 60_000): Promise<ToolRun> {
+export interface ToolOptions {
+  /** Stopped (SIGTERM, then SIGKILL) after this long; default 60 s. */
+  timeoutMs?: number;
+  /** Added to the environment, e.g. TZ=UTC for timestamps to parse. */
+  env?: Record<string, string>;
+}
+
+/** No pager and no colour from systemd's tools, whatever the caller's environment says. */
+const TOOL_ENV = { LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' };
+const KILL_GRACE_MS = 5000;
+/** Per stream; more than any of these tools prints (nginx -T of a large site is a few MB). */
+const OUTPUT_LIMIT = 16 * 1024 * 1024;
+
+export function runTool(file: string, args: string[], opts: ToolOptions = {}): Promise<ToolRun> {
   const command = [file, ...args].join(' ');
-  const r = await execa(file, args, { reject: false, timeout: timeoutMs, stdin: 'ignore', env: { LC_ALL: 'C' } });
-  if (r.failed && r.exitCode === undefined) {
-    const missing = (r as { code?: string }).code === 'ENOENT';
-    return { command, status: missing ? 'missing' : 'failed', stdout: '', stderr: missing ? `${file}: not found on PATH` : (r.message ?? '') };
-  }
-  return {
-    command,
-    status: r.exitCode === 0 ? 'ok' : 'failed',
-    exitCode: r.exitCode,
-    stdout: String(r.stdout ?? ''),
-    stderr: String(r.stderr ?? ''),
-  };
+  const timeoutMs = opts.timeoutMs ?? 60_000;
+  return new Promise((resolve) => {
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env, ...TOOL_ENV } });
+    const stdout = collect(child.stdout);
+    const stderr = collect(child.stderr);
+    let timedOut = false;
+    const timer = setTimeout(() => {
+      timedOut = true;
+      child.kill('SIGTERM');
+      setTimeout(() => child.kill('SIGKILL'), KILL_GRACE_MS).unref();
+    }, timeoutMs);
+    child.on('error', (err) => {
+      // Only a tool that never started ends here; one that ran ends in 'close'.
+      if (child.pid !== undefined) return;
+      clearTimeout(timer);
+      const missing = errnoCode(err) === 'ENOENT';
+      resolve({ command, status: missing ? 'missing' : 'failed', stdout: '', stderr: missing ? `${file}: not found on PATH` : err.message });
+    });
+    child.on('close', (code, signal) => {
+      if (child.pid === undefined) return;
+      clearTimeout(timer);
+      if (timedOut || code === null) {
+        const why = timedOut ? `did not finish within ${timeoutMs / 1000} s and was stopped` : `was killed by ${signal}`;
+        resolve({ command, status: 'failed', stdout: stdout(), stderr: `${command} ${why}\n${stderr()}` });
+        return;
+      }
+      resolve({ command, status: code === 0 ? 'ok' : 'failed', exitCode: code, stdout: stdout(), stderr: stderr() });
+    });
+  });
+}
+
+function collect(stream: NodeJS.ReadableStream): () => string {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  stream.on('data', (chunk: Buffer) => {
+    if (size >= OUTPUT_LIMIT) return;
+    chunks.push(chunk);
+    size += chunk.length;
+  });
+  return () => Buffer.concat(chunks).toString('utf8');
 }
 
 /** First meaningful line of a tool's complaint, for a one-line message. */
@@ -44,7 +89,7 @@ export async function accountExists(db: 'passwd' | 'group', name: string, lookup
 
 /** systemd's own parser for calendar specs; null when systemd-analyze is not installed. */
 export async function systemdCalendarCheck(spec: string): Promise<{ ok: boolean; message: string } | null> {
-  const r = await runTool('systemd-analyze', ['calendar', '--', spec], 15_000);
+  const r = await runTool('systemd-analyze', ['calendar', '--', spec], { timeoutMs: 15_000 });
   if (r.status === 'missing') return null;
   return { ok: r.status === 'ok', message: firstLine(r) };
 }

@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
-import { accessSync, constants } from 'node:fs';
-import { delimiter, join } from 'node:path';
+import { firstLine, runTool } from './host-tools';
+import { TIMERS } from './unit-names';
 
 /**
  * The systemd timers' schedule, asked of systemctl (read-only `show`). Where there
  * is no systemctl, or no systemd behind it (a container), the answer is null and
  * the caller says so; it is never an error.
  */
-export const TIMER_UNITS = ['hh-oauth-refresh.timer', 'hh-oauth-expiry.timer'] as const;
 
 export interface TimerStatus {
   unit: string;
@@ -23,32 +21,14 @@ export interface TimerStatus {
 
 const PROPERTIES = ['Id', 'LoadState', 'ActiveState', 'UnitFileState', 'NextElapseUSecRealtime', 'LastTriggerUSec'];
 
-export function findOnPath(name: string, path = process.env.PATH ?? ''): string | undefined {
-  for (const dir of path.split(delimiter)) {
-    if (!dir) continue;
-    const candidate = join(dir, name);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // Not here.
-    }
-  }
-  return undefined;
-}
-
 /** The timers' state, or null with the reason when systemctl cannot tell. */
-export async function timerStatus(units: readonly string[] = TIMER_UNITS): Promise<{ timers: TimerStatus[] | null; reason?: string }> {
-  const systemctl = findOnPath('systemctl');
-  if (!systemctl) return { timers: null, reason: 'systemctl is not installed' };
+export async function timerStatus(units: readonly string[] = TIMERS): Promise<{ timers: TimerStatus[] | null; reason?: string }> {
   const args = ['show', ...units, ...PROPERTIES.map((p) => `--property=${p}`)];
-  const output = await new Promise<{ stdout: string; error?: string }>((resolve) => {
-    execFile(systemctl, args, { timeout: 5000, env: { ...process.env, LC_ALL: 'C', TZ: 'UTC', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' } }, (err, stdout, stderr) => {
-      resolve(err ? { stdout, error: stderr.trim().split('\n')[0] || err.message } : { stdout });
-    });
-  });
-  if (output.error) return { timers: null, reason: `systemctl cannot tell: ${output.error}` };
-  const timers = parseShow(output.stdout);
+  // TZ=UTC: the timestamps come back in the one zone systemdTimestamp parses.
+  const run = await runTool('systemctl', args, { timeoutMs: 5000, env: { TZ: 'UTC' } });
+  if (run.status === 'missing') return { timers: null, reason: 'systemctl is not installed' };
+  if (run.status === 'failed') return { timers: null, reason: `systemctl cannot tell: ${firstLine(run)}` };
+  const timers = parseShow(run.stdout);
   if (timers.length !== units.length) return { timers: null, reason: 'systemctl answered in an unexpected format' };
   return { timers };
 }

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { errnoCode, HhOauthError, reauthorizeError, storeError } from '../errors';
 import { isDue, secondsLeft } from './expiry';
 import { readToken } from './store';
+import { nameInFile } from '../system/accounts';
 
 /**
  * What the token file looks like, read without the network and without changing
@@ -51,7 +51,7 @@ export async function inspectTokenFile(path: string, now: Date = new Date()): Pr
   try {
     const info = await lstat(path);
     const mode = info.mode & 0o777;
-    status.owner = { uid: info.uid, user: nameOf('/etc/passwd', info.uid), gid: info.gid, group: nameOf('/etc/group', info.gid) };
+    status.owner = { uid: info.uid, user: nameOf('passwd', info.uid), gid: info.gid, group: nameOf('group', info.gid) };
     status.mode = `0${mode.toString(8).padStart(3, '0')}`;
     status.mode_ok = (mode & 0o137) === 0;
   } catch (err) {
@@ -84,14 +84,4 @@ export async function inspectTokenFile(path: string, now: Date = new Date()): Pr
 }
 
 /** The name for a uid/gid from /etc/passwd or /etc/group (no NSS: good enough for local service users). */
-function nameOf(file: string, id: number): string | null {
-  try {
-    for (const line of readFileSync(file, 'utf8').split('\n')) {
-      const [name, , num] = line.split(':');
-      if (name && num === String(id)) return name;
-    }
-  } catch {
-    // No such file (a minimal container): the number alone will do.
-  }
-  return null;
-}
+const nameOf = (db: 'passwd' | 'group', id: number): string | null => nameInFile(db, id) ?? null;

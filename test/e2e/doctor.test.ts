@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/cli';
+import { runInTty } from '../helpers/operator';
 import { deadPort, hasTool, startCallbackListener, writeSiteConf } from '../helpers/doctor';
 import { useHarness } from '../helpers/workspace';
 
@@ -75,6 +76,25 @@ describe('hh-oauth doctor against the sandbox', () => {
     expect(human.stdout).not.toContain('fix:');
   });
 
+  it('colours its marks by output.ts\'s rules: FORCE_COLOR or a terminal colours them; the journal and NO_COLOR do not', async () => {
+    await withToken();
+    const args = ['doctor', '--skip-systemd', '--skip-nginx'];
+    const env = { HH_REDIRECT_URI: callback.url };
+    const ANSI = /\u001b\[/;
+    const forced = await h.run(args, { env: { ...env, FORCE_COLOR: '1' } });
+    expect(forced.stdout).toContain('\u001b[32m✓\u001b[39m configuration');
+    expect(forced.stdout).toContain('\u001b[2m–\u001b[22m timers');
+    const journal = await h.run(args, { env: { ...env, FORCE_COLOR: '1', JOURNAL_STREAM: '8:123' } });
+    expect(journal.stdout).toContain('✓ configuration');
+    expect(journal.stdout).not.toMatch(ANSI);
+    // On a real terminal (chalk colours there by itself), NO_COLOR is what turns it off.
+    const terminal = await runInTty(args, h.env({ ...env, TERM: 'xterm' }));
+    expect(terminal.stdout).toContain('\u001b[32m✓\u001b[39m configuration');
+    const noColour = await runInTty(args, h.env({ ...env, TERM: 'xterm', NO_COLOR: '1' }));
+    expect(noColour.stdout).toContain('✓ configuration');
+    expect(noColour.stdout).not.toMatch(ANSI);
+  });
+
   it('a corrupt token file is ✗ token-file (exit 7), /me is not asked, and the file is left exactly as it was', async () => {
     await withToken();
     const damaged = readFileSync(h.tokenFile, 'utf8').slice(0, 40);
@@ -145,7 +165,8 @@ describe('hh-oauth doctor against the sandbox', () => {
     const { out, checks } = await doctor([], { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` });
     expect(out.code).toBe(3);
     expect(checks.callback).toMatchObject({ status: 'fail', code: 'config' });
-    expect(checks.callback!.message).toContain(`nothing accepts connections on 127.0.0.1:${port}`);
+    expect(checks.callback!.message).toContain(`is not reachable from here: nothing listens at http://127.0.0.1:${port} (connection refused)`);
+    expect(checks.callback!.fix).toContain('sudo systemctl start nginx');
 
     // Something answers, but not for this path: the proxy does not forward it.
     const notForwarded = await doctor([], { HH_REDIRECT_URI: `${h.sandbox.url}/callback` });

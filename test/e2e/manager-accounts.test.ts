@@ -1,3 +1,4 @@
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/cli';
@@ -79,6 +80,22 @@ describe('manager accounts', () => {
     expect(unset.code, unset.stderr).toBe(0);
     expect((await h.run(['--profile', 'acme', 'whoami', '--json'])).code).toBe(0);
     expect(lastHeader('/me')).toBeNull();
+  });
+
+  it('`profiles set` under an --env-file that moves the configuration directory saves where that --env-file makes hh-oauth read', async () => {
+    await storeGrant(h, profileFile('acme'));
+    const moved = join(h.dir, 'moved-config');
+    const envFile = join(h.dir, 'hh-oauth.env');
+    writeFileSync(envFile, `HH_CONFIG_DIR=${moved}\n`, { mode: 0o600 });
+    const env = { HH_CONFIG_DIR: undefined };
+    const set = await h.run(['--env-file', envFile, '--profile', 'acme', 'profiles', 'set', 'manager-account', '5000002'], { env });
+    expect(set.code, set.stderr).toBe(0);
+    expect(existsSync(join(moved, 'config.json'))).toBe(true);
+    const listed = jsonOut(await h.run(['--env-file', envFile, 'profiles', '--json'], { env }));
+    expect(listed.profiles.find((p: { name: string }) => p.name === 'acme').manager_account).toBe('5000002');
+    // `config set` has always saved there: the two agree.
+    const saved = await h.run(['--env-file', envFile, 'config', 'set', 'user-agent', 'Bot/1.0 (ops@example.com)', '--json'], { env });
+    expect(jsonOut(saved).config_file).toBe(join(moved, 'config.json'));
   });
 
   it('a malformed id is refused before any request: usage error as a flag, config error from the environment', async () => {

@@ -5,7 +5,7 @@ import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors';
 import { forEachBounded } from '../../src/token/profiles';
-import { mostSerious, SEVERITY } from '../../src/lifecycle/refresh-all';
+import { mostSerious, SEVERITY } from '../../src/errors';
 import { BIN, captured, jsonOut, runCli } from '../helpers/cli';
 import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from '../helpers/grants';
 import { lateTokenEndpoint } from '../helpers/late-answer';

@@ -70,6 +70,25 @@ describe('hh-oauth revoke', () => {
     expect(existsSync(h.tokenFile)).toBe(false);
   });
 
+  it('on a terminal, the pair revoked is the one stored when the answer comes, not when the question was asked', async () => {
+    await quickLogin(h);
+    let replaced: { access_token: string } | undefined;
+    // While the question waits, another login stores a new pair in the same file.
+    const out = await runInTty(['revoke'], h.env(), {
+      input: 'y\n',
+      typeWhen: /\[y\/N\]/,
+      beforeTyping: async () => {
+        await quickLogin(h);
+        replaced = readJson(h.tokenFile);
+      },
+    });
+    expect(out.code, out.stdout).toBe(0);
+    expect(out.stdout).toContain(`revoked at hh.ru; removed ${h.tokenFile}`);
+    expect(out.stdout).not.toContain('now holds a newer token');
+    expect(existsSync(h.tokenFile)).toBe(false);
+    expect(await meWith(replaced!.access_token)).toBe('token_revoked');
+  });
+
   it('a token file stored by someone else while revoking is left alone (only the revoked pair is removed)', async () => {
     // Simulated by revoking a pair that is no longer the stored one: the store compares refresh tokens under the lock.
     await quickLogin(h);

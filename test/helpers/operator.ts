@@ -12,16 +12,30 @@ const shellQuote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
 
 /**
  * Runs the built CLI with stdin, stdout and stderr on a real pseudo-terminal, through
- * util-linux `script`. `input` is typed into the terminal. Output comes back merged
- * (a terminal has one screen), with CRLF turned into LF.
+ * util-linux `script`. `input` is typed into the terminal: after 700 ms, or with `typeWhen`
+ * once the output matches it (and `beforeTyping` has run: what happens while a person reads
+ * the question). Output comes back merged (a terminal has one screen), with CRLF turned into LF.
  */
-export function runInTty(args: string[], env: Record<string, string | undefined>, opts: { input?: string; secretOutput?: boolean } = {}): Promise<RunResult> {
+export function runInTty(
+  args: string[],
+  env: Record<string, string | undefined>,
+  opts: { input?: string; secretOutput?: boolean; typeWhen?: RegExp; beforeTyping?: () => Promise<unknown> } = {},
+): Promise<RunResult> {
   const command = [process.execPath, BIN, ...args].map(shellQuote).join(' ');
   return new Promise((resolve, reject) => {
     const child = spawn('script', ['-qec', command, '/dev/null'], { env: env as NodeJS.ProcessEnv, stdio: ['pipe', 'pipe', 'pipe'] });
     captured.push(`argv: ${args.join(' ')}`);
     let out = '';
-    child.stdout.on('data', (d: Buffer) => (out += d));
+    let typed = false;
+    const type = () => {
+      if (typed) return;
+      typed = true;
+      void Promise.resolve(opts.beforeTyping?.()).then(() => child.stdin.end(opts.input ?? ''));
+    };
+    child.stdout.on('data', (d: Buffer) => {
+      out += d;
+      if (opts.typeWhen?.test(out)) type();
+    });
     child.stderr.on('data', (d: Buffer) => (out += d));
     const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
     child.on('error', reject);
@@ -33,7 +47,7 @@ export function runInTty(args: string[], env: Record<string, string | undefined>
     });
     child.stdin.on('error', () => undefined);
     // Typed after the CLI is up, as a person would; `script` forwards it to the terminal.
-    setTimeout(() => child.stdin.end(opts.input ?? ''), opts.input ? 700 : 0);
+    if (!opts.typeWhen) setTimeout(type, opts.input ? 700 : 0);
   });
 }
 

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config';
 import { HhOauthError } from '../../../src/errors';
-import { profileFromFileName, profileNameProblem } from '../../../src/config/profile-name';
+import { compareProfileNames, DEFAULT_PROFILE, profileFromFileName, profileNameProblem } from '../../../src/config/profile-name';
 
 const BASE_ENV = { HH_TOKEN_FILE: '/srv/hh/token.json', HH_CONFIG_DIR: '/nonexistent/hh-oauth-test' };
 const BAD = ['../x', 'a/b', '.hidden', 'x'.repeat(65), 'Upper', 'UPPER', '..', '.', '/etc/passwd', 'a\\b', 'a b', '-dash', '_x', 'a\nb', 'a\0b', 'ä', 'a:b', '~'];
@@ -81,5 +81,30 @@ describe('manager account ids', () => {
       expect(codeOf(() => env.apiHeaders())).toBe('config');
       expect(env.tokenFile()).toBe('/srv/hh/token.json');
     }
+  });
+});
+
+describe('the order of profiles (profiles, refresh --all --json)', () => {
+  const names = fc.oneof(fc.constant(DEFAULT_PROFILE), fc.stringMatching(/^[a-z0-9][a-z0-9._-]{0,5}$/));
+
+  it('is a consistent order: 0 only for the same name, and a < b exactly when b > a', () => {
+    fc.assert(
+      fc.property(names, names, (a, b) => {
+        expect(compareProfileNames(a, a)).toBe(0);
+        expect(Math.sign(compareProfileNames(a, b)) + Math.sign(compareProfileNames(b, a))).toBe(0);
+        if (a !== b) expect(compareProfileNames(a, b)).not.toBe(0);
+      }),
+    );
+  });
+
+  it('puts the default first, then the names in byte order, whatever order they came in', () => {
+    fc.assert(
+      fc.property(fc.uniqueArray(names, { maxLength: 12 }), (list) => {
+        const sorted = [...list].sort(compareProfileNames);
+        const rest = list.filter((n) => n !== DEFAULT_PROFILE).sort((x, y) => (x < y ? -1 : x > y ? 1 : 0));
+        expect(sorted).toEqual(list.includes(DEFAULT_PROFILE) ? [DEFAULT_PROFILE, ...rest] : rest);
+        expect([...list].reverse().sort(compareProfileNames)).toEqual(sorted);
+      }),
+    );
   });
 });

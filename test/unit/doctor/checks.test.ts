@@ -46,9 +46,9 @@ describe('doctor exit code', () => {
   it('is 0 when nothing failed, skips included', () => {
     expect(exitCodeFor([pass('a', 'm'), skip('b', 'm')])).toBe(0);
   });
-  it('is the most serious failure: store > reauthorize > rejected > config > temporary', () => {
+  it('is the most serious failure: store > config > rejected > reauthorize > temporary (src/errors.ts)', () => {
     expect(exitCodeFor([f('temporary'), f('config')])).toBe(3);
-    expect(exitCodeFor([f('config'), f('reauthorize')])).toBe(4);
+    expect(exitCodeFor([f('config'), f('reauthorize')])).toBe(3);
     expect(exitCodeFor([f('reauthorize'), f('store'), f('config')])).toBe(7);
     expect(exitCodeFor([f('temporary')])).toBe(6);
     expect(exitCodeFor([f('temporary'), f('internal')])).toBe(1);
@@ -57,9 +57,9 @@ describe('doctor exit code', () => {
 
 describe('timer states from systemctl', () => {
   it('reads the word systemctl prints, or what its complaint means', () => {
-    expect(stateWord({ missing: false, exitCode: 0, stdout: 'enabled\n', stderr: '' })).toBe('enabled');
-    expect(stateWord({ missing: false, exitCode: 1, stdout: '', stderr: 'Failed to get unit file state for hh-oauth-refresh.timer: No such file or directory' })).toBe('not-found');
-    expect(stateWord({ missing: false, exitCode: 1, stdout: '', stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down" })).toBe('no-systemd');
+    expect(stateWord({ command: 'systemctl is-enabled x', status: 'ok', exitCode: 0, stdout: 'enabled\n', stderr: '' })).toBe('enabled');
+    expect(stateWord({ command: 'systemctl is-enabled x', status: 'failed', exitCode: 1, stdout: '', stderr: 'Failed to get unit file state for hh-oauth-refresh.timer: No such file or directory' })).toBe('not-found');
+    expect(stateWord({ command: 'systemctl is-enabled x', status: 'failed', exitCode: 1, stdout: '', stderr: "System has not been booted with systemd as init system (PID 1). Can't operate.\nFailed to connect to bus: Host is down" })).toBe('no-systemd');
   });
 
   it('passes only when both timers are enabled and active', () => {

@@ -4,7 +4,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { startCallbackListener, type CallbackListener, type Limits } from '../../../src/login/listener';
 import { parseDuration, parseListen } from '../../../src/login/options';
 import { pages, renderPage } from '../../../src/login/pages';
-import { diagnoseNetworkError, diagnoseResponse } from '../../../src/login/probe';
+import { diagnoseResponse } from '../../../src/login/probe';
+import { diagnoseNetworkError } from '../../../src/login/request-failure';
 
 /** The login listener in-process, on a kernel-chosen port: the limits and refusals a public URL needs. */
 const STATE = 'a'.repeat(32);

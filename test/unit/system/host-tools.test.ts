@@ -1,0 +1,79 @@
+import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { checkTimers } from '../../../src/doctor/system';
+import { runTool } from '../../../src/system/host-tools';
+import { timerStatus } from '../../../src/system/timers';
+
+/**
+ * doctor, status and install-units run host tools through one runner (src/system/host-tools.ts).
+ * doctor's own copy used to run systemctl in the caller's locale, and then misread a
+ * translated "No such file" as a timer state.
+ */
+let bin: string;
+const saved = { PATH: process.env.PATH, LC_ALL: process.env.LC_ALL };
+
+beforeEach(() => {
+  bin = mkdtempSync(join(tmpdir(), 'hh-oauth-tools-'));
+  process.env.PATH = `${bin}:${saved.PATH}`;
+  // An operator with a Russian locale: systemd translates its messages.
+  process.env.LC_ALL = 'ru_RU.UTF-8';
+});
+afterEach(() => {
+  process.env.PATH = saved.PATH;
+  if (saved.LC_ALL === undefined) delete process.env.LC_ALL;
+  else process.env.LC_ALL = saved.LC_ALL;
+  rmSync(bin, { recursive: true, force: true });
+});
+
+function tool(name: string, script: string): void {
+  writeFileSync(join(bin, name), `#!/bin/sh\n${script}\n`);
+  chmodSync(join(bin, name), 0o755);
+}
+
+/** A systemctl without these units, which speaks Russian unless LC_ALL=C, and notes the environment it got. */
+function systemctlWithoutUnits(): void {
+  tool('systemctl', [
+    `printf '%s %s %s\\n' "$LC_ALL" "$SYSTEMD_COLORS" "$1" >> ${join(bin, 'seen')}`,
+    'if [ "$LC_ALL" = C ]; then echo "Failed to get unit file state for $2: No such file or directory" >&2',
+    'else echo "Не удалось получить состояние файла юнита $2: Нет такого файла или каталога" >&2; fi',
+    'exit 1',
+  ].join('\n'));
+}
+
+describe('the one way to run a host tool', () => {
+  it('doctor reads systemctl in English whatever the locale: units that are not there are "not installed"', async () => {
+    systemctlWithoutUnits();
+    const check = await checkTimers(false);
+    expect(check).toMatchObject({ status: 'fail', code: 'config' });
+    expect(check.message).toBe('hh-oauth-refresh.timer and hh-oauth-expiry.timer are not installed');
+    expect(check.fix).toBe('sudo hh-oauth install-units');
+  });
+
+  it('doctor and status give systemctl the same environment (C locale, no colour)', async () => {
+    systemctlWithoutUnits();
+    await checkTimers(false);
+    await timerStatus();
+    const seen = readFileSync(join(bin, 'seen'), 'utf8').trim().split('\n');
+    expect(seen).toEqual(['C 0 is-enabled', 'C 0 is-enabled', 'C 0 show']);
+  });
+
+  it('answers instead of throwing: missing, failed with the exit code, ok; stdin is closed', async () => {
+    expect(await runTool('hh-oauth-no-such-tool', ['x'])).toEqual({ command: 'hh-oauth-no-such-tool x', status: 'missing', stdout: '', stderr: 'hh-oauth-no-such-tool: not found on PATH' });
+    tool('grumpy', 'echo "no way" >&2; exit 3');
+    expect(await runTool('grumpy', [])).toMatchObject({ status: 'failed', exitCode: 3, stderr: 'no way\n' });
+    // cat would wait for ever on an open stdin.
+    expect(await runTool('cat', [], { timeoutMs: 5000 })).toMatchObject({ status: 'ok', exitCode: 0, stdout: '' });
+  });
+
+  it('stops a tool that does not finish in time and says so', async () => {
+    tool('stuck', 'exec sleep 30');
+    const started = Date.now();
+    const run = await runTool('stuck', [], { timeoutMs: 300 });
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(run.status).toBe('failed');
+    expect(run.exitCode).toBeUndefined();
+    expect(run.stderr).toContain('stuck did not finish within 0.3 s and was stopped');
+  });
+});
