@@ -73,7 +73,7 @@ const standIns = {
         ].join('\n'),
       };
     });
-    // A program module that starts the CLI when imported (today's src/cli/program.ts) must not here.
+    // A program module that starts the CLI when imported (src/cli/program.ts before the command table) must not here.
     b.onLoad({ filter: /src\/cli\/program\.ts$/ }, (args) => ({
       loader: 'ts',
       contents: readFileSync(args.path, 'utf8').replace(/^await main\(process\.argv\);$/m, ''),

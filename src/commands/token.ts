@@ -1,15 +1,14 @@
+import type { TOKEN } from '../cli/hot-commands';
+import type { OptionsFor } from '../cli/spec';
 import { readAppToken } from '../token/app-token';
-import { loadConfig, type GlobalOptions } from '../config/config';
+import { loadConfig } from '../config/config';
 import { isDue } from '../token/expiry';
 import { reauthorizeError, usageError } from '../errors';
 import { printToken } from '../lifecycle/answers';
 import { loadToken, refreshIfDue } from '../lifecycle/refresh';
 
-export interface TokenOptions extends GlobalOptions {
-  header?: boolean;
-  show?: boolean;
-  app?: boolean;
-}
+/** Typed from the command's declaration (TOKEN in src/cli/hot-commands.ts). */
+export type TokenOptions = OptionsFor<typeof TOKEN>;
 
 /**
  * `hh-oauth token`: the one command that prints a secret, and only on stdout, for

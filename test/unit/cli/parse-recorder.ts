@@ -26,14 +26,14 @@ export type HotOutcome = null | { kind: 'version' } | { kind: 'command'; name: s
 /** What main() in the program's entry adds to a commander error. */
 const USAGE_HINT = 'run `hh-oauth --help` for usage';
 
-/** Every command of the tree with its own output captured, at commander's width for a pipe (80) and without colour. */
+/** Every command of the tree with its own output captured, at the width commander uses for a pipe (80) and without colour. */
 function captureOutput(command: Command, out: string[], err: string[]): void {
   command.configureOutput({
     writeOut: (text) => void out.push(text),
     writeErr: (text) => void err.push(text),
     outputError: () => undefined,
-    getOutHelpWidth: () => undefined,
-    getErrHelpWidth: () => undefined,
+    getOutHelpWidth: () => 80,
+    getErrHelpWidth: () => 80,
     getOutHasColors: () => false,
     getErrHasColors: () => false,
   });
@@ -94,7 +94,7 @@ export function parseHot(argv: string[]): HotOutcome {
   const parsed = parseHotArgs(argv);
   if (!parsed) return null;
   if (parsed.kind === 'version') return { kind: 'version' };
-  return { kind: 'command', name: parsed.command.name, opts: encode(parsed.opts) };
+  return { kind: 'command', name: parsed.name, opts: encode(parsed.opts) };
 }
 
 export interface CommandShape {
