@@ -7,7 +7,7 @@ import { defineConfig, type Options } from 'tsup';
 /**
  * Four builds into dist/ (see docs/performance.md):
  * - main.cjs, the hot path: what bin/hh-oauth requires, one self-contained CommonJS file
- *   that answers the commands of src/cli/hot-args.ts in their common case, without commander
+ *   that answers the commands of src/cli/hot-commands.ts in their common case, without commander
  *   or Node's ES module loader, and hands every other argv to cli.js;
  * - hot-full.cjs: the hot commands' full implementations (lock, HTTP, writes), CommonJS,
  *   required by main.cjs only when its runner cannot answer (a due refresh);
@@ -81,11 +81,11 @@ const builtinsRequired = {
   },
 };
 
-// main.cjs loads cli.js (built from src/cli/program.ts) and hot-full.cjs at run time, never bundles them.
+// main.cjs loads cli.js (built from src/cli/entry.ts) and hot-full.cjs at run time, never bundles them.
 const otherBundlesStaySeparate = {
   name: 'other-bundles-stay-separate',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^\.\/cli\/program\.js$/ }, () => ({ path: './cli.js', external: true }));
+    build.onResolve({ filter: /^\.\/cli\/entry\.js$/ }, () => ({ path: './cli.js', external: true }));
     build.onResolve({ filter: /^\.\/hot-full\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
@@ -104,7 +104,7 @@ const common: Options = {
 };
 
 export default defineConfig([
-  { ...common, entry: { cli: 'src/cli/program.ts' }, splitting: true, esbuildPlugins: [ofetchAsOwnFile] },
+  { ...common, entry: { cli: 'src/cli/entry.ts' }, splitting: true, esbuildPlugins: [ofetchAsOwnFile] },
   {
     ...common,
     entry: { main: 'src/main.ts' },

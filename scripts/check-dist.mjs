@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // npm run check:dist [DIST_DIR]: fails when the built hot path reaches a heavy dependency.
 //
-// dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-args.ts;
+// dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-commands.ts;
 // dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
 // single CommonJS files: they may require only the built-ins listed below, bundle only
 // ofetch and its two helpers (hot-full only), and import() only what is listed. (In a

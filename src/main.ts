@@ -1,4 +1,5 @@
-import { HANDOVER, parseHotArgs, type HotInvocation, type HotName, type HotRunner } from './cli/hot-args';
+import { HANDOVER, parseHotArgs, type HotInvocation, type HotRunner } from './cli/hot-args';
+import type { HotName, HotOptions } from './cli/hot-commands';
 import refresh from './cli/hot/refresh';
 import token from './cli/hot/token';
 import { write } from './output';
@@ -8,27 +9,30 @@ import { VERSION } from './version';
 /**
  * The process entry (bin/hh-oauth requires its bundle, dist/main.cjs). The commands that
  * timers and scripts run in loops are answered here when the answer is cheap (the token
- * is valid), by a runner in src/hot/; a runner that needs more returns HANDOVER and the
+ * is valid), by a runner in src/cli/hot/; a runner that needs more returns HANDOVER and the
  * full command runs from dist/hot-full.cjs. Every other argv, including help and every
- * usage error, goes to cli.ts, whose commander program is built from the same table
- * (src/cli/hot-args.ts). This file and hot-full are CommonJS: Node's ES module loader alone
- * costs more start-up than the whole hot path (docs/performance.md).
+ * usage error, goes to dist/cli.js (src/cli/entry.ts), whose commander program is built
+ * from the same declarations (src/cli/hot-commands.ts). This file and hot-full are
+ * CommonJS: Node's ES module loader alone costs more start-up than the whole hot path
+ * (docs/performance.md).
  */
 // Imported statically: the bundle then evaluates each module once, in line, instead of
 // through the lazy-initialisation wrappers that a dynamic import() would need.
-const RUNNERS = {
+const RUNNERS: { [N in HotName]: HotRunner<N> } = {
   refresh,
   token,
-} satisfies Record<HotName, HotRunner>;
+};
 
 const hot = parseHotArgs(process.argv.slice(2));
 if (hot) void runHot(hot);
-else void import('./cli/program.js');
+else void import('./cli/entry.js');
 
 async function runHot(invocation: HotInvocation): Promise<void> {
   if (invocation.kind === 'version') return runReported(false, async () => write(1, `${VERSION}\n`));
-  const name = invocation.command.name as HotName;
-  const { opts } = invocation;
+  await runCommand(invocation.name, invocation.opts);
+}
+
+async function runCommand<N extends HotName>(name: N, opts: HotOptions[N]): Promise<void> {
   let handover = false;
   await runReported(Boolean(opts.json), async () => {
     handover = (await RUNNERS[name](opts)) === HANDOVER;

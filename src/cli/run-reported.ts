@@ -2,9 +2,9 @@ import { toHhOauthError } from '../errors';
 import { prepareColours, reportError, setJsonMode } from '../output';
 
 /**
- * Runs a command as the entry points of the hot path do (src/main.ts, src/hot/full.ts):
+ * Runs a command as the entry points of the hot path do (src/main.ts, src/cli/hot/full.ts):
  * JSON mode and colours first, then any error reported once, with its exit code.
- * (cli.ts does the same around commander.)
+ * (src/cli/entry.ts does the same around commander.)
  */
 export async function runReported(json: boolean, command: () => Promise<void>): Promise<void> {
   setJsonMode(json);

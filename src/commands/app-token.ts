@@ -1,13 +1,14 @@
+import type { APP_TOKEN } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
-import { loadConfig, type GlobalOptions } from '../config/config';
+import { loadConfig } from '../config/config';
 import { HhOauthError, usageError } from '../errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
 import { PendingWrite, quarantine, readRawFile, withTokenLock } from '../token/store';
 
-export interface AppTokenOptions extends GlobalOptions {
-  rotate?: boolean;
-}
+/** Typed from the command's declaration (APP_TOKEN in src/cli/commands.ts). */
+export type AppTokenOptions = OptionsFor<typeof APP_TOKEN>;
 
 const MIN_INTERVAL_MS = 5 * 60 * 1000;
 

@@ -1,18 +1,15 @@
+import type { AUTHORIZE_URL } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type GlobalOptions } from '../config/config';
+import { loadConfig } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
 import { savePending } from '../authorize/pending-authorizations';
 import { buildAuthorizeUrl } from '../authorize/url';
 import { openBrowser } from '../system/browser';
 
-export interface AuthorizeUrlOptions extends GlobalOptions {
-  state?: string;
-  redirectUri?: string;
-  forceLogin?: boolean;
-  skipChooseAccount?: boolean;
-  open?: boolean;
-}
+/** Typed from the command's declaration (AUTHORIZE_URL in src/cli/commands.ts). */
+export type AuthorizeUrlOptions = OptionsFor<typeof AUTHORIZE_URL>;
 
 const STATE = /^[\x21-\x7e]{1,256}$/;
 

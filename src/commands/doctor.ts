@@ -1,4 +1,6 @@
-import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import type { DOCTOR } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
+import { loadConfig, type Config } from '../config/config';
 import { worstFailure, failFrom, guarded, skip, type CheckResult } from '../doctor/check';
 import { clockCheck } from '../doctor/clock';
 import { checkConfiguration, checkTokenFile, checkTokenPermissions, checkUserAgent } from '../doctor/local';
@@ -9,13 +11,8 @@ import { hhClient, type HhClient } from '../hh/client';
 import { paint, result } from '../output';
 import type { StoredToken } from '../token/store';
 
-export interface DoctorOptions extends GlobalOptions {
-  nginxConf?: string;
-  skipSystemd?: boolean;
-  skipNginx?: boolean;
-  /** false with --no-refresh. */
-  refresh?: boolean;
-}
+/** Typed from the command's declaration (DOCTOR in src/cli/commands.ts). */
+export type DoctorOptions = OptionsFor<typeof DOCTOR>;
 
 /**
  * Runs every check in order (later ones read what earlier ones found), prints one

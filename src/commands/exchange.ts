@@ -1,5 +1,7 @@
+import type { EXCHANGE } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { parseCallbackInput } from '../authorize/callback-input';
-import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
@@ -7,10 +9,8 @@ import { findPending, forgetPending } from '../authorize/pending-authorizations'
 import { storeNewGrant } from '../lifecycle/refresh';
 import { readStdinLine } from '../stdin';
 
-export interface ExchangeOptions extends GlobalOptions {
-  redirectUri?: string;
-  state?: string;
-}
+/** Typed from the command's declaration (EXCHANGE in src/cli/commands.ts). */
+export type ExchangeOptions = OptionsFor<typeof EXCHANGE>;
 
 export default async function exchange(input: string | undefined, opts: ExchangeOptions): Promise<void> {
   let config = loadConfig(opts, { HH_REDIRECT_URI: opts.redirectUri });

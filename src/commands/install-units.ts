@@ -1,7 +1,9 @@
+import type { INSTALL_UNITS } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
-import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { configError, usageError } from '../errors';
 import { firstLine, systemdCalendarCheck, type ToolRun } from '../system/host-tools';
 import { applyFile, planFile, planLink, type PlannedFile } from '../install/managed-files';
@@ -25,29 +27,8 @@ import {
   checkHookCommand,
 } from '../install/values';
 
-export interface InstallUnitsOptions extends GlobalOptions {
-  serverName?: string;
-  listen: string;
-  callbackUpstream: string;
-  appUpstream?: string;
-  onCalendar?: string[];
-  expiryCheck: string;
-  user: string;
-  tokenGroup?: string;
-  clientSecretFile?: string;
-  node?: string;
-  root?: string;
-  systemdDir: string;
-  nginxDir: string;
-  nginxLogDir: string;
-  nginxConf?: string;
-  nginx: boolean;
-  allProfiles?: boolean;
-  perProfile?: boolean;
-  enable: boolean;
-  force?: boolean;
-  dryRun?: boolean;
-}
+/** Typed from the command's declaration (INSTALL_UNITS in src/cli/commands.ts). */
+export type InstallUnitsOptions = OptionsFor<typeof INSTALL_UNITS>;
 
 export const DEFAULT_CALENDAR = '*-*-* 17:00:00';
 

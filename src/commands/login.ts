@@ -1,5 +1,7 @@
+import type { LOGIN } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { randomBytes } from 'node:crypto';
-import { loadConfig, type Config, type GlobalOptions } from '../config/config';
+import { loadConfig, type Config } from '../config/config';
 import { formatDuration } from '../token/expiry';
 import { HhOauthError, reauthorizeError } from '../errors';
 import { formatListen, parseDuration, parseListen, type ListenAddress } from '../login/options';
@@ -15,17 +17,8 @@ import { meSummary } from '../hh/me';
 import { fetchMe } from '../lifecycle/api-call';
 import { openBrowser } from '../system/browser';
 
-export interface LoginOptions extends GlobalOptions {
-  listen: string;
-  timeout: string;
-  forceLogin?: boolean;
-  skipChooseAccount?: boolean;
-  /** false with --no-open */
-  open: boolean;
-  /** false with --no-probe */
-  probe: boolean;
-  checkOnly?: boolean;
-}
+/** Typed from the command's declaration (LOGIN in src/cli/commands.ts). */
+export type LoginOptions = OptionsFor<typeof LOGIN>;
 
 /** Exit codes for a login cut short by a signal: the shell's 128 + signal number. */
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };

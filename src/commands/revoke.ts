@@ -1,4 +1,6 @@
-import { loadConfig, type GlobalOptions } from '../config/config';
+import type { REVOKE } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
+import { loadConfig } from '../config/config';
 import { HhOauthError, usageError } from '../errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
@@ -7,10 +9,8 @@ import { freshToken } from '../lifecycle/fresh-token';
 import { readStdinLine } from '../stdin';
 import { discardToken } from '../token/store';
 
-export interface RevokeOptions extends GlobalOptions {
-  yes?: boolean;
-  keep?: boolean;
-}
+/** Typed from the command's declaration (REVOKE in src/cli/commands.ts). */
+export type RevokeOptions = OptionsFor<typeof REVOKE>;
 
 /**
  * `hh-oauth revoke`: DELETE /oauth/token with the stored access token (which kills

@@ -1,17 +1,12 @@
-import { loadConfig, type GlobalOptions } from '../config/config';
+import type { SANDBOX } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
+import { loadConfig } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
 import { DEFAULT_CLIENT, startSandbox } from '../sandbox/index';
 
-export interface SandboxCommandOptions extends GlobalOptions {
-  host: string;
-  port: string;
-  expiresIn: string;
-  codeTtl: string;
-  redirectUri: string;
-  deny?: boolean;
-  user: 'applicant' | 'employer';
-}
+/** Typed from the command's declaration (SANDBOX in src/cli/commands.ts). */
+export type SandboxCommandOptions = OptionsFor<typeof SANDBOX>;
 
 function positiveInt(value: string, flag: string, allowZero = false): number {
   const n = Number(value);

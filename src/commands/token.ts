@@ -1,14 +1,13 @@
+import type { TOKEN } from '../cli/hot-commands';
+import type { OptionsFor } from '../cli/spec';
 import { readAppToken } from '../token/app-token';
-import { loadConfig, type GlobalOptions } from '../config/config';
+import { loadConfig } from '../config/config';
 import { reauthorizeError, usageError } from '../errors';
 import { printToken } from '../lifecycle/answers';
 import { freshToken } from '../lifecycle/fresh-token';
 
-export interface TokenOptions extends GlobalOptions {
-  header?: boolean;
-  show?: boolean;
-  app?: boolean;
-}
+/** Typed from the command's declaration (TOKEN in src/cli/hot-commands.ts). */
+export type TokenOptions = OptionsFor<typeof TOKEN>;
 
 /**
  * `hh-oauth token`: the one command that prints a secret, and only on stdout, for

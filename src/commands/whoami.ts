@@ -1,11 +1,12 @@
-import { loadConfig, type GlobalOptions } from '../config/config';
+import type { WHOAMI } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
+import { loadConfig } from '../config/config';
 import { meSummary } from '../hh/me';
 import { fetchApi, fetchMe } from '../lifecycle/api-call';
 import { result } from '../output';
 
-export interface WhoamiOptions extends GlobalOptions {
-  managerAccounts?: boolean;
-}
+/** Typed from the command's declaration (WHOAMI in src/cli/commands.ts). */
+export type WhoamiOptions = OptionsFor<typeof WHOAMI>;
 
 export default async function whoami(opts: WhoamiOptions): Promise<void> {
   const config = loadConfig(opts);

@@ -64,14 +64,9 @@ export function numericSettingProblem(name: SettingName, value: string): string 
   return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
 }
 
-export interface GlobalOptions {
-  envFile?: string;
-  json?: boolean;
-  /** The global --on-refresh CMD; a flag, so it wins over HH_ON_REFRESH. */
-  onRefresh?: string;
-  profile?: string;
-  managerAccount?: string;
-}
+/** The global flags (--env-file, --profile, …), typed from their one declaration in the command table. */
+export type { GlobalOptions } from '../cli/global-options';
+import type { GlobalOptions } from '../cli/global-options';
 
 /** Settings saved for single profiles: profile name → setting key → value. */
 export type ProfileSettings = Record<string, Record<string, string>>;

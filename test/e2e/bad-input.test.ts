@@ -415,19 +415,8 @@ describe('configuration', () => {
 });
 
 describe('the command line', () => {
-  const HELP = /hh-oauth --help/;
-  it.each([
-    [['refresh', '--bogus'], /unknown option '--bogus'/],
-    [['refersh'], /unknown command 'refersh'/],
-    [['refresh', 'now'], /too many arguments for 'refresh'/],
-    [['authorize-url', '--state'], /option '--state <state>' argument missing/],
-  ])('%j: exit 2 naming the mistake', async (args, message) => {
-    await h.login();
-    const before = readFileSync(h.tokenFile);
-    expectRefused(await h.run([...args, '--json']), { exit: 2, code: 'usage', message, hint: HELP });
-    expect(readFileSync(h.tokenFile)).toEqual(before);
-  });
-
+  // Unknown options and commands, extra and missing arguments: in-process in
+  // test/unit/cli/flags.test.ts (no command module runs); through the real process in exit-codes.test.ts.
   it('a --state with spaces: exit 2', async () => {
     expectRefused(await h.run(['authorize-url', '--json', '--state', 'two words']), { exit: 2, code: 'usage', message: /--state must be 1–256 printable characters without spaces/, hint: /--state/ });
   });

@@ -143,10 +143,5 @@ describe('hh-oauth config', () => {
     expect(out.stderr).toContain('HH_USER_AGENT from the environment overrides the saved value');
   });
 
-  it('`config` alone prints its help and is a usage error', async () => {
-    const out = await h.run(['config']);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toContain('set <key> [value]');
-    expect(out.stderr).toContain('needs a subcommand');
-  });
+  // `config` alone (its help and a usage error): in-process in test/unit/cli/flags.test.ts.
 });

@@ -333,18 +333,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 });
 
 describe('hh-oauth login: arguments and settings', () => {
-  it.each([
-    [['--listen', 'localhost'], /--listen must be HOST:PORT/],
-    [['--listen', '127.0.0.1:70000'], /--listen port must be between 1 and 65535/],
-    [['--timeout', 'soon'], /--timeout must be a duration/],
-    [['--timeout', '0'], /--timeout must be above zero/],
-    [['--timeout', '2d'], /--timeout must be a duration/],
-  ])('%j is a usage error (exit 2)', async (args, message) => {
-    const out = await h.run(['login', ...args]);
-    expect(out.code).toBe(2);
-    expect(out.stderr).toMatch(message);
-  });
-
+  // Bad --listen and --timeout values (usage errors): in-process in test/unit/cli/flag-values.test.ts.
   it('without HH_REDIRECT_URI or the client secret it exits 3 before listening', async () => {
     const noUri = await h.run(['login', '--listen', LISTEN], { env: { HH_REDIRECT_URI: undefined } });
     expect(noUri.code).toBe(3);

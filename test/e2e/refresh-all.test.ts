@@ -197,16 +197,7 @@ describe('refresh --all', () => {
     expect(out.stderr).toContain(join(h.dir, 'state', 'profiles'));
   });
 
-  it.each([
-    [['refresh', '--all', '--concurrency', '0']],
-    [['refresh', '--all', '--concurrency', 'many']],
-    [['refresh', '--all', '--concurrency', '1000']],
-    [['refresh', '--concurrency', '2']],
-    [['--profile', 'a', 'refresh', '--all']],
-  ])('%j is a usage error', async (args) => {
-    const out = await h.run(args);
-    expect(out.code).toBe(2);
-  });
+  // The usage errors of --all and --concurrency: in-process in test/unit/cli/flag-values.test.ts.
 });
 
 describe('the exit code of refresh --all', () => {

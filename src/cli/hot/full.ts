@@ -1,4 +1,4 @@
-import type { HotName } from '../hot-args';
+import type { HotName, HotOptions } from '../hot-commands';
 import { runReported } from '../run-reported';
 
 /**
@@ -9,11 +9,12 @@ import { runReported } from '../run-reported';
  * bundle has its own copies of the shared modules (output, errors, config…): main.cjs
  * hands it the options it parsed and steps aside, so the two never share state.
  */
-const COMMANDS = {
+// A hot command takes no positional arguments (parseHotArgs refuses a declaration with any).
+const COMMANDS: { [N in HotName]: () => Promise<{ default: (opts: HotOptions[N]) => Promise<void> }> } = {
   refresh: () => import('../../commands/refresh/index'),
   token: () => import('../../commands/token'),
-} satisfies Record<HotName, () => Promise<{ default: (opts: never) => Promise<void> }>>;
+};
 
-export function runFull(name: HotName, opts: Record<string, string | true>): Promise<void> {
+export function runFull<N extends HotName>(name: N, opts: HotOptions[N]): Promise<void> {
   return runReported(Boolean(opts.json), async () => (await COMMANDS[name]()).default(opts));
 }

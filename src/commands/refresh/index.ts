@@ -1,13 +1,12 @@
-import { loadConfig, type GlobalOptions } from '../../config/config';
+import type { REFRESH } from '../../cli/hot-commands';
+import type { OptionsFor } from '../../cli/spec';
+import { loadConfig } from '../../config/config';
 import { usageError } from '../../errors';
 import { printOutcome } from '../../lifecycle/answers';
 import { refreshIfDue } from '../../lifecycle/refresh';
 
-export interface RefreshOptions extends GlobalOptions {
-  force?: boolean;
-  all?: boolean;
-  concurrency?: string;
-}
+/** Typed from the command's declaration (REFRESH in src/cli/hot-commands.ts). */
+export type RefreshOptions = OptionsFor<typeof REFRESH>;
 
 export default async function refresh(opts: RefreshOptions): Promise<void> {
   if (opts.all) {
