@@ -8,7 +8,7 @@ import { checkNginx, checkTimers } from '../doctor/system';
 import { HhOauthError } from '../errors';
 import { hhClient, type HhClient } from '../hh/client';
 import { result } from '../output';
-import type { StoredToken } from '../token/store';
+import type { StoredToken } from '../token/read';
 
 export interface DoctorOptions extends GlobalOptions {
   nginxConf?: string;

@@ -5,7 +5,7 @@ import { hhClient } from '../hh/client';
 import { log, result } from '../output';
 import { loadToken, refreshIfDue } from '../lifecycle/refresh';
 import { readSecretInput } from '../stdin';
-import { discardToken } from '../token/store';
+import { discardToken } from '../token/discard';
 
 export interface RevokeOptions extends GlobalOptions {
   yes?: boolean;

@@ -6,7 +6,7 @@ import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
 import { hasContact } from '../config/setting-values';
-import { readToken, type StoredToken } from '../token/store';
+import { readToken, type StoredToken } from '../token/read';
 import { fail, failFrom, pass, type CheckResult } from './check';
 
 /** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */

@@ -3,7 +3,7 @@ import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { HhOauthError } from '../errors';
 import type { HhClient } from '../hh/client';
 import { loadToken, refreshIfDue } from '../lifecycle/refresh';
-import type { StoredToken } from '../token/store';
+import type { StoredToken } from '../token/read';
 import { fail, failFrom, pass, skip, type CheckResult } from './check';
 
 /** Checks that talk to the network: hh.ru's /me, and the public callback URL. */

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { lstat } from 'node:fs/promises';
 import { errnoCode, HhOauthError, reauthorizeError, storeError } from '../errors';
 import { isDue, secondsLeft } from './expiry';
-import { readToken } from './store';
+import { readToken } from './read';
 
 /**
  * What the token file looks like, read without the network and without changing
