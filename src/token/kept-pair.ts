@@ -4,7 +4,7 @@ import { basename, dirname, join } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { syncDir } from './directory';
-import { renameHint } from './hints';
+import { accessHint, renameHint } from './hints';
 
 /**
  * Where a write puts its new content before the rename over the token file: a name tied
@@ -42,8 +42,16 @@ export async function settleKeptPair(path: string): Promise<void> {
   let text: string;
   try {
     text = readFileSync(kept, 'utf8');
-  } catch {
-    return;
+  } catch (err) {
+    const code = errnoCode(err) ?? 'error';
+    if (code === 'ENOENT') return;
+    // Not passed over: a complete pair there has replaced the file's refresh token at hh.ru,
+    // and the debris sweep after this would remove it.
+    throw storeError(
+      `cannot read ${kept} (${code}), which may hold a newer token pair written by a run that stopped before storing it; nothing was sent to hh.ru`,
+      `${accessHint(code)}; then run hh-oauth again, which moves a complete kept pair into place`,
+      err,
+    );
   }
   if (!isCompleteWrite(text)) {
     await unlink(kept).catch(() => undefined);
