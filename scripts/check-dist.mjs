@@ -30,6 +30,10 @@ const HOT_FILES = {
     bundled: ['ofetch', 'destr', 'ufo'],
   },
 };
+// The token store's write side (src/token/write.ts and what only it needs) and the lock: the hot
+// path reads the token file and nothing more. esbuild keeps a module's marker comment when it
+// keeps anything of it; an `init_x();` line (a call into a module loaded anyway) is not code of it.
+const WRITE_SIDE = /^src\/(token\/(write|reservation|token-lock|kept-pair|quarantine|ownership|replace-checks|debris|directory|discard)\.ts|lock\/|lifecycle\/(signal-guard|new-grant)\.ts)/;
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];
 // commander is what cli.js is for; chalk is loaded by output.ts only when it may colour.
 const COLD_ALLOWED = ['commander'];
@@ -43,7 +47,15 @@ function parse(code) {
   const requires = [...code.matchAll(/\brequire\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
   // esbuild marks each bundled module with a `// node_modules/<package>/…` comment.
   const bundled = [...new Set([...code.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]))];
-  return { statics, dynamics, requires, bundled };
+  // Source modules with code of their own in the bundle: esbuild heads each with `// src/<path>`.
+  const sources = new Set();
+  let current;
+  for (const line of code.split('\n')) {
+    const marker = /^\/\/ (src\/\S+)$/.exec(line);
+    if (marker) current = marker[1];
+    else if (current && line.trim() !== '' && !/^init_\w+\(\);$/.test(line)) sources.add(current);
+  }
+  return { statics, dynamics, requires, bundled, sources: [...sources] };
 }
 
 const local = (spec) => spec.startsWith('./');
@@ -90,6 +102,9 @@ for (const [name, allowed] of Object.entries(HOT_FILES)) {
   for (const spec of unique(info.requires)) if (!allowed.requires.includes(spec)) problems.push(`${name} requires ${spec} (allowed: ${allowed.requires.join(', ')})`);
   for (const spec of unique(info.dynamics)) if (!allowed.imports.includes(spec)) problems.push(`${name} imports ${spec} (allowed: ${allowed.imports.join(', ')})`);
   for (const p of info.bundled) if (!allowed.bundled.includes(p)) problems.push(`${name} bundles ${p} (allowed: ${allowed.bundled.join(', ') || 'nothing'})`);
+  if (name === 'main.cjs') {
+    for (const source of info.sources) if (WRITE_SIDE.test(source)) problems.push(`${name} carries code of ${source}: the hot path only reads the token file`);
+  }
 }
 
 // The commander program, for the commands that scripts and timers call.

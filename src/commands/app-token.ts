@@ -5,7 +5,9 @@ import { loadConfig } from '../config/config';
 import { HhOauthError, usageError } from '../errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
-import { PendingWrite, quarantine, readRawFile, withTokenLock } from '../token/store';
+import { clientCredentialsForm } from '../hh/grant-forms';
+import { readRawFile } from '../token/read';
+import { TokenWrite } from '../token/write';
 
 /** Typed from the command's declaration (APP_TOKEN in src/cli/commands.ts). */
 export type AppTokenOptions = OptionsFor<typeof APP_TOKEN>;
@@ -19,15 +21,11 @@ const MIN_INTERVAL_MS = 5 * 60 * 1000;
  */
 export default async function appToken(opts: AppTokenOptions): Promise<void> {
   const config = loadConfig(opts);
-  const form = {
-    grant_type: 'client_credentials',
-    client_id: config.require('HH_CLIENT_ID', 'app-token'),
-    client_secret: config.clientSecret('app-token'),
-  };
+  const form = clientCredentialsForm(config.require('HH_CLIENT_ID', 'app-token'), config.clientSecret('app-token'));
   const path = appTokenFile(config);
   const client = hhClient(config);
 
-  const stored = await withTokenLock(path, config.seconds('HH_LOCK_TIMEOUT'), async () => {
+  const stored = await TokenWrite.run(path, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
     const raw = await readRawFile(path);
     let existing: AppTokenRecord | undefined;
     let damaged = false;
@@ -48,20 +46,16 @@ export default async function appToken(opts: AppTokenOptions): Promise<void> {
     // Set aside before the grant: once hh.ru has answered, the old token is revoked and the
     // new one exists only in memory (and hh.ru issues the next only 5 minutes later), so
     // nothing that can fail may stand between the answer and the rename.
-    const aside = damaged ? await quarantine(path) : undefined;
-    let pending: PendingWrite | undefined;
-    let grant: Record<string, unknown>;
+    if (damaged) await write.setAside();
+    let obtainedAt = new Date();
     try {
-      pending = await PendingWrite.open(path);
-      grant = await client.appGrant(form);
+      await write.spend(() => client.appGrant(form), (grant) => {
+        obtainedAt = new Date();
+        return { ...grant, obtained_at: obtainedAt.toISOString() };
+      });
     } catch (err) {
-      await pending?.abort();
-      await aside?.cancel();
       throw explainTooEarly(err, existing);
     }
-    const obtainedAt = new Date();
-    await pending.commit({ ...grant, obtained_at: obtainedAt.toISOString() });
-    aside?.announce();
     return { obtainedAt, rotated: raw !== null };
   });
 

@@ -9,7 +9,7 @@ import { checkNginx, checkTimers } from '../doctor/system';
 import { HhOauthError } from '../errors';
 import { hhClient, type HhClient } from '../hh/client';
 import { paint, result } from '../output';
-import type { StoredToken } from '../token/store';
+import type { StoredToken } from '../token/read';
 
 /** Typed from the command's declaration (DOCTOR in src/cli/commands.ts). */
 export type DoctorOptions = OptionsFor<typeof DOCTOR>;

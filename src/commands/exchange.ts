@@ -6,7 +6,7 @@ import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
 import { findPending, forgetPending } from '../authorize/pending-authorizations';
-import { storeNewGrant } from '../lifecycle/refresh';
+import { storeNewGrant } from '../lifecycle/new-grant';
 import { readStdinLine } from '../stdin';
 
 /** Typed from the command's declaration (EXCHANGE in src/cli/commands.ts). */
@@ -42,17 +42,11 @@ export default async function exchange(input: string | undefined, opts: Exchange
     redirectUri = config.optionalUrl('HH_REDIRECT_URI', 'exchange');
   }
 
-  const form: Record<string, string> = {
-    grant_type: 'authorization_code',
-    client_id: config.require('HH_CLIENT_ID', 'exchange'),
-    client_secret: config.clientSecret('exchange'),
-    code: callback.code!,
-  };
-  if (redirectUri !== undefined) form.redirect_uri = redirectUri;
+  const authorization = { clientId: config.require('HH_CLIENT_ID', 'exchange'), clientSecret: config.clientSecret('exchange'), code: callback.code!, redirectUri };
 
   let expiresAt: Date;
   try {
-    expiresAt = await storeNewGrant(config, form);
+    expiresAt = await storeNewGrant(config, authorization);
   } catch (err) {
     // Only hh.ru's refusal kills a code; after a temporary failure or a local one (full disk,
     // unreadable secret: nothing was sent) the same callback URL must still work.

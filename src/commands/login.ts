@@ -10,8 +10,10 @@ import { pages } from '../login/pages';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
 import { diagnosisCode } from '../login/request-failure';
 import { isJsonMode, log, result } from '../output';
-import { storeNewGrant } from '../lifecycle/refresh';
-import { PendingWrite, readToken, withTokenLock } from '../token/store';
+import { storeNewGrant } from '../lifecycle/new-grant';
+import { onStopSignal } from '../lifecycle/signal-guard';
+import { readToken } from '../token/read';
+import { TokenWrite } from '../token/write';
 import { buildAuthorizeUrl } from '../authorize/url';
 import { meSummary } from '../hh/me';
 import { fetchMe } from '../lifecycle/api-call';
@@ -117,16 +119,9 @@ async function fullLogin(
 
     log.info(`authorization received (${describeArrival(callback.arrival)}); exchanging the code with hh.ru`);
     signals.defer('the code is being exchanged and stored; this finishes within the HTTP timeout');
-    const form: Record<string, string> = {
-      grant_type: 'authorization_code',
-      client_id: clientId,
-      client_secret: clientSecret,
-      code: callback.code,
-      redirect_uri: redirectUri,
-    };
     let expiresAt: Date;
     try {
-      expiresAt = await storeNewGrant(config, form);
+      expiresAt = await storeNewGrant(config, { clientId, clientSecret, code: callback.code, redirectUri });
     } catch (err) {
       await listener.finish(pages.exchangeFailed());
       throw err;
@@ -142,7 +137,7 @@ async function fullLogin(
 
 /** Claims and releases a temp file beside the token file, so a store problem shows before the browser step. */
 async function preflightStore(config: Config, tokenFile: string): Promise<void> {
-  await withTokenLock(tokenFile, config.seconds('HH_LOCK_TIMEOUT'), async () => (await PendingWrite.open(tokenFile)).abort());
+  await TokenWrite.rehearse(tokenFile, config.seconds('HH_LOCK_TIMEOUT'));
   const existing = await readToken(tokenFile).catch(() => undefined);
   if (existing) log.info(`${tokenFile} already holds a token; it is replaced once hh.ru issues the new one`);
 }
@@ -218,17 +213,22 @@ interface SignalTrap {
   release(): void;
 }
 
-/** Ctrl-C and `kill` end the login cleanly (listener closed, no stack trace) instead of killing it mid-way. */
+/**
+ * Ctrl-C and `kill` end the login cleanly (listener closed, no stack trace) instead of killing it mid-way.
+ * Through signal-guard.ts like every stop signal, but with a handler of login's own, because login
+ * differs from the other writers in two ways: before the code arrives nothing is at stake, so a signal
+ * cancels the wait (exit 130/143) instead of ending the process; and once the code is in hand the login
+ * finishes (stores the pair, answers the browser page, prints the summary) instead of ending right after
+ * the store like exchange, because the operator is watching the terminal and the browser for the outcome.
+ */
 function trapSignals(): SignalTrap {
   let deferred: string | undefined;
   let fire: ((signal: NodeJS.Signals) => void) | undefined;
   const received = new Promise<NodeJS.Signals>((resolve) => (fire = resolve));
-  const handler = (signal: NodeJS.Signals) => {
+  const stopListening = onStopSignal((signal) => {
     if (deferred) log.warn(`${signal} received: ${deferred}`);
     else fire?.(signal);
-  };
-  process.on('SIGINT', handler);
-  process.on('SIGTERM', handler);
+  });
   return {
     race(promise, timeout) {
       let timer: NodeJS.Timeout | undefined;
@@ -237,10 +237,7 @@ function trapSignals(): SignalTrap {
       return Promise.race([promise, ...contenders]).finally(() => clearTimeout(timer));
     },
     defer: (why) => void (deferred = why),
-    release() {
-      process.off('SIGINT', handler);
-      process.off('SIGTERM', handler);
-    },
+    release: stopListening,
   };
 }
 

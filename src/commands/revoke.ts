@@ -7,7 +7,7 @@ import { log, result } from '../output';
 import { loadToken } from '../lifecycle/refresh';
 import { freshToken } from '../lifecycle/fresh-token';
 import { readStdinLine } from '../stdin';
-import { discardToken } from '../token/store';
+import { discardToken } from '../token/discard';
 
 /** Typed from the command's declaration (REVOKE in src/cli/commands.ts). */
 export type RevokeOptions = OptionsFor<typeof REVOKE>;

@@ -5,7 +5,7 @@ import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
 import { hasContact } from '../config/setting-values';
-import { readToken, type StoredToken } from '../token/store';
+import { readToken, type StoredToken } from '../token/read';
 import { nameInFile } from '../system/accounts';
 import { CREDENTIAL } from '../system/unit-names';
 import { fail, failFrom, pass, type CheckResult } from './check';

@@ -4,7 +4,7 @@ import { HhOauthError } from '../errors';
 import type { HhClient } from '../hh/client';
 import { describeMe } from '../hh/me';
 import { freshToken } from '../lifecycle/fresh-token';
-import type { StoredToken } from '../token/store';
+import type { StoredToken } from '../token/read';
 import { diagnoseNetworkError, diagnosisCode } from '../login/request-failure';
 import { fail, failFrom, pass, skip, type CheckResult } from './check';
 

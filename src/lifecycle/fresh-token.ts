@@ -1,7 +1,7 @@
 import type { Config } from '../config/config';
 import type { HhClient } from '../hh/client';
 import { isDue } from '../token/expiry';
-import type { StoredToken } from '../token/store';
+import type { StoredToken } from '../token/read';
 import { loadToken, refreshIfDue, type RefreshOutcome } from './refresh';
 
 /**

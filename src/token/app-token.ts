@@ -2,7 +2,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { Config } from '../config/config';
 import { storeError } from '../errors';
 import { log } from '../output';
-import { readRawFile } from './store';
+import { readRawFile } from './read';
 
 /**
  * The application token (client_credentials grant): no expiry, no refresh token,

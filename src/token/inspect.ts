@@ -1,7 +1,7 @@
 import { lstat } from 'node:fs/promises';
 import { errnoCode, HhOauthError, reauthorizeError, storeError } from '../errors';
 import { isDue, secondsLeft } from './expiry';
-import { readToken } from './store';
+import { readToken } from './read';
 import { nameInFile } from '../system/accounts';
 
 /**

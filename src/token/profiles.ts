@@ -5,7 +5,7 @@ import { errnoCode, HhOauthError, storeError } from '../errors';
 import { isDue } from './expiry';
 import { log } from '../output';
 import { DEFAULT_PROFILE, profileFromFileName } from '../config/profile-name';
-import { readToken } from './store';
+import { readToken } from './read';
 import { isCorruptError } from './record';
 
 /**

@@ -58,6 +58,16 @@ describe('npm run check:dist', () => {
     expect(output).toMatch(/refresh reaches conf at start-up/);
   });
 
+  it('fails when main.cjs carries code of the token store\'s write side or the lock (an init call into a shared module is fine)', () => {
+    const initOnly = check({ ...good, 'main.cjs': `${goodMain}// src/token/write.ts\ninit_output();\n\n// src/token/read.ts\nfunction readToken() {}\n` });
+    expect(initOnly.code, initOnly.output).toBe(0);
+    for (const source of ['src/token/write.ts', 'src/token/reservation.ts', 'src/lock/lock.ts', 'src/lifecycle/signal-guard.ts']) {
+      const { code, output } = check({ ...good, 'main.cjs': `${goodMain}// ${source}\ninit_output();\nvar x = class {};\n` });
+      expect(code, source).toBe(1);
+      expect(output).toContain(`main.cjs carries code of ${source}`);
+    }
+  });
+
   it('fails when a hot file bundles a package it should not (main.cjs: none; hot-full.cjs: ofetch and its helpers)', () => {
     for (const [file, pkg] of [['main.cjs', 'ofetch'], ['hot-full.cjs', 'qrcode']] as const) {
       const { code, output } = check({ ...good, [file]: `// node_modules/${pkg}/lib/index.js\n${good[file]}` });

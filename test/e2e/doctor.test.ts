@@ -130,7 +130,7 @@ describe('hh-oauth doctor against the sandbox', () => {
     expect(out.code).toBe(7);
     expect(checks['token-permissions']).toMatchObject({ status: 'fail', code: 'store' });
     expect(checks['token-permissions']!.message).toContain('has mode 0644 (want 0600, or 0640 for a reader group)');
-    // 0640, not 0600: the group could read it before, and may be the bot's (as store.ts tightens it)
+    // 0640, not 0600: the group could read it before, and may be the bot's (as token/read.ts tightens it)
     expect(checks['token-permissions']!.fix).toBe(`chmod 0640 ${h.tokenFile}`);
     expect(checks['token-accepted']!.status).toBe('pass');
     expect(statSync(h.tokenFile).mode & 0o777).toBe(0o644);

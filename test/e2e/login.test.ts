@@ -7,7 +7,8 @@ import { BIN, jsonOut } from '../helpers/cli';
 import { startCli, type LiveCli } from '../helpers/live-cli';
 import { freePort, startCallbackProxy, type RunningNginx } from '../helpers/nginx';
 import { findTool, skipUnless } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import { lateTokenEndpoint } from '../helpers/late-answer';
+import { USER_AGENT, useHarness } from '../helpers/workspace';
 
 /**
  * `hh-oauth login` end to end, the way it runs on the server: the sandbox's authorize
@@ -316,6 +317,27 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(out.stderr).not.toMatch(/\n\s+at /);
     expect(await refused(LISTEN_PORT)).toBe(true);
     expect(existsSync(h.tokenFile)).toBe(false);
+  });
+
+  it('a SIGTERM once the code is being exchanged: the pair is stored and the login finishes (page, summary, exit 0), saying so once for the login and once for the store', async () => {
+    const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
+    try {
+      const login = startLogin(['--no-probe'], { HH_TOKEN_URL: late.url });
+      const { url } = await authorizeUrl(login);
+      void late.spent.then(() => login.child.kill('SIGTERM'));
+      const page = await browse(url);
+      const out = await login.done;
+      expect(out.signal, out.stderr).toBeNull();
+      expect(out.code, out.stderr).toBe(0);
+      expect(page.body).toContain('stored the token');
+      expect(out.stderr).toContain('SIGTERM received: the code is being exchanged and stored');
+      expect(out.stderr).toContain('SIGTERM: storing the token pair in progress first');
+      expect(out.stderr.match(/SIGTERM/g)).toHaveLength(2);
+      expect(out.stdout).toMatch(/^Ivan Petrov .*token expires/m);
+      expect(JSON.parse(readFileSync(h.tokenFile, 'utf8')).refresh_token).toEqual(expect.any(String));
+    } finally {
+      await late.close();
+    }
   });
 
   it('a busy port is a configuration error (exit 3) that says what to do', async () => {

@@ -1,15 +1,15 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTokenFile } from '../../src/token/record';
-import { jsonOut, runCli, type RunResult } from '../helpers/cli';
+import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
 import { storeGrant, waitForExpiry } from '../helpers/grants';
 import { lateTokenEndpoint } from '../helpers/late-answer';
 import { USER_AGENT, useHarness } from '../helpers/workspace';
-import { isRoot, requires } from '../helpers/tools';
+import { AS_NOBODY, isRoot, NOBODY, nobodyCanRunCli, requires } from '../helpers/tools';
 
 /**
  * Once hh.ru has answered a grant, the old refresh token (or the code) is spent and the
@@ -178,6 +178,28 @@ describe('killed after writing the new pair, before the rename', () => {
     expect(refreshTokenIn(h.tokenFile)).not.toBe('OLDERPAIRREFRESH');
   });
 
+  it('a kept pair that this user cannot read stops the run (exit 7): it is neither removed as debris nor passed over to spend the superseded refresh token', async (ctx) => {
+    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRunCli(BIN));
+    await storeGrant(h, h.tokenFile);
+    // The service user (nobody) owns the directory and the file; the kept pair is root's (say, a `sudo hh-oauth refresh` killed before its rename on a filesystem that refused it the chown).
+    const dir = join(h.tokenFile, '..');
+    chmodSync(h.dir, 0o755);
+    mkdirSync(join(h.dir, 'config'), { recursive: true, mode: 0o700 });
+    for (const path of [dir, h.tokenFile, join(h.dir, 'config')]) chownSync(path, NOBODY, NOBODY);
+    const kept = join(dir, `.token.json.${createHash('sha256').update(readFileSync(h.tokenFile)).digest('hex').slice(0, 16)}.tmp`);
+    const newer = { ...JSON.parse(readFileSync(h.tokenFile, 'utf8')), refresh_token: 'NEWERPAIRREFRESH' };
+    writeFileSync(kept, JSON.stringify(newer), { mode: 0o600 });
+    await waitForExpiry(EXPIRES_IN);
+    const before = refreshTokenIn(h.tokenFile);
+    const grants = h.sandbox.stats().refreshed;
+
+    const out = await runCli(['refresh', '--json'], { env: h.env(), wrap: AS_NOBODY });
+    expect(out.code, out.stderr).toBe(7);
+    expect(jsonOut(out).error.message).toMatch(/cannot read .*\.token\.json\.[0-9a-f]{16}\.tmp \(EACCES\), which may hold a newer token pair/);
+    expect(h.sandbox.stats().refreshed - grants, 'nothing was sent').toBe(0);
+    expect(existsSync(kept)).toBe(true);
+    expect(refreshTokenIn(h.tokenFile)).toBe(before);
+  });
 });
 
 /** chattr +i: needs root and a filesystem that supports it (CI provides both). */

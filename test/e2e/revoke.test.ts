@@ -92,7 +92,7 @@ describe('hh-oauth revoke', () => {
   it('a token file stored by someone else while revoking is left alone (only the revoked pair is removed)', async () => {
     // Simulated by revoking a pair that is no longer the stored one: the store compares refresh tokens under the lock.
     await quickLogin(h);
-    const { discardToken } = await import('../../src/token/store');
+    const { discardToken } = await import('../../src/token/discard');
     const outcome = await discardToken(h.tokenFile, 5, 'NOT-THE-STORED-REFRESH-TOKEN');
     expect(outcome).toEqual({ action: 'replaced' });
     expect(existsSync(h.tokenFile)).toBe(true);

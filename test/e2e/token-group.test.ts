@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../src/errors';
-import { PendingWrite } from '../../src/token/store';
+import { TokenWrite } from '../../src/token/write';
 import { lookupInFile, parseAccountFile } from '../../src/system/accounts';
 import { useHarness } from '../helpers/workspace';
 
@@ -21,6 +21,9 @@ function usableGroup(): { name: string; gid: number } {
   if (!own) throw new Error('cannot name this process group');
   return { name: own[0], gid: own[1] };
 }
+
+/** A write through the protocol, with a grant that answers data at once. */
+const writeThrough = (path: string, data: Record<string, unknown>) => TokenWrite.run(path, 5, (write) => write.spend(async () => data, (answer) => answer));
 
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
@@ -40,13 +43,11 @@ describe('the token store honours HH_TOKEN_GROUP', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hh-group-'));
     dirs.push(dir);
     const path = join(dir, 'token.json');
-    const plain = await PendingWrite.open(path);
-    await plain.commit({ a: 1 });
+    await writeThrough(path, { a: 1 });
     expect(statSync(path).mode & 0o777).toBe(0o600);
 
     process.env.HH_TOKEN_GROUP = group.name;
-    const grouped = await PendingWrite.open(path);
-    await grouped.commit({ a: 2 });
+    await writeThrough(path, { a: 2 });
     const st = statSync(path);
     expect(st.mode & 0o777).toBe(0o640);
     expect(st.gid).toBe(group.gid);
@@ -58,7 +59,9 @@ describe('the token store honours HH_TOKEN_GROUP', () => {
     const path = join(dir, 'token.json');
     writeFileSync(path, '{"old":true}\n', { mode: 0o600 });
     process.env.HH_TOKEN_GROUP = 'no-such-group-hh';
-    const err = await PendingWrite.open(path).catch((e: unknown) => e);
+    let granted = false;
+    const err = await TokenWrite.run(path, 5, (write) => write.spend(async () => (granted = true), () => ({ a: 1 }))).catch((e: unknown) => e);
+    expect(granted, 'the grant is never sent').toBe(false);
     expect(err).toBeInstanceOf(HhOauthError);
     expect((err as HhOauthError).exitCode).toBe(3);
     expect((err as HhOauthError).message).toContain('"no-such-group-hh", which does not exist');

@@ -2,6 +2,7 @@ import { loadConfig } from '../../config/config';
 import { usageError } from '../../errors';
 import { log, result } from '../../output';
 import { exitCodeOf, refreshAll, summaryLine } from '../../lifecycle/refresh-all';
+import { onStopSignal } from '../../lifecycle/signal-guard';
 import type { RefreshOptions } from './index';
 
 const MAX_CONCURRENCY = 256;
@@ -23,19 +24,19 @@ export default async function refreshAllCommand(opts: RefreshOptions): Promise<v
   // Ctrl-C to land in the middle. Dying then could lose the pairs hh.ru has just issued
   // (their refresh tokens are already spent), so a signal only stops new profiles from
   // starting; the ones in flight finish and are written.
+  // The handler (signal-guard.ts) gets the signal at once, also while a pair is being stored,
+  // so the run stops starting profiles and still prints its summary. SIGHUP is not taken: it
+  // is held while a pair is in flight and then ends the run, like any other command.
   let stopRequested: string | undefined;
-  const onSignal = (signal: NodeJS.Signals) => {
+  const stopListening = onStopSignal((signal) => {
     if (!stopRequested) log.warn(`${signal}: finishing the profiles in progress, starting no new ones`);
     stopRequested = signal;
-  };
-  process.on('SIGTERM', onSignal);
-  process.on('SIGINT', onSignal);
+  });
   let summary;
   try {
     summary = await refreshAll(config, { concurrency, force: opts.force, keepResults: Boolean(opts.json), stopRequested: () => stopRequested });
   } finally {
-    process.off('SIGTERM', onSignal);
-    process.off('SIGINT', onSignal);
+    stopListening();
   }
   const code = exitCodeOf(summary);
   const line = summaryLine(summary);

@@ -4,7 +4,7 @@ import { checkTokenAccepted } from '../../../src/doctor/remote';
 import type { HhClient } from '../../../src/hh/client';
 import { describeMe, meSummary } from '../../../src/hh/me';
 import { meBody } from '../../../src/sandbox/users';
-import type { StoredToken } from '../../../src/token/store';
+import type { StoredToken } from '../../../src/token/read';
 
 /**
  * One description of a /me body (src/hh/me.ts): whoami's answer, login's closing line and

@@ -1,0 +1,33 @@
+import { constants } from 'node:fs';
+import { copyFile, link, unlink } from 'node:fs/promises';
+import { errnoCode, storeError } from '../errors';
+import { log } from '../output';
+import { writeHint } from './hints';
+
+/** A damaged token file kept under a second name until the new pair has replaced it. */
+export interface Quarantined {
+  aside: string;
+  /** The replacement did not happen: drop the second name, the file is where it was. */
+  cancel(): Promise<void>;
+  /** The replacement happened: say where the damaged content went. */
+  announce(): void;
+}
+
+/**
+ * Keeps a damaged token file's content aside (never deletes it) before the grant that
+ * replaces it is spent: a hard link (or a copy), so that once hh.ru has answered, the
+ * atomic rename over the old name is the only step left.
+ */
+export async function quarantine(path: string): Promise<Quarantined> {
+  const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+  try {
+    await link(path, aside).catch(() => copyFile(path, aside, constants.COPYFILE_EXCL));
+  } catch (err) {
+    throw storeError(`cannot keep the damaged ${path} aside (${errnoCode(err) ?? 'error'}); nothing was sent to hh.ru`, writeHint(errnoCode(err)), err);
+  }
+  return {
+    aside,
+    cancel: () => unlink(aside).catch(() => undefined),
+    announce: () => log.warn(`moved the damaged token file to ${aside}`),
+  };
+}
