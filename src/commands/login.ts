@@ -11,7 +11,7 @@ import { describeProbe, probeJson, probeReachability, type ProbeReport } from '.
 import { diagnosisCode } from '../login/request-failure';
 import { isJsonMode, log, result } from '../output';
 import { storeNewGrant } from '../lifecycle/new-grant';
-import { onStopSignal } from '../lifecycle/signal-guard';
+import { onStopSignal } from '../token/signal-guard';
 import { readToken } from '../token/read';
 import { TokenWrite } from '../token/write';
 import { buildAuthorizeUrl } from '../authorize/url';

@@ -1,4 +1,4 @@
-import { holdSignals, type SignalHold } from '../lifecycle/signal-guard';
+import { holdSignals, type SignalHold } from './signal-guard';
 import { quarantine, type Quarantined } from './quarantine';
 import { Reservation } from './reservation';
 import { withTokenLock } from './token-lock';

@@ -2,7 +2,7 @@ import { loadConfig } from '../../config/config';
 import { usageError } from '../../errors';
 import { log, result } from '../../output';
 import { exitCodeOf, refreshAll, summaryLine } from '../../lifecycle/refresh-all';
-import { onStopSignal } from '../../lifecycle/signal-guard';
+import { onStopSignal } from '../../token/signal-guard';
 import type { RefreshOptions } from './index';
 
 const MAX_CONCURRENCY = 256;

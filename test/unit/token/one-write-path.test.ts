@@ -52,7 +52,7 @@ describe('one write path', () => {
       .filter(({ text }) => /process\.(on|once)\(\s*('SIG|signal\b)/.test(text))
       .map(({ file }) => file)
       .sort();
-    expect(listeners).toEqual(['commands/sandbox.ts', 'lifecycle/signal-guard.ts']);
-    expect(importersOf('lifecycle/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'token/write.ts']);
+    expect(listeners).toEqual(['commands/sandbox.ts', 'token/signal-guard.ts']);
+    expect(importersOf('token/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'token/write.ts']);
   });
 });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
-import { activeHolds, SignalHold } from '../../../src/lifecycle/signal-guard';
+import { activeHolds, SignalHold } from '../../../src/token/signal-guard';
 import { keptPairPath } from '../../../src/token/kept-pair';
 import { RESERVE_BYTES } from '../../../src/token/reservation';
 import { TokenWrite } from '../../../src/token/write';

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { activeHolds, holdSignals, onStopSignal } from '../../../src/lifecycle/signal-guard';
+import { activeHolds, holdSignals, onStopSignal } from '../../../src/token/signal-guard';
 
 /**
  * The one mechanism for stop signals. Signals are emitted in-process (process.emit runs the
