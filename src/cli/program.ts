@@ -252,7 +252,7 @@ export function buildProgram(): Command {
     .option('--code-ttl <seconds>', 'authorization code lifetime', '600')
     .option('--redirect-uri <uri>', 'redirect URI registered for the sandbox client', 'http://127.0.0.1:8400/callback')
     .option('--deny', 'answer every authorization with access_denied')
-    .addOption(new Option('--user <kind>', 'whose /me to serve').choices(['applicant', 'employer']).default('applicant'))
+    .addOption(new Option('--persona <kind>', 'whose token the sandbox grants (/me, manager accounts)').choices(['employer', 'employer_integration', 'applicant']).default('employer'))
     .addHelpText('after', examples('hh-oauth sandbox --port 8300 --expires-in 60', 'hh-oauth sandbox --port 0 --json'))
     .action(action(() => import('../commands/sandbox')));
 

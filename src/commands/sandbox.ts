@@ -1,7 +1,7 @@
 import { loadConfig, type GlobalOptions } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
-import { DEFAULT_CLIENT, startSandbox } from '../sandbox/index';
+import { DEFAULT_CLIENT, startSandbox, type Persona } from '../sandbox/index';
 
 export interface SandboxCommandOptions extends GlobalOptions {
   host: string;
@@ -10,7 +10,7 @@ export interface SandboxCommandOptions extends GlobalOptions {
   codeTtl: string;
   redirectUri: string;
   deny?: boolean;
-  user: 'applicant' | 'employer';
+  persona: Persona;
 }
 
 function positiveInt(value: string, flag: string, allowZero = false): number {
@@ -29,7 +29,7 @@ export default async function sandbox(opts: SandboxCommandOptions): Promise<void
     expiresIn: positiveInt(opts.expiresIn, '--expires-in'),
     codeTtl: positiveInt(opts.codeTtl, '--code-ttl'),
     decision: opts.deny ? 'deny' : 'approve',
-    user: opts.user,
+    persona: opts.persona,
     clients: [{ ...DEFAULT_CLIENT, redirectUri: opts.redirectUri }],
     log: (line) => log.info(line),
   });

@@ -1,17 +1,18 @@
+import { badArgument, oauthError } from './hh-errors';
 import type { SandboxStore } from './state';
 import type { Reply } from './types';
 
 const NO_STORE = { 'cache-control': 'no-store' };
 
-function oauthError(error: string, description: string, status = 400): Reply {
-  return { status, headers: NO_STORE, body: { error, error_description: description } };
-}
-
-/** POST /token and POST /oauth/token: the form is already parsed, the content type already checked. */
+/**
+ * POST /token and POST /oauth/token: the form is already parsed, the content type already checked.
+ * Every refusal is one hh.ru documents. Where hh.ru documents no answer for a caller's slip (a
+ * repeated or an extra field, which the specification's request schemas forbid), the sandbox
+ * still refuses, so that such a bug cannot pass a test, with the general `bad_argument` error.
+ */
 export function tokenGrant(store: SandboxStore, form: URLSearchParams, now: number): Reply {
-  // hh.ru's form parser takes one value per field; a second copy is a caller bug worth surfacing.
   for (const name of new Set(form.keys())) {
-    if (form.getAll(name).length > 1) return oauthError('invalid_request', `duplicate parameter ${name}`);
+    if (form.getAll(name).length > 1) return badArgument(name, 'too_many_arguments');
   }
   const grantType = form.get('grant_type');
   switch (grantType) {
@@ -32,10 +33,9 @@ export function tokenGrant(store: SandboxStore, form: URLSearchParams, now: numb
 function authenticateClient(store: SandboxStore, form: URLSearchParams): string | Reply {
   const clientId = form.get('client_id') ?? '';
   const secret = form.get('client_secret') ?? '';
-  if (clientId === '') return oauthError('invalid_request', 'client_id is empty');
-  if (secret === '') return oauthError('invalid_request', 'client_secret is empty');
+  // A missing id or secret is one hh.ru does not find: the documented invalid_client.
   const client = store.config.clients.get(clientId);
-  if (!client || client.clientSecret !== secret) {
+  if (clientId === '' || secret === '' || !client || client.clientSecret !== secret) {
     return oauthError('invalid_client', 'client_id or client_secret not found');
   }
   return clientId;
@@ -45,8 +45,7 @@ function authorizationCode(store: SandboxStore, form: URLSearchParams, now: numb
   const clientId = authenticateClient(store, form);
   if (typeof clientId !== 'string') return clientId;
   const code = form.get('code') ?? '';
-  if (code === '') return oauthError('invalid_request', 'code is empty');
-  const record = store.codes.get(code);
+  const record = code === '' ? undefined : store.codes.get(code);
   if (!record) return oauthError('invalid_request', 'code not found');
   if (record.clientId !== clientId) return oauthError('invalid_grant', 'bad token');
   if (record.used) return oauthError('invalid_grant', 'code has already been used');
@@ -58,15 +57,13 @@ function authorizationCode(store: SandboxStore, form: URLSearchParams, now: numb
   // Only a successful exchange spends the code, so a caller can fix a wrong redirect_uri and retry.
   record.used = true;
   store.stats.exchanged++;
-  return pairReply(store, store.issuePair(clientId, record.user, now));
+  return pairReply(store, store.issuePair(clientId, record.persona, now));
 }
 
 function refreshToken(store: SandboxStore, form: URLSearchParams, now: number): Reply {
-  // The refresh grant takes no client credentials; hh.ru rejects any extra field.
+  // The refresh grant takes no client credentials: the specification allows these two fields only.
   for (const name of form.keys()) {
-    if (name !== 'grant_type' && name !== 'refresh_token') {
-      return oauthError('invalid_request', `unexpected parameter ${name}`);
-    }
+    if (name !== 'grant_type' && name !== 'refresh_token') return badArgument(name);
   }
   const token = form.get('refresh_token') ?? '';
   if (token === '') return oauthError('invalid_request', 'token is empty');
@@ -78,7 +75,7 @@ function refreshToken(store: SandboxStore, form: URLSearchParams, now: number): 
 
   pair.state = 'refreshed';
   store.stats.refreshed++;
-  return pairReply(store, store.issuePair(pair.clientId, pair.user, now));
+  return pairReply(store, store.issuePair(pair.clientId, pair.persona, now));
 }
 
 function clientCredentials(store: SandboxStore, form: URLSearchParams, now: number): Reply {
