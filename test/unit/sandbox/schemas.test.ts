@@ -9,7 +9,8 @@ import { answerErrors, schemaErrors, schemaFor, type Answer } from './hh-schemas
 
 // Every body the sandbox can send, held to hh.ru's published schemas (the fixture's source and
 // date are in its info). Each answer below is checked as it arrives; the last test checks that
-// every kind of answer was met, so that a new branch in the sandbox cannot go unvalidated.
+// every kind of answer was met, so that a new branch in the sandbox cannot go unvalidated
+// (it reads what the tests before it saw: run the file whole).
 
 const start = useSandboxes();
 const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
@@ -195,7 +196,7 @@ describe('an application token', () => {
 });
 
 describe('faults that imitate hh.ru JSON', () => {
-  it.each(Object.keys(DOCUMENTED_ERRORS))('documented error %s conforms to hh.ru\'s schemas, on the token endpoint and on /me', async (name) => {
+  it.each(Object.keys(DOCUMENTED_ERRORS))('documented error %s conforms to hh.ru\'s schemas, answered where it belongs (token endpoint or /me)', async (name) => {
     const sb = await start();
     sb.fault({ kind: 'answer', documented: name });
     const isTokenEndpoint = !/^(oauth|manager_|captcha|several)/.test(name);
