@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // The whole token lifecycle against the built-in hh.ru sandbox: no credentials, no network.
-// Every step runs the real CLI as a separate process, exactly as an operator would.
+// Every step runs the real CLI as a separate process, exactly as an operator would. The token
+// is an employer's, as hh.ru's tokens for third-party applications now are (applicants were
+// closed to them on 15 December 2025): a manager with two manager accounts.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -45,7 +47,7 @@ async function startSandbox() {
 
 const { child: sandbox, info } = await startSandbox();
 try {
-  console.log(bold('hh-oauth demo: the whole token lifecycle against the built-in hh.ru sandbox'));
+  console.log(bold('hh-oauth demo: the whole token lifecycle of an employer\'s token against the built-in hh.ru sandbox'));
   console.log(`sandbox at ${info.url}; token file in ${work}; access tokens live ${EXPIRES_IN} s here (14 days at hh.ru)`);
   const env = {
     PATH: process.env.PATH,
@@ -70,20 +72,26 @@ try {
   const file = JSON.parse(readFileSync(env.HH_TOKEN_FILE, 'utf8'));
   console.log(`     token file fields: ${Object.keys(file).join(', ')}`);
 
-  step(4, 'Who is it?');
+  step(4, 'Who is it? A manager at an employer');
   await run(['whoami'], env);
 
-  step(5, 'A timer run before expiry does nothing (hh.ru would refuse)');
+  step(5, 'The manager\'s working accounts (one per employer), and the second one chosen with --manager-account');
+  const accounts = (await run(['whoami', '--manager-accounts'], env)).trim().split('\n');
+  const second = accounts[1]?.split('\t')[0];
+  if (!second) throw new Error('the sandbox listed fewer than two manager accounts');
+  await run(['--manager-account', second, 'whoami'], env);
+
+  step(6, 'A timer run before expiry does nothing (hh.ru would refuse)');
   await run(['refresh', '--json'], env);
 
-  step(6, `Wait ${EXPIRES_IN + 1} s for the access token to expire, then refresh`);
+  step(7, `Wait ${EXPIRES_IN + 1} s for the access token to expire, then refresh`);
   await new Promise((r) => setTimeout(r, (EXPIRES_IN + 1) * 1000));
   await run(['refresh', '--json'], env);
 
-  step(7, 'The new token works');
+  step(8, 'The new token works');
   await run(['whoami', '--json'], env);
 
-  console.log(`\n${bold('Done:')} authorize-url → exchange → whoami → refresh (not due) → refresh → whoami, all exit 0.`);
+  console.log(`\n${bold('Done:')} authorize-url → exchange → whoami (both manager accounts) → refresh (not due) → refresh → whoami, all exit 0.`);
 } finally {
   sandbox.kill('SIGTERM');
   rmSync(work, { recursive: true, force: true });

@@ -24,7 +24,7 @@ export default async function sandbox(opts: SandboxCommandOptions): Promise<void
     expiresIn: positiveInt(opts.expiresIn, '--expires-in'),
     codeTtl: positiveInt(opts.codeTtl, '--code-ttl'),
     decision: opts.deny ? 'deny' : 'approve',
-    user: opts.user,
+    persona: opts.persona,
     clients: [{ ...DEFAULT_CLIENT, redirectUri: opts.redirectUri }],
     log: (line) => log.info(line),
   });

@@ -19,11 +19,13 @@ export default async function whoami(opts: WhoamiOptions): Promise<void> {
   result(me, meSummary(me, expiresAt));
 }
 
-/** One line per account: id, name, and which is primary. */
+/** One line per account: id, its employer's name (hh.ru names an account by it), and which is primary. */
 function managerAccountLines(body: Record<string, unknown>): string {
   const items = Array.isArray(body.items) ? (body.items as Array<Record<string, unknown>>) : [];
   if (items.length === 0) return 'no manager accounts';
-  return items
-    .map((a) => `${String(a?.id ?? '?')}\t${String(a?.name ?? '')}${a?.is_primary === true || a?.id === body.primary_account_id ? '\t(primary)' : ''}`)
-    .join('\n');
+  const employerName = (a: Record<string, unknown>): string => {
+    const employer = a?.employer as Record<string, unknown> | undefined;
+    return typeof employer?.name === 'string' ? employer.name : '';
+  };
+  return items.map((a) => `${String(a?.id ?? '?')}\t${employerName(a)}${a?.id === body.primary_account_id ? '\t(primary)' : ''}`).join('\n');
 }

@@ -21,7 +21,8 @@ export async function fetchApi(config: Config, path: string): Promise<{ body: Re
     response = await api.api('GET', path, token.accessToken);
   } catch (err) {
     if (!(err instanceof HhOauthError)) throw err;
-    if (err.hhError === 'manager_accounts') throw managerAccountRefused(err);
+    // manager_extra_accounts: an id that is none of this token's; manager_accounts: a blocked one.
+    if (err.hhError === 'manager_accounts' || err.hhError === 'manager_extra_accounts') throw managerAccountRefused(err);
     // Our clock and hh.ru's disagree: hh.ru is the judge, so refresh once and retry.
     if (err.hhErrorDescription !== 'token_expired') throw err;
     ({ token } = await freshToken(config, { client, force: true }));

@@ -1,5 +1,5 @@
 import { newAppToken, newCode, newUserToken } from './secrets';
-import type { Decision, SandboxClient, SandboxStats, UserKind } from './types';
+import type { Decision, Persona, SandboxClient, SandboxStats } from './types';
 
 export interface SandboxConfig {
   expiresIn: number;
@@ -7,14 +7,16 @@ export interface SandboxConfig {
   appTokenMinInterval: number;
   clients: Map<string, SandboxClient>;
   decision: Decision;
-  user: UserKind;
+  persona: Persona;
+  /** The sandbox's own base URL, for the links in /me; set once the server listens. */
+  apiUrl: string;
 }
 
 export interface CodeRecord {
   clientId: string;
   /** Exactly what /oauth/authorize received, undefined when it had no redirect_uri. */
   redirectUri: string | undefined;
-  user: UserKind;
+  persona: Persona;
   issuedAt: number;
   used: boolean;
 }
@@ -23,7 +25,7 @@ export interface UserPair {
   accessToken: string;
   refreshToken: string;
   clientId: string;
-  user: UserKind;
+  persona: Persona;
   expiresAt: number;
   /** 'refreshed': the refresh token was spent and this pair replaced; 'revoked': DELETE /oauth/token. */
   state: 'active' | 'refreshed' | 'revoked';
@@ -69,16 +71,16 @@ export class SandboxState {
 
   issueCode(clientId: string, redirectUri: string | undefined, now: number): string {
     const code = this.remember(newCode());
-    this.codes.set(code, { clientId, redirectUri, user: this.config.user, issuedAt: now, used: false });
+    this.codes.set(code, { clientId, redirectUri, persona: this.config.persona, issuedAt: now, used: false });
     return code;
   }
 
-  issuePair(clientId: string, user: UserKind, now: number): UserPair {
+  issuePair(clientId: string, persona: Persona, now: number): UserPair {
     const pair: UserPair = {
       accessToken: this.remember(newUserToken()),
       refreshToken: this.remember(newUserToken()),
       clientId,
-      user,
+      persona,
       expiresAt: now + this.config.expiresIn * 1000,
       state: 'active',
     };

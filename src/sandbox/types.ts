@@ -4,7 +4,12 @@ export interface SandboxClient {
   redirectUri: string;
 }
 
-export type UserKind = 'applicant' | 'employer';
+/**
+ * Whose /me a user token gets: an employer's manager (the default: since 15 December 2025
+ * hh.ru gives third-party applications no applicant access), an integration that connects
+ * employers, or an applicant.
+ */
+export type Persona = 'applicant' | 'employer' | 'employer_integration';
 export type Decision = 'approve' | 'deny';
 
 export interface SandboxOptions {
@@ -18,7 +23,8 @@ export interface SandboxOptions {
   appTokenMinInterval?: number;
   clients?: SandboxClient[];
   decision?: Decision;
-  user?: UserKind;
+  /** Whose /me a user token gets; default 'employer' (a manager with two manager accounts). */
+  persona?: Persona;
   /** Receives one line per request: `METHOD /path STATUS`. Never token values. */
   log?: (line: string) => void;
 }
@@ -48,7 +54,22 @@ export type Fault = FaultScope &
     | { kind: 'unknown-error' }
     | { kind: 'reset' }
     | { kind: 'hang' }
+    | AnswerFault
+    | { kind: 'lost-answer'; then?: 'reset' | 'hang' }
+    | { kind: 'token-expired' }
   );
+
+/** Answers with a given status and body: a literal one, or an entry of DOCUMENTED_ERRORS by name. */
+export type AnswerFault =
+  | {
+      kind: 'answer';
+      status: number;
+      /** Objects are sent as JSON, strings as-is, verbatim either way (no request_id is added). */
+      body?: unknown;
+      /** Extra or replaced headers; null removes one the sandbox would send (e.g. x-request-id). */
+      headers?: Record<string, string | null>;
+    }
+  | { kind: 'answer'; documented: string; headers?: Record<string, string | null> };
 
 export interface RecordedRequest {
   method: string;

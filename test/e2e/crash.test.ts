@@ -258,7 +258,7 @@ async function nextRun(lane: Lane, lost: boolean, what: 'refresh' | 'exchange', 
   }
   if (!lost) {
     expect(out.code, `lane ${lane.id}: the next run after a ${what} kill: ${out.stderr}`).toBe(0);
-    expect(jsonOut(out).auth_type).toBe('applicant');
+    expect(jsonOut(out).auth_type).toBe('employer');
     figures.nextRun.workingPair++;
     return;
   }

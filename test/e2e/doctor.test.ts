@@ -59,7 +59,7 @@ describe('hh-oauth doctor against the sandbox', () => {
     }
     const checks = byName(doc);
     expect(checks.timers!.message).toBe('skipped (--skip-systemd)');
-    expect(checks['token-accepted']!.message).toContain('Ivan Petrov <ivan.petrov@example.com> (applicant)');
+    expect(checks['token-accepted']!.message).toContain('Ivan Petrov <ivan.petrov@example.com> (employer'); // doctor's own line (whoami's adds the employer)
     expect(checks['token-permissions']!.message).toMatch(/^mode 0600, owner \S+, directory 0700$/);
     expect(checks.nginx!.message).toContain('nginx -t passes (tested on its own');
     expect(checks.callback!.message).toContain('answers HTTP 200');

@@ -42,10 +42,10 @@ describe('the token lifecycle, end to end through the built CLI', () => {
     await h.login();
     const json = await h.run(['whoami', '--json']);
     expect(json.code).toBe(0);
-    expect(jsonOut(json)).toMatchObject({ auth_type: 'applicant', email: 'ivan.petrov@example.com' });
+    expect(jsonOut(json)).toMatchObject({ auth_type: 'employer', email: 'ivan.petrov@example.com', employer: { name: 'Example Sandbox LLC' } });
     const human = await h.run(['whoami']);
     expect(human.stdout.trim().split('\n')).toHaveLength(1);
-    expect(human.stdout).toContain('Ivan Petrov <ivan.petrov@example.com> (applicant)');
+    expect(human.stdout).toContain('Ivan Petrov <ivan.petrov@example.com> (employer, Example Sandbox LLC, manager 7000001)');
   });
 
   it('exchange sends the byte-identical redirect_uri that authorize-url used', async () => {

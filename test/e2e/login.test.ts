@@ -112,7 +112,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout.trim().split('\n')).toHaveLength(1);
-    expect(out.stdout).toMatch(/^Ivan Petrov <ivan\.petrov@example\.com> \(applicant\); token expires \S+ \(in 13d 23h\)$/m);
+    expect(out.stdout).toMatch(/^Ivan Petrov <ivan\.petrov@example\.com> \(employer, Example Sandbox LLC, manager 7000001\); token expires \S+ \(in 13d 23h\)$/m);
     // The automatic probe went through nginx, and so did the redirect.
     expect(out.stderr).toContain(`probe: ${REDIRECT} reaches this listener (${LISTEN}) through a proxy (X-Forwarded-Proto: https`);
     expect(out.stderr).toContain('authorization received (through a proxy, X-Forwarded-Proto: https)');
@@ -141,7 +141,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
       token_file: h.tokenFile,
       expires_at: expect.any(String),
       redirect_uri: REDIRECT,
-      me: expect.objectContaining({ auth_type: 'applicant', email: 'ivan.petrov@example.com' }),
+      me: expect.objectContaining({ auth_type: 'employer', email: 'ivan.petrov@example.com' }),
     });
     expect(out.stdout).not.toContain('oauth/authorize');
     expect(out.stderr).toContain(url);

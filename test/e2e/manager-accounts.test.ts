@@ -6,7 +6,7 @@ import { storeGrant, waitForExpiry } from '../helpers/grants';
 import { useHarness } from '../helpers/workspace';
 
 const EXPIRES_IN = 1;
-const h = useHarness({ user: 'employer', expiresIn: EXPIRES_IN });
+const h = useHarness({ expiresIn: EXPIRES_IN }); // the sandbox's default persona: an employer's manager
 beforeEach(() => void h.env());
 
 const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
@@ -28,14 +28,17 @@ describe('manager accounts', () => {
     expect(lastHeader('/manager_accounts/mine')).toBeNull();
 
     const human = await h.run(['whoami', '--manager-accounts']);
-    expect(human.stdout.trim().split('\n').map((l) => l.split('\t')[0])).toEqual(['5000001', '5000002']);
+    // hh.ru names an account by its employer (items[].employer.name): no blank names.
+    expect(human.stdout.trim().split('\n')).toEqual(['5000001\tExample Sandbox LLC\t(primary)', '5000002\tExample Sandbox Recruiting LLC']);
   });
 
   it('--manager-account and HH_MANAGER_ACCOUNT_ID send X-Manager-Account-Id to the API, and hh.ru answers as that manager', async () => {
     await storeGrant(h, h.tokenFile);
     const flag = await h.run(['--manager-account', '5000002', 'whoami', '--json']);
     expect(flag.code, flag.stderr).toBe(0);
-    expect(jsonOut(flag).manager).toEqual({ id: '5000002' });
+    // As that account: its employer, and the manager's id there (not the account id).
+    expect(jsonOut(flag).employer).toMatchObject({ id: '9000002', name: 'Example Sandbox Recruiting LLC' });
+    expect(jsonOut(flag).manager).toMatchObject({ id: '7000002' });
     expect(lastHeader('/me')).toBe('5000002');
 
     const env = await h.run(['whoami', '--json'], { env: { HH_MANAGER_ACCOUNT_ID: '5000001' } });
@@ -115,6 +118,15 @@ describe('manager accounts', () => {
   it('an id that is not this employer\'s is hh.ru\'s refusal (exit 5) with a pointer to --manager-accounts', async () => {
     await storeGrant(h, h.tokenFile);
     const out = await h.run(['--manager-account', '123', 'whoami', '--json']);
+    expect(out.code).toBe(5);
+    const { error } = jsonOut(out);
+    expect(error).toMatchObject({ code: 'rejected', hh_error: 'manager_extra_accounts', hh_error_description: 'manager_extra_account_not_found' });
+    expect(error.suggestion).toContain('whoami --manager-accounts');
+  });
+
+  it('a blocked account is hh.ru\'s refusal (exit 5) with a pointer to --manager-accounts', async () => {
+    await storeGrant(h, h.tokenFile);
+    const out = await h.run(['--manager-account', '5000009', 'whoami', '--json']);
     expect(out.code).toBe(5);
     const { error } = jsonOut(out);
     expect(error).toMatchObject({ code: 'rejected', hh_error: 'manager_accounts', hh_error_description: 'used_manager_account_forbidden' });

@@ -83,7 +83,7 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
     expect(existsSync(h.tokenFile)).toBe(true);
     const whoami = await h.run(['whoami', '--json']);
     expect(whoami.code, whoami.stderr).toBe(0);
-    expect(jsonOut(whoami).auth_type).toBe('applicant');
+    expect(jsonOut(whoami).auth_type).toBe('employer');
   });
 
   it('refresh --all (2 at a time) and SIGHUP, which it does not handle itself: every pair hh.ru issued is stored before the run ends', async () => {

@@ -22,7 +22,7 @@ const INSTALL_DEFAULTS = {
   nginx: true,
   enable: true,
 };
-const SANDBOX_DEFAULTS = { host: '127.0.0.1', port: '8300', expiresIn: '1209600', codeTtl: '600', redirectUri: 'http://127.0.0.1:8400/callback', user: 'applicant' };
+const SANDBOX_DEFAULTS = { host: '127.0.0.1', port: '8300', expiresIn: '1209600', codeTtl: '600', redirectUri: 'http://127.0.0.1:8400/callback', persona: 'employer' };
 const LOGIN_DEFAULTS = { listen: '127.0.0.1:8400', timeout: '10m', open: true, probe: true };
 
 type Row = [argv: string[], call: string, args: unknown[], opts: Record<string, unknown>];
@@ -49,7 +49,7 @@ const parsed: Row[] = [
   // A repeatable option collects its values in order.
   [['install-units', '--on-calendar', 'daily', '--on-calendar=*-*-* 05:00:00'], 'install-units#default', [], { ...INSTALL_DEFAULTS, onCalendar: ['daily', '*-*-* 05:00:00'] }],
   [['sandbox'], 'sandbox#default', [], SANDBOX_DEFAULTS],
-  [['sandbox', '--user', 'employer', '--port=0', '--deny'], 'sandbox#default', [], { ...SANDBOX_DEFAULTS, user: 'employer', port: '0', deny: true }],
+  [['sandbox', '--persona', 'employer_integration', '--port=0', '--deny'], 'sandbox#default', [], { ...SANDBOX_DEFAULTS, persona: 'employer_integration', port: '0', deny: true }],
   [['revoke', '-y', '--keep'], 'revoke#default', [], { yes: true, keep: true }],
   [['authorize-url', '--state', 'abc', '--force-login', '--open'], 'authorize-url#default', [], { state: 'abc', forceLogin: true, open: true }],
   // Positional arguments come first, an optional one as undefined when absent.
@@ -77,7 +77,7 @@ const refused: Array<[argv: string[], message: string]> = [
   // A flag does not take a value with `=`; commander suggests the flag.
   [['refresh', '--force=1'], "unknown option '--force=1'\n(Did you mean --force?)"],
   [['login', '--open'], "unknown option '--open'\n(Did you mean --no-open?)"],
-  [['sandbox', '--user', 'root'], "option '--user <kind>' argument 'root' is invalid. Allowed choices are applicant, employer."],
+  [['sandbox', '--persona', 'root'], "option '--persona <kind>' argument 'root' is invalid. Allowed choices are employer, employer_integration, applicant."],
   [['config', 'get'], "missing required argument 'key'"],
   [['config', 'bogus'], "too many arguments for 'config'. Expected 0 arguments but got 1."],
   [['profiles', 'set', 'manager-account'], "missing required argument 'value'"],

@@ -36,7 +36,7 @@ describe('options types derived from the command table', () => {
     >();
     expectTypeOf<RefreshOptions>().toEqualTypeOf<Flat<GlobalOptions & { force?: boolean; all?: boolean; concurrency?: string }>>();
     expectTypeOf<SandboxCommandOptions>().toEqualTypeOf<
-      Flat<GlobalOptions & { host: string; port: string; expiresIn: string; codeTtl: string; redirectUri: string; deny?: boolean; user: 'applicant' | 'employer' }>
+      Flat<GlobalOptions & { host: string; port: string; expiresIn: string; codeTtl: string; redirectUri: string; deny?: boolean; persona: 'employer' | 'employer_integration' | 'applicant' }>
     >();
     expectTypeOf<InstallUnitsOptions>().toEqualTypeOf<OptionsFor<typeof INSTALL_UNITS>>();
     expectTypeOf<InstallUnitsOptions['onCalendar']>().toEqualTypeOf<string[] | undefined>();

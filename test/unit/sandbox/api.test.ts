@@ -57,11 +57,30 @@ const ALWAYS = ['auth_type', 'is_admin', 'is_applicant', 'is_application', 'is_e
 const PERSON = ['email', 'first_name', 'id', 'last_name', 'middle_name', 'phone'];
 
 describe('GET /me', () => {
-  it('describes an applicant', async () => {
+  it('describes an employer manager by default: person, employer (with manager_id), manager, personal_manager', async () => {
     const sb = await start();
     const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON].sort());
+    expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'employer', 'manager', 'personal_manager'].sort());
+    expect(res.json).toMatchObject({ auth_type: 'employer', is_employer: true, is_applicant: false, first_name: 'Ivan' });
+    expect(res.json.employer).toEqual({ id: '9000001', name: 'Example Sandbox LLC', manager_id: '7000001' });
+    // The manager's id, not the manager account's (5000001).
+    expect(res.json.manager).toEqual({
+      id: '7000001',
+      has_admin_rights: true,
+      has_multiple_manager_accounts: true,
+      is_main_contact_person: true,
+      manager_settings_url: `${sb.url}/employers/9000001/managers/7000001/settings`,
+    });
+    expect(Object.keys(res.json.personal_manager).sort()).toEqual(['email', 'first_name', 'id', 'is_available', 'last_name', 'photo_urls', 'unavailable']);
+    expect(sb.stats().meCalls).toBe(1);
+  });
+
+  it('describes an applicant', async () => {
+    const sb = await start({ persona: 'applicant' });
+    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    expect(res.status).toBe(200);
+    expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'counters', 'is_in_search', 'negotiations_url', 'resumes_url'].sort());
     expect(res.json).toMatchObject({
       auth_type: 'applicant',
       is_applicant: true,
@@ -73,17 +92,15 @@ describe('GET /me', () => {
       last_name: 'Petrov',
       email: 'ivan.petrov@example.com',
     });
-    expect(sb.stats().meCalls).toBe(1);
   });
 
-  it('describes an employer with employer and manager', async () => {
-    const sb = await start({ user: 'employer' });
+  it('describes an employer integration: flags, employer and personal_manager, no person', async () => {
+    const sb = await start({ persona: 'employer_integration' });
     const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
     expect(res.status).toBe(200);
-    expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'employer', 'manager'].sort());
-    expect(res.json).toMatchObject({ auth_type: 'employer', is_employer: true, is_applicant: false });
-    expect(Object.keys(res.json.employer).sort()).toEqual(['id', 'name']);
-    expect(res.json.manager).toEqual({ id: '5000001' });
+    expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, 'employer', 'personal_manager'].sort());
+    expect(res.json).toMatchObject({ auth_type: 'employer_integration', is_employer_integration: true, is_employer: false });
+    expect(res.json.employer).toEqual({ id: '9000001', name: 'Example Sandbox LLC' });
   });
 
   it('describes an application token', async () => {
@@ -113,6 +130,7 @@ describe('GET /me', () => {
     expect(res.json.errors).toEqual([{ type: 'oauth', value: 'bad_authorization' }]);
     expect(res.json.oauth_error).toBeUndefined();
     expect(res.json.request_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(res.headers.get('x-request-id')).toBe(res.json.request_id);
   });
 
   it('answers token_expired with oauth_error once the access token expires', async () => {
@@ -126,60 +144,108 @@ describe('GET /me', () => {
     expect(typeof res.json.request_id).toBe('string');
   });
 
-  it.each([[{}], [{ 'user-agent': 'undici' }]])('answers 400 bad_user_agent for %j', async (headers) => {
+  it.each([
+    [{ 'user-agent': '' }, 'unset'],
+    [{ 'user-agent': '  ' }, 'unset'],
+    [{}, 'blacklisted'], // fetch then sends its default, "node"
+    [{ 'user-agent': 'undici' }, 'blacklisted'],
+    [{ 'user-agent': 'MyApp/1.0 (my-app-feedback@example.com)' }, 'blacklisted'],
+    [{ 'user-agent': 'Acme/2.1 (my-app-feedback@example.com)' }, 'blacklisted'],
+  ])('answers 400 bad_user_agent for %j: %s', async (headers, value) => {
     const sb = await start();
     const { access_token } = await userToken(sb);
     const res = await fetch(`${sb.url}/me`, { headers: { authorization: `Bearer ${access_token}`, ...headers } });
     expect(res.status).toBe(400);
-    expect(((await res.json()) as any).errors).toEqual([{ type: 'bad_user_agent', value: 'blacklisted' }]);
+    const json = (await res.json()) as any;
+    expect(json.errors).toEqual([{ type: 'bad_user_agent', value }]);
+    // Only what hh.ru documents: no sandbox-written description suggesting a placeholder.
+    expect(Object.keys(json).sort()).toEqual(['errors', 'request_id']);
+  });
+
+  it('takes a real product name with a contact', async () => {
+    const sb = await start();
+    const { access_token } = await userToken(sb);
+    const res = await fetch(`${sb.url}/me`, { headers: { authorization: `Bearer ${access_token}`, 'user-agent': 'AcmeHiring/2.1 (it-ops@acme.test)' } });
+    expect(res.status).toBe(200);
   });
 });
 
 describe('manager accounts', () => {
-  it('lists two accounts for an employer', async () => {
-    const sb = await start({ user: 'employer' });
+  it('lists two accounts for the employer, as specified', async () => {
+    const sb = await start();
     const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
     expect(res.status).toBe(200);
-    expect(res.json.items).toHaveLength(2);
-    const primary = res.json.items.filter((a: { is_primary: boolean }) => a.is_primary);
-    expect(primary).toHaveLength(1);
-    expect(primary[0].id).toBe(res.json.primary_account_id);
-    for (const item of res.json.items) expect(Object.keys(item).sort()).toEqual(['id', 'is_primary', 'name']);
+    expect(res.json).toEqual({
+      items: [
+        { id: '5000001', employer: { id: '9000001', name: 'Example Sandbox LLC' } },
+        { id: '5000002', employer: { id: '9000002', name: 'Example Sandbox Recruiting LLC' } },
+      ],
+      current_account_id: '5000001',
+      primary_account_id: '5000001',
+      is_primary_account_blocked: false,
+    });
   });
 
-  it('refuses the list to an applicant', async () => {
+  it('answers /me and the list as the account X-Manager-Account-Id chose', async () => {
     const sb = await start();
+    const token = (await userToken(sb)).access_token;
+    const chosen = await call(sb, '/me', { token, headers: { 'x-manager-account-id': '5000002' } });
+    expect(chosen.status).toBe(200);
+    expect(chosen.json.employer).toEqual({ id: '9000002', name: 'Example Sandbox Recruiting LLC', manager_id: '7000002' });
+    expect(chosen.json.manager).toMatchObject({ id: '7000002', is_main_contact_person: false });
+    const list = await call(sb, '/manager_accounts/mine', { token, headers: { 'x-manager-account-id': '5000002' } });
+    expect(list.json).toMatchObject({ current_account_id: '5000002', primary_account_id: '5000001' });
+  });
+
+  it('refuses an unknown account id with manager_extra_account_not_found, on every API path', async () => {
+    const sb = await start();
+    const token = (await userToken(sb)).access_token;
+    for (const path of ['/me', '/manager_accounts/mine']) {
+      const wrong = await call(sb, path, { token, headers: { 'x-manager-account-id': '123' } });
+      expect(wrong.status, path).toBe(403);
+      expect(wrong.json.errors).toEqual([{ type: 'manager_extra_accounts', value: 'manager_extra_account_not_found' }]);
+      expect(wrong.json.request_id).toMatch(/^[0-9a-f]{32}$/);
+    }
+  });
+
+  it('refuses the blocked account with used_manager_account_forbidden and the allowed accounts', async () => {
+    const sb = await start();
+    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token, headers: { 'x-manager-account-id': '5000009' } });
+    expect(res.status).toBe(403);
+    expect(res.json.errors).toEqual([
+      {
+        type: 'manager_accounts',
+        value: 'used_manager_account_forbidden',
+        allowed_accounts: [
+          { id: '5000001', employer: { id: '9000001', name: 'Example Sandbox LLC' } },
+          { id: '5000002', employer: { id: '9000002', name: 'Example Sandbox Recruiting LLC' } },
+        ],
+      },
+    ]);
+  });
+
+  it.each([['applicant'], ['employer_integration']] as const)('refuses the list to an %s with a plain forbidden', async (persona) => {
+    const sb = await start({ persona });
     const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
     expect(res.status).toBe(403);
-    expect(res.json.errors).toEqual([{ type: 'manager_accounts', value: 'not_employer' }]);
+    expect(res.json.errors).toEqual([{ type: 'forbidden' }]);
   });
 
-  it('echoes a chosen account in /me and refuses an unknown one', async () => {
-    const sb = await start({ user: 'employer' });
-    const token = (await userToken(sb)).access_token;
-    const list = await call(sb, '/manager_accounts/mine', { token });
-    const secondary = list.json.items.find((a: { is_primary: boolean }) => !a.is_primary).id as string;
-
-    const chosen = await call(sb, '/me', { token, headers: { 'x-manager-account-id': secondary } });
-    expect(chosen.status).toBe(200);
-    expect(chosen.json.manager.id).toBe(secondary);
-
-    const wrong = await call(sb, '/me', { token, headers: { 'x-manager-account-id': '123' } });
-    expect(wrong.status).toBe(403);
-    expect(wrong.json.errors).toEqual([{ type: 'manager_accounts', value: 'used_manager_account_forbidden' }]);
-
-    const wrongList = await call(sb, '/manager_accounts/mine', { token, headers: { 'x-manager-account-id': '123' } });
-    expect(wrongList.status).toBe(403);
-  });
-
-  it('refuses X-Manager-Account-Id from an applicant', async () => {
+  it('refuses the list to an application token: a user token is expected', async () => {
     const sb = await start();
+    const res = await call(sb, '/manager_accounts/mine', { token: await appToken(sb) });
+    expect(res.status).toBe(403);
+    expect(res.json.errors).toEqual([{ type: 'oauth', value: 'user_auth_expected' }]);
+  });
+
+  it('refuses X-Manager-Account-Id from a token that has no accounts', async () => {
+    const sb = await start({ persona: 'applicant' });
     const res = await call(sb, '/me', {
       token: (await userToken(sb)).access_token,
       headers: { 'x-manager-account-id': '5000001' },
     });
     expect(res.status).toBe(403);
-    expect(res.json.errors).toEqual([{ type: 'manager_accounts', value: 'used_manager_account_forbidden' }]);
+    expect(res.json.errors).toEqual([{ type: 'manager_extra_accounts', value: 'manager_extra_account_not_found' }]);
   });
 });
 
@@ -190,10 +256,11 @@ describe('DELETE /oauth/token', () => {
     const res = await call(sb, '/oauth/token', { method: 'DELETE', token: access_token });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     expect(sb.stats().revoked).toBe(1);
     const me = await call(sb, '/me', { token: access_token });
     expect(me.status).toBe(403);
-    expect(me.json.errors).toEqual([{ type: 'oauth', value: 'token_revoked' }]);
+    expect(me.json).toMatchObject({ errors: [{ type: 'oauth', value: 'token_revoked' }], oauth_error: 'token-revoked' });
     const twice = await call(sb, '/oauth/token', { method: 'DELETE', token: access_token });
     expect(twice.status).toBe(403);
     expect(sb.stats().revoked).toBe(1);
@@ -206,6 +273,16 @@ describe('DELETE /oauth/token', () => {
     expect(res.json.errors).toEqual([{ type: 'oauth', value: 'bad_authorization' }]);
     expect(sb.stats().revoked).toBe(0);
   });
+
+  it('refuses an application token, which hh.ru cannot revoke, and leaves it working', async () => {
+    const sb = await start();
+    const token = await appToken(sb);
+    const res = await call(sb, '/oauth/token', { method: 'DELETE', token });
+    expect(res.status).toBe(403);
+    expect(res.json.errors).toEqual([{ type: 'oauth', value: 'user_auth_expected' }]);
+    expect(sb.stats().revoked).toBe(0);
+    expect((await call(sb, '/me', { token })).status).toBe(200);
+  });
 });
 
 describe('routing and limits', () => {
@@ -214,7 +291,7 @@ describe('routing and limits', () => {
     const res = await call(sb, '/vacancies');
     expect(res.status).toBe(404);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
-    expect(res.json.errors[0].type).toBe('not_found');
+    expect(res.json.errors).toEqual([{ type: 'not_found' }]);
   });
 
   it('answers 405 with Allow for a known route and another method', async () => {
@@ -222,6 +299,7 @@ describe('routing and limits', () => {
     const res = await call(sb, '/token');
     expect(res.status).toBe(405);
     expect(res.headers.get('allow')).toBe('POST');
+    expect(res.json.errors).toEqual([{ type: 'bad_request' }]);
   });
 
   it('refuses a body over 64 KiB with 413 and accepts one just under', async () => {
@@ -232,7 +310,9 @@ describe('routing and limits', () => {
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
         body: `grant_type=password&x=${'a'.repeat(size)}`,
       });
-    expect((await post(70 * 1024)).status).toBe(413);
+    const over = await post(70 * 1024);
+    expect(over.status).toBe(413);
+    expect(over.json.errors).toEqual([{ type: 'bad_request' }]);
     const under = await post(60 * 1024);
     expect(under.status).toBe(400);
     expect(under.json.error).toBe('unsupported_grant_type');

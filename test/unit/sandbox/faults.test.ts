@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLIENT, type Sandbox } from '../../../src/sandbox/index';
+import { DEFAULT_CLIENT, DOCUMENTED_ERRORS, type Sandbox } from '../../../src/sandbox/index';
 import { UA, useSandboxes } from '../../helpers/sandboxes';
 
 const start = useSandboxes();
@@ -42,6 +42,8 @@ describe('faults', () => {
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await res.text()).toMatch(/^<!DOCTYPE html>/);
+    // The anti-DDoS layer answered, not hh.ru: there is no request id to give support.
+    expect(res.headers.get('x-request-id')).toBeNull();
   });
 
   it('rate-limit answers 429 with Retry-After', async () => {
@@ -152,6 +154,111 @@ describe('faults', () => {
   });
 });
 
+async function refreshablePair(sb: Sandbox): Promise<{ access_token: string; refresh_token: string }> {
+  const res = await postToken(sb, exchangeBody(await getCode(sb)));
+  expect(res.status).toBe(200);
+  return (await res.json()) as { access_token: string; refresh_token: string };
+}
+const refreshBody = (token: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();
+const getMe = (sb: Sandbox, token: string, path = '/me') =>
+  fetch(`${sb.url}${path}`, { headers: { 'user-agent': UA, authorization: `Bearer ${token}` } });
+
+describe('answer fault', () => {
+  it('sends the given status, body and headers verbatim, the header request id following the body', async () => {
+    const sb = await start();
+    const body = { errors: [{ type: 'oauth', value: 'no_scope' }], request_id: 'abc123' };
+    sb.fault({ kind: 'answer', status: 403, body, headers: { 'retry-after': '7' }, path: '/me' });
+    const res = await getMe(sb, 'X');
+    expect(res.status).toBe(403);
+    expect(await res.json()).toEqual(body);
+    expect(res.headers.get('x-request-id')).toBe('abc123');
+    expect(res.headers.get('retry-after')).toBe('7');
+  });
+
+  it('adds nothing to a body (no request_id), yet the header has one; null drops the header', async () => {
+    const sb = await start();
+    sb.fault({ kind: 'answer', status: 400, body: { error: 'invalid_grant', error_description: 'bad token ' }, times: 1 });
+    const first = await postToken(sb, clientCredentials);
+    expect(await first.json()).toEqual({ error: 'invalid_grant', error_description: 'bad token ' });
+    expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
+    sb.fault({ kind: 'answer', documented: 'oauth/token_revoked', headers: { 'x-request-id': null }, times: 1 });
+    const second = await getMe(sb, 'X');
+    expect(((await second.json()) as { request_id: string }).request_id).toMatch(/^[0-9a-f]{32}$/);
+    expect(second.headers.get('x-request-id')).toBeNull();
+  });
+
+  it.each(Object.keys(DOCUMENTED_ERRORS))('answers the documented error %s, with a fresh request id each time', async (name) => {
+    const sb = await start();
+    const expected = DOCUMENTED_ERRORS[name]!();
+    sb.fault({ kind: 'answer', documented: name });
+    const a = await postToken(sb, clientCredentials);
+    const b = await postToken(sb, clientCredentials);
+    expect(a.status).toBe(expected.status);
+    const [bodyA, bodyB] = (await Promise.all([a.json(), b.json()])) as Array<Record<string, unknown>>;
+    const { request_id: idA, ...restA } = bodyA!;
+    const { request_id: _idExpected, ...restExpected } = expected.body as Record<string, unknown>;
+    expect(restA).toEqual(restExpected);
+    if (idA !== undefined) {
+      expect(idA).not.toBe(bodyB!.request_id);
+      expect(a.headers.get('x-request-id')).toBe(idA);
+    }
+    expect(sb.stats().grants.client_credentials).toBe(0);
+  });
+});
+
+describe('lost-answer fault', () => {
+  it('spends the refresh token for real, drops the connection, and the retry hears "already refreshed"', async () => {
+    const sb = await start({ expiresIn: 1 });
+    const pair = await refreshablePair(sb);
+    await new Promise((resolve) => setTimeout(resolve, 1100));
+    sb.fault({ kind: 'lost-answer', path: '/token', times: 1 });
+    const issuedBefore = sb.issued().length;
+    await expect(postToken(sb, refreshBody(pair.refresh_token))).rejects.toThrow();
+    expect(sb.stats().refreshed).toBe(1);
+    expect(sb.issued().length).toBe(issuedBefore + 2); // the new pair exists, and nobody got it
+    const retry = await postToken(sb, refreshBody(pair.refresh_token));
+    expect(retry.status).toBe(400);
+    expect(await retry.json()).toEqual({ error: 'invalid_grant', error_description: 'token has already been refreshed' });
+  });
+
+  it('with then: hang keeps the connection open without a byte, after spending the code', async () => {
+    const sb = await start();
+    const code = await getCode(sb);
+    sb.fault({ kind: 'lost-answer', then: 'hang', times: 1 });
+    await expect(postToken(sb, exchangeBody(code), AbortSignal.timeout(300))).rejects.toThrow();
+    expect(sb.stats().exchanged).toBe(1);
+    const again = await postToken(sb, exchangeBody(code));
+    expect(await again.json()).toEqual({ error: 'invalid_grant', error_description: 'code has already been used' });
+  });
+});
+
+describe('token-expired fault', () => {
+  it('answers token_expired on /me while the token is valid, and then the refresh is accepted', async () => {
+    const sb = await start();
+    const pair = await refreshablePair(sb);
+    const early = await postToken(sb, refreshBody(pair.refresh_token));
+    expect(await early.json()).toMatchObject({ error_description: 'token not expired' });
+    sb.fault({ kind: 'token-expired', path: '/me', times: 1 });
+    const me = await getMe(sb, pair.access_token);
+    expect(me.status).toBe(403);
+    const body = (await me.json()) as Record<string, unknown>;
+    expect(body).toMatchObject({ errors: [{ type: 'oauth', value: 'token_expired' }], oauth_error: 'token-expired' });
+    expect(me.headers.get('x-request-id')).toBe(body.request_id);
+    expect((await getMe(sb, pair.access_token)).status).toBe(403); // expired for good now, fault or not
+    const refresh = await postToken(sb, refreshBody(pair.refresh_token));
+    expect(refresh.status).toBe(200);
+  });
+
+  it('answers on any API path, even one the sandbox does not serve', async () => {
+    const sb = await start();
+    const pair = await refreshablePair(sb);
+    sb.fault({ kind: 'token-expired', path: '/vacancies/mine' });
+    const res = await getMe(sb, pair.access_token, '/vacancies/mine');
+    expect(res.status).toBe(403);
+    expect(((await res.json()) as { errors: unknown }).errors).toEqual([{ type: 'oauth', value: 'token_expired' }]);
+  });
+});
+
 describe('admin routes over HTTP', () => {
   const admin = (sb: Sandbox, path: string, body?: unknown) =>
     fetch(`${sb.url}/_sandbox/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
@@ -183,6 +290,14 @@ describe('admin routes over HTTP', () => {
     [{ kind: 'rate-limit' }],
     [{ kind: 'reset', times: 0 }],
     [[]],
+    [{ kind: 'answer' }],
+    [{ kind: 'answer', status: 99 }],
+    [{ kind: 'answer', documented: 'oauth/made_up' }],
+    [{ kind: 'answer', documented: 'oauth/token_expired', status: 403 }],
+    [{ kind: 'answer', status: 403, headers: { 'x-a': 'one\ntwo' } }],
+    [{ kind: 'answer', status: 403, headers: { 'bad name': 'x' } }],
+    [{ kind: 'answer', status: 403, headers: ['x'] }],
+    [{ kind: 'lost-answer', then: 'explode' }],
   ])('refuse a malformed fault %j', async (fault) => {
     const sb = await start();
     expect((await admin(sb, 'fault', fault)).status).toBe(400);

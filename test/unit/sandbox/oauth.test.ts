@@ -176,16 +176,17 @@ describe('POST /token, grant_type=authorization_code', () => {
   });
 
   it.each([
-    ['client_secret', 'client_secret is empty'],
-    ['client_id', 'client_id is empty'],
-    ['code', 'code is empty'],
-  ])('refuses a request without %s', async (field, description) => {
+    ['client_secret', { error: 'invalid_client', error_description: 'client_id or client_secret not found' }],
+    ['client_id', { error: 'invalid_client', error_description: 'client_id or client_secret not found' }],
+    ['code', { error: 'invalid_request', error_description: 'code not found' }],
+  ])('refuses a request without %s with the documented error', async (field, expected) => {
     const sb = await start();
     const form: Record<string, string> = exchangeForm(await getCode(sb));
     delete form[field];
     const res = await postForm(sb.env.HH_TOKEN_URL, form);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: 'invalid_request', error_description: description });
+    expect(res.json).toEqual(expected);
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it.each([
@@ -268,7 +269,7 @@ describe('POST /token: request format', () => {
     const sb = await start();
     const res = await postForm(sb.env.HH_TOKEN_URL, body, { 'content-type': type });
     expect(res.status).toBe(400);
-    expect(res.json.error).toBe('invalid_request');
+    expect(res.json.errors).toEqual([{ type: 'bad_request' }]);
   });
 
   it('accepts a charset parameter on the form content type', async () => {
@@ -290,16 +291,19 @@ describe('POST /token: request format', () => {
     const form = `${new URLSearchParams(exchangeForm(await getCode(sb)))}&code=OTHER`;
     const res = await postForm(sb.env.HH_TOKEN_URL, form);
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: 'invalid_request', error_description: 'duplicate parameter code' });
+    expect(res.json.errors).toEqual([{ type: 'bad_argument', value: 'code', reason: 'too_many_arguments' }]);
+    expect(sb.stats().exchanged).toBe(0);
   });
 
   it.each([
-    [{}, 'no User-Agent at all'],
-    [{ 'user-agent': 'node' }, "Node fetch's default"],
-    [{ 'user-agent': 'undici' }, "undici's default"],
-    [{ 'user-agent': '   ' }, 'a blank User-Agent'],
-    [{ 'user-agent': UA, 'hh-user-agent': 'node' }, 'HH-User-Agent wins over a good User-Agent'],
-  ])('answers 400 bad_user_agent with %j (%s)', async (headers, _why) => {
+    [{ 'user-agent': '' }, 'unset', 'no User-Agent at all'],
+    [{ 'user-agent': '   ' }, 'unset', 'a blank User-Agent'],
+    [{}, 'blacklisted', "Node fetch's default (it sends one)"],
+    [{ 'user-agent': 'node' }, 'blacklisted', "Node fetch's default"],
+    [{ 'user-agent': 'undici' }, 'blacklisted', "undici's default"],
+    [{ 'user-agent': 'MyApp/1.0 (my-app-feedback@example.com)' }, 'blacklisted', "the docs' placeholder"],
+    [{ 'user-agent': UA, 'hh-user-agent': 'node' }, 'blacklisted', 'HH-User-Agent wins over a good User-Agent'],
+  ])('answers 400 bad_user_agent with %j: %s (%s)', async (headers, value, _why) => {
     const sb = await start();
     const res = await answer(
       await fetch(sb.env.HH_TOKEN_URL, {
@@ -309,8 +313,9 @@ describe('POST /token: request format', () => {
       }),
     );
     expect(res.status).toBe(400);
-    expect(res.json.errors).toEqual([{ type: 'bad_user_agent', value: 'blacklisted' }]);
-    expect(typeof res.json.description).toBe('string');
+    expect(res.json.errors).toEqual([{ type: 'bad_user_agent', value }]);
+    expect(res.json.description).toBeUndefined();
+    expect(res.headers.get('x-request-id')).toBe(res.json.request_id);
     expect(sb.stats().grants.authorization_code).toBe(0);
   });
 
@@ -377,7 +382,8 @@ describe('POST /token, grant_type=refresh_token', () => {
     const pair = await login(sb);
     const res = await postForm(sb.env.HH_TOKEN_URL, { ...refreshForm(pair.refresh_token), [field]: 'x' });
     expect(res.status).toBe(400);
-    expect(res.json).toEqual({ error: 'invalid_request', error_description: `unexpected parameter ${field}` });
+    expect(res.json.errors).toEqual([{ type: 'bad_argument', value: field }]);
+    expect(sb.stats().refreshed).toBe(0);
   });
 
   it.each([
@@ -414,7 +420,9 @@ describe('POST /token, grant_type=client_credentials', () => {
     expect((await postForm(sb.env.HH_TOKEN_URL, form)).status).toBe(200);
     const res = await postForm(sb.env.HH_TOKEN_URL, form);
     expect(res.status).toBe(403);
+    // The error reference's RFC body; the request id is in the header only.
     expect(res.json).toEqual({ error: 'forbidden', error_description: 'app token refresh too early' });
+    expect(res.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
   });
 
   it('replaces the previous application token after the interval', async () => {
