@@ -1,3 +1,4 @@
+import type { GlobalFlags } from '../config/config';
 import type { OptionsOf, OptionSpec } from './spec';
 
 /**
@@ -17,3 +18,7 @@ export const GLOBAL_OPTIONS = [
 ] as const satisfies readonly OptionSpec[];
 
 export type GlobalOptions = OptionsOf<typeof GLOBAL_OPTIONS>;
+
+// loadConfig (src/config/config.ts) names the fields it reads itself, being below cli/: this fails to compile when the two drift.
+type FitsLoadConfig<T extends GlobalFlags> = T;
+export type CheckedGlobalOptions = FitsLoadConfig<GlobalOptions>;

@@ -1,5 +1,6 @@
+import type { GlobalOptions } from '../cli/global-options';
 import { existsSync } from 'node:fs';
-import { loadConfig, SETTINGS, type GlobalOptions, type SettingName } from '../config/config';
+import { loadConfig, SETTINGS, type SettingName } from '../config/config';
 import { configError, usageError } from '../errors';
 import { log, mask, result } from '../output';
 import { confFileEnv, openConfFile } from '../config/conf-files';

@@ -1,4 +1,5 @@
-import { loadConfig, SETTINGS, type GlobalOptions, type ProfileSettings } from '../config/config';
+import type { GlobalOptions } from '../cli/global-options';
+import { loadConfig, SETTINGS, type ProfileSettings } from '../config/config';
 import { usageError } from '../errors';
 import { log, result } from '../output';
 import { confFileEnv, openConfFile } from '../config/conf-files';

@@ -1,4 +1,5 @@
-import { loadConfig, type GlobalOptions } from '../config/config';
+import type { GlobalOptions } from '../cli/global-options';
+import { loadConfig } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { log, result } from '../output';
 import { compareProfileNames, DEFAULT_PROFILE } from '../config/profile-name';

@@ -1,4 +1,5 @@
-import { loadConfig, type GlobalOptions } from '../config/config';
+import type { GlobalOptions } from '../cli/global-options';
+import { loadConfig } from '../config/config';
 import { HhOauthError } from '../errors';
 import { formatDuration } from '../token/expiry';
 import { isJsonMode, log, result } from '../output';

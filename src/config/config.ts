@@ -64,9 +64,18 @@ export function numericSettingProblem(name: SettingName, value: string): string 
   return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
 }
 
-/** The global flags (--env-file, --profile, …), typed from their one declaration in the command table. */
-export type { GlobalOptions } from '../cli/global-options';
-import type { GlobalOptions } from '../cli/global-options';
+/**
+ * What loadConfig reads of the global flags. Their declaration is src/cli/global-options.ts,
+ * whose derived GlobalOptions type must fit this shape (tsc checks it where commands call
+ * loadConfig); config/ sits below cli/, so it names the fields instead of importing them.
+ */
+export interface GlobalFlags {
+  envFile?: string;
+  json?: boolean;
+  onRefresh?: string;
+  profile?: string;
+  managerAccount?: string;
+}
 
 /** Settings saved for single profiles: profile name → setting key → value. */
 export type ProfileSettings = Record<string, Record<string, string>>;
@@ -320,7 +329,7 @@ export function isHttpUrl(value: string): boolean {
   }
 }
 
-export function loadConfig(global: GlobalOptions, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
+export function loadConfig(global: GlobalFlags, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
   const envFile = global.envFile ? readEnvFile(global.envFile) : {};
   // An empty --profile '' would otherwise read as "not given" and quietly pick the default file.
   if (global.profile === '') throw usageError('--profile: the profile name is not valid: it is empty', `a profile name is ${PROFILE_RULE}`);

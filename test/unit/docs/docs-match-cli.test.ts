@@ -125,7 +125,7 @@ function anchors(headings: string[]): Set<string> {
  */
 export function invocationsIn(line: string): string[][] {
   const found: string[][] = [];
-  for (const m of line.matchAll(/(^|[^\w.@:/-]|\/bin\/)hh-oauth(?= )/g)) {
+  for (const m of line.matchAll(/(^|[^\w.@:/-]|\/bin\/|(?<![\w./-])bin\/)hh-oauth(?= )/g)) {
     const before = line.slice(0, m.index + m[1]!.length).trimEnd().split(/\s+/).at(-1) ?? '';
     if (/^--?[A-Za-z][\w-]*$/.test(before) && m[1] !== '/bin/') continue;
     const words = shellWords(line.slice(m.index + m[0].length));
@@ -316,6 +316,7 @@ describe('the checker itself', () => {
     ]);
     expect(invocationsIn('sudo -u hh-oauth hh-oauth doctor')).toEqual([['doctor']]);
     expect(invocationsIn('ExecStart=/usr/bin/node /usr/lib/node_modules/hh-oauth/bin/hh-oauth refresh')).toEqual([['refresh']]);
+    expect(invocationsIn('node bin/hh-oauth sandbox --port 8300 &')).toEqual([['sandbox', '--port', '8300']]);
     expect(invocationsIn('details: hh-oauth refresh --all --json, hh-oauth profiles')).toEqual([['refresh', '--all', '--json'], ['profiles']]);
     expect(invocationsIn('hh-oauth refresh --all [--concurrency N]')).toEqual([['refresh', '--all', '--concurrency', 'N']]);
     expect(invocationsIn('refresh --all: 997 refreshed')).toEqual([]);
