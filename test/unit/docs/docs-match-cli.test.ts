@@ -129,7 +129,8 @@ export function invocationsIn(line: string): string[][] {
     const before = line.slice(0, m.index + m[1]!.length).trimEnd().split(/\s+/).at(-1) ?? '';
     if (/^--?[A-Za-z][\w-]*$/.test(before) && m[1] !== '/bin/') continue;
     const words = shellWords(line.slice(m.index + m[0].length));
-    if (words.length > 0 && words[0] !== 'hh-oauth') found.push(words);
+    // A diagram's arrow (`bin/hh-oauth ─> …`) is not a command line.
+    if (words.length > 0 && words[0] !== 'hh-oauth' && /^[-a-z]/.test(words[0]!)) found.push(words);
   }
   return found;
 }
@@ -317,6 +318,7 @@ describe('the checker itself', () => {
     expect(invocationsIn('sudo -u hh-oauth hh-oauth doctor')).toEqual([['doctor']]);
     expect(invocationsIn('ExecStart=/usr/bin/node /usr/lib/node_modules/hh-oauth/bin/hh-oauth refresh')).toEqual([['refresh']]);
     expect(invocationsIn('node bin/hh-oauth sandbox --port 8300 &')).toEqual([['sandbox', '--port', '8300']]);
+    expect(invocationsIn('bin/hh-oauth ──require──> dist/main.cjs')).toEqual([]);
     expect(invocationsIn('details: hh-oauth refresh --all --json, hh-oauth profiles')).toEqual([['refresh', '--all', '--json'], ['profiles']]);
     expect(invocationsIn('hh-oauth refresh --all [--concurrency N]')).toEqual([['refresh', '--all', '--concurrency', 'N']]);
     expect(invocationsIn('refresh --all: 997 refreshed')).toEqual([]);
