@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseAppTokenFile } from '../../src/token/app-token';
 import { jsonOut } from '../helpers/cli';
-import { readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
+import { readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/tty';
 import { useHarness } from '../helpers/workspace';
 import { requires } from '../helpers/tools';
 

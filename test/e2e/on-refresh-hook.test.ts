@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { hookEnv } from '../../src/lifecycle/hook-runner';
 import { splitCommand } from '../../src/lifecycle/hook';
 import { jsonOut } from '../helpers/cli';
-import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
+import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/tty';
 import { findLeaks } from '../helpers/secrets';
 import { useHarness } from '../helpers/workspace';
 import fc from 'fast-check';

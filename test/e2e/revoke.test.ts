@@ -2,7 +2,7 @@ import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/cli';
-import { quickLogin, readJson, runInTty } from '../helpers/operator';
+import { quickLogin, readJson, runInTty } from '../helpers/tty';
 import { useHarness } from '../helpers/workspace';
 
 const h = useHarness();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseShow, systemdTimestamp } from '../../src/system/timers';
 import { jsonOut } from '../helpers/cli';
-import { fakePair, writeTokenFile } from '../helpers/operator';
+import { fakePair, writeTokenFile } from '../helpers/tty';
 import { useHarness } from '../helpers/workspace';
 
 const h = useHarness();

@@ -2,7 +2,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { jsonOut } from '../helpers/cli';
-import { fakePair, quickLogin, readJson, runInTty, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
+import { fakePair, quickLogin, readJson, runInTty, runSecret, sleep, workspace, writeTokenFile } from '../helpers/tty';
 import { useHarness } from '../helpers/workspace';
 
 // Access tokens live 2 s here, so "expired" is real at the sandbox too.

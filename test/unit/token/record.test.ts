@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallbackInput } from '../../src/authorize/callback-input';
-import { parseEnvFile } from '../../src/config/env-file';
-import { HhOauthError } from '../../src/errors';
-import { expiresAt, formatDuration, isDue, secondsLeft } from '../../src/token/expiry';
-import { parseTokenFile, recordFromGrant } from '../../src/token/record';
-import { findLeaks } from '../helpers/secrets';
+import { parseCallbackInput } from '../../../src/authorize/callback-input';
+import { parseEnvFile } from '../../../src/config/env-file';
+import { HhOauthError } from '../../../src/errors';
+import { expiresAt, formatDuration, isDue, secondsLeft } from '../../../src/token/expiry';
+import { parseTokenFile, recordFromGrant } from '../../../src/token/record';
+import { findLeaks } from '../../helpers/secrets';
 
 const codeOf = (fn: () => unknown) => {
   try {
