@@ -3,11 +3,8 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { hookEnv } from '../../src/lifecycle/hook-runner';
 import { splitCommand } from '../../src/lifecycle/hook';
-import { jsonOut } from '../helpers/cli';
-import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/tty';
-import { findLeaks } from '../helpers/secrets';
-import { useHarness } from '../helpers/workspace';
 import fc from 'fast-check';
+import { fakePair, findLeaks, jsonOut, quickLogin, readJson, runSecret, shellQuote, sleep, tokenPosts, useHarness, waitUntilExpired, writeTokenFile } from '../helpers';
 
 // Access tokens live 2 s, so a refresh is due after a short sleep.
 const h = useHarness({ expiresIn: 2 });
@@ -51,7 +48,7 @@ function readHookRecord(out: string) {
 
 describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   it('after exchange: HH_EVENT=exchanged, HH_TOKEN_FILE, HH_EXPIRES_AT; no token or secret in its argv, env, or its parent\'s argv', async () => {
-    const { dir, tokenFile } = workspace(h);
+    const { dir, tokenFile } = h;
     const hook = recordingHook(dir);
     const login = await quickLogin(h, {}, ['--on-refresh', hook.command]);
     const pair = readJson(tokenFile);
@@ -69,7 +66,7 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('after a refresh (HH_ON_REFRESH): HH_EVENT=refreshed; not run when nothing was refreshed; its output never reaches stdout', async () => {
-    const { dir, tokenFile } = workspace(h);
+    const { dir, tokenFile } = h;
     await quickLogin(h);
     const hook = recordingHook(dir);
     const env = { HH_ON_REFRESH: hook.command };
@@ -91,10 +88,10 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('a failing hook logs a warning; the refresh still succeeds (exit 0) and the new pair is stored', async () => {
-    const { tokenFile } = workspace(h);
+    const { tokenFile } = h;
     await quickLogin(h);
     const before = readJson(tokenFile);
-    await sleep(Math.max(0, Date.parse(before.expires_at) + 100 - Date.now()));
+    await waitUntilExpired(tokenFile);
     const out = await h.run(['refresh', '--json'], { env: { HH_ON_REFRESH: `sh -c 'echo about to fail; exit 3'` } });
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('refreshed');
@@ -116,16 +113,15 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('a malformed hook is refused before anything is spent: exit 3 from HH_ON_REFRESH, exit 2 from --on-refresh', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() - 1000)));
-    const posts = () => h.sandbox.requests().filter((r) => r.path === '/token').length;
-    const before = posts();
+    writeTokenFile(h.tokenFile, fakePair(new Date(Date.now() - 1000)));
+    const before = tokenPosts(h);
     const fromEnv = await h.run(['refresh'], { env: { HH_ON_REFRESH: 'notify-send done | tee log' } });
     expect(fromEnv.code).toBe(3);
     expect(fromEnv.stderr).toContain(`"|" is shell syntax`);
     const fromFlag = await h.run(['refresh', '--on-refresh', "echo 'unclosed"]);
     expect(fromFlag.code).toBe(2);
     expect(fromFlag.stderr).toContain('single quote is not closed');
-    expect(posts()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
   });
 });
 
@@ -160,10 +156,9 @@ describe('splitCommand', () => {
   });
 
   it('round-trips any words quoted the POSIX way', () => {
-    const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
     fc.assert(
       fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 6 }), (words) => {
-        expect(splitCommand(words.map(quote).join(' '))).toEqual(words);
+        expect(splitCommand(words.map(shellQuote).join(' '))).toEqual(words);
       }),
     );
   });

@@ -1,11 +1,10 @@
-import { mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../src/errors';
 import { PendingWrite } from '../../src/token/store';
 import { lookupInFile, parseAccountFile } from '../../src/system/accounts';
-import { useHarness } from '../helpers/workspace';
+import { sleep, useHarness, useTempDirs } from '../helpers';
 
 /**
  * HH_TOKEN_GROUP (set by the unit for `install-units --token-group`): the store gives
@@ -22,8 +21,7 @@ function usableGroup(): { name: string; gid: number } {
   return { name: own[0], gid: own[1] };
 }
 
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('hh-group-');
 afterEach(() => {
   delete process.env.HH_TOKEN_GROUP;
 });
@@ -37,8 +35,7 @@ describe('the token store honours HH_TOKEN_GROUP', () => {
   });
 
   it('a written file gets the group and mode 0640; without the variable it stays 0600', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hh-group-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const path = join(dir, 'token.json');
     const plain = await PendingWrite.open(path);
     await plain.commit({ a: 1 });
@@ -53,8 +50,7 @@ describe('the token store honours HH_TOKEN_GROUP', () => {
   });
 
   it('an unknown group is a config error before anything is written, and the old file is untouched', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hh-group-'));
-    dirs.push(dir);
+    const dir = tempDir();
     const path = join(dir, 'token.json');
     writeFileSync(path, '{"old":true}\n', { mode: 0o600 });
     process.env.HH_TOKEN_GROUP = 'no-such-group-hh';
@@ -74,7 +70,7 @@ describe('the token store honours HH_TOKEN_GROUP', () => {
     expect((await h.run(['exchange', '-'], { env, input: callback })).code).toBe(0);
     expect(statSync(h.tokenFile).mode & 0o777).toBe(0o640);
     expect(statSync(h.tokenFile).gid).toBe(group.gid);
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const refreshed = await h.run(['refresh', '--json'], { env });
     expect(JSON.parse(refreshed.stdout).status).toBe('refreshed');
     expect(statSync(h.tokenFile).mode & 0o777).toBe(0o640);

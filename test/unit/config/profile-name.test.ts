@@ -2,26 +2,17 @@ import { basename, dirname, join } from 'node:path';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../../src/config/config';
-import { HhOauthError } from '../../../src/errors';
 import { profileFromFileName, profileNameProblem } from '../../../src/config/profile-name';
+import { errorCodeOf } from '../../helpers';
 
 const BASE_ENV = { HH_TOKEN_FILE: '/srv/hh/token.json', HH_CONFIG_DIR: '/nonexistent/hh-oauth-test' };
 const BAD = ['../x', 'a/b', '.hidden', 'x'.repeat(65), 'Upper', 'UPPER', '..', '.', '/etc/passwd', 'a\\b', 'a b', '-dash', '_x', 'a\nb', 'a\0b', 'ä', 'a:b', '~'];
 
-function codeOf(fn: () => unknown): string | undefined {
-  try {
-    fn();
-    return undefined;
-  } catch (err) {
-    return err instanceof HhOauthError ? err.code : 'not-ours';
-  }
-}
-
 describe('profile names', () => {
   it.each(BAD)('%j is refused: usage error as a flag, config error from the environment', (name) => {
     expect(profileNameProblem(name)).toEqual(expect.any(String));
-    expect(codeOf(() => loadConfig({ profile: name }, {}, BASE_ENV))).toBe('usage');
-    expect(codeOf(() => loadConfig({}, {}, { ...BASE_ENV, HH_PROFILE: name }))).toBe('config');
+    expect(errorCodeOf(() => loadConfig({ profile: name }, {}, BASE_ENV))).toBe('usage');
+    expect(errorCodeOf(() => loadConfig({}, {}, { ...BASE_ENV, HH_PROFILE: name }))).toBe('config');
   });
 
   it('says why in words, without needing the rule spelled out', () => {
@@ -76,9 +67,9 @@ describe('manager account ids', () => {
     expect(loadConfig({}, {}, BASE_ENV).apiHeaders()).toEqual({});
     for (const bad of ['abc', '12 3', '1\r\nX-Evil: 1', '-1', '1'.repeat(21)]) {
       const flag = loadConfig({ managerAccount: bad }, {}, BASE_ENV);
-      expect(codeOf(() => flag.apiHeaders())).toBe('usage');
+      expect(errorCodeOf(() => flag.apiHeaders())).toBe('usage');
       const env = loadConfig({}, {}, { ...BASE_ENV, HH_MANAGER_ACCOUNT_ID: bad });
-      expect(codeOf(() => env.apiHeaders())).toBe('config');
+      expect(errorCodeOf(() => env.apiHeaders())).toBe('config');
       expect(env.tokenFile()).toBe('/srv/hh/token.json');
     }
   });

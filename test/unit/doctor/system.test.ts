@@ -7,6 +7,7 @@ import { clockCheck, clockSkewSeconds } from '../../../src/doctor/clock';
 import { dumpIncludes, isMainConfig, nginxComplaint, stateWord, timersVerdict } from '../../../src/doctor/system';
 import { HhOauthError } from '../../../src/errors';
 import { hasContact, settingForKey, validateSettingValue } from '../../../src/config/setting-values';
+import { thrownBy } from '../../helpers';
 
 const at = (iso: string) => new Date(iso);
 const sample = (serverIso: string, localIso: string) => ({ date: at(serverIso), receivedAt: at(localIso) });
@@ -111,13 +112,7 @@ describe('config keys and values', () => {
   it('accepts the key or the variable name, and lists the keys otherwise', () => {
     expect(settingForKey('client-id')).toBe('HH_CLIENT_ID');
     expect(settingForKey('HH_REDIRECT_URI')).toBe('HH_REDIRECT_URI');
-    const err = (() => {
-      try {
-        settingForKey('clientid');
-      } catch (e) {
-        return e as HhOauthError;
-      }
-    })();
+    const err = thrownBy(() => settingForKey('clientid')) as HhOauthError | undefined;
     expect(err).toBeInstanceOf(HhOauthError);
     expect(err!.exitCode).toBe(2);
     expect(err!.suggestion).toContain('client-id, client-secret');

@@ -1,57 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_CLIENT, type Sandbox } from '../../../src/sandbox/index';
-import { UA, useSandboxes } from '../../helpers/sandboxes';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { call, grantAppToken, sleep, userPair, useSandboxes } from '../../helpers';
 
 const start = useSandboxes();
-
-async function call(sb: Sandbox, path: string, init: RequestInit & { token?: string } = {}) {
-  const headers: Record<string, string> = { 'user-agent': UA, ...(init.headers as Record<string, string>) };
-  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(`${sb.url}${path}`, { ...init, headers });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-async function userToken(sb: Sandbox): Promise<{ access_token: string; refresh_token: string }> {
-  const auth = await fetch(`${sb.env.HH_AUTHORIZE_URL}?response_type=code&client_id=${DEFAULT_CLIENT.clientId}`, {
-    redirect: 'manual',
-  });
-  const code = new URL(auth.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const res = await fetch(sb.env.HH_TOKEN_URL, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-      code,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { access_token: string; refresh_token: string };
-}
-
-async function appToken(sb: Sandbox): Promise<string> {
-  const res = await fetch(sb.env.HH_TOKEN_URL, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 const ALWAYS = ['auth_type', 'is_admin', 'is_applicant', 'is_application', 'is_employer', 'is_employer_integration'];
 const PERSON = ['email', 'first_name', 'id', 'last_name', 'middle_name', 'phone'];
@@ -59,7 +9,7 @@ const PERSON = ['email', 'first_name', 'id', 'last_name', 'middle_name', 'phone'
 describe('GET /me', () => {
   it('describes an applicant', async () => {
     const sb = await start();
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON].sort());
     expect(res.json).toMatchObject({
@@ -78,7 +28,7 @@ describe('GET /me', () => {
 
   it('describes an employer with employer and manager', async () => {
     const sb = await start({ user: 'employer' });
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'employer', 'manager'].sort());
     expect(res.json).toMatchObject({ auth_type: 'employer', is_employer: true, is_applicant: false });
@@ -88,7 +38,7 @@ describe('GET /me', () => {
 
   it('describes an application token', async () => {
     const sb = await start();
-    const res = await call(sb, '/me', { token: await appToken(sb) });
+    const res = await call(sb, '/me', { token: await grantAppToken(sb) });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       auth_type: 'application',
@@ -117,7 +67,7 @@ describe('GET /me', () => {
 
   it('answers token_expired with oauth_error once the access token expires', async () => {
     const sb = await start({ expiresIn: 1 });
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     expect((await call(sb, '/me', { token: access_token })).status).toBe(200);
     await sleep(1100);
     const res = await call(sb, '/me', { token: access_token });
@@ -128,7 +78,7 @@ describe('GET /me', () => {
 
   it.each([[{}], [{ 'user-agent': 'undici' }]])('answers 400 bad_user_agent for %j', async (headers) => {
     const sb = await start();
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     const res = await fetch(`${sb.url}/me`, { headers: { authorization: `Bearer ${access_token}`, ...headers } });
     expect(res.status).toBe(400);
     expect(((await res.json()) as any).errors).toEqual([{ type: 'bad_user_agent', value: 'blacklisted' }]);
@@ -138,7 +88,7 @@ describe('GET /me', () => {
 describe('manager accounts', () => {
   it('lists two accounts for an employer', async () => {
     const sb = await start({ user: 'employer' });
-    const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/manager_accounts/mine', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(res.json.items).toHaveLength(2);
     const primary = res.json.items.filter((a: { is_primary: boolean }) => a.is_primary);
@@ -149,14 +99,14 @@ describe('manager accounts', () => {
 
   it('refuses the list to an applicant', async () => {
     const sb = await start();
-    const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/manager_accounts/mine', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(403);
     expect(res.json.errors).toEqual([{ type: 'manager_accounts', value: 'not_employer' }]);
   });
 
   it('echoes a chosen account in /me and refuses an unknown one', async () => {
     const sb = await start({ user: 'employer' });
-    const token = (await userToken(sb)).access_token;
+    const token = (await userPair(sb)).access_token;
     const list = await call(sb, '/manager_accounts/mine', { token });
     const secondary = list.json.items.find((a: { is_primary: boolean }) => !a.is_primary).id as string;
 
@@ -175,7 +125,7 @@ describe('manager accounts', () => {
   it('refuses X-Manager-Account-Id from an applicant', async () => {
     const sb = await start();
     const res = await call(sb, '/me', {
-      token: (await userToken(sb)).access_token,
+      token: (await userPair(sb)).access_token,
       headers: { 'x-manager-account-id': '5000001' },
     });
     expect(res.status).toBe(403);
@@ -186,7 +136,7 @@ describe('manager accounts', () => {
 describe('DELETE /oauth/token', () => {
   it('revokes the access token', async () => {
     const sb = await start();
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     const res = await call(sb, '/oauth/token', { method: 'DELETE', token: access_token });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');

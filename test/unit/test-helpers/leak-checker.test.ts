@@ -4,9 +4,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { watchArgv } from '../../helpers/argv-watch';
-import { captured, runCli } from '../../helpers/cli';
-import { findLeaks, leakReport, trackSecrets } from '../../helpers/secrets';
+import { bareEnv, captured, findLeaks, leakReport, runCli, trackSecrets, watchArgv } from '../../helpers';
 
 /**
  * The leak checker every end-to-end file ends with must be able to fail: these tests
@@ -50,7 +48,7 @@ describe('the suite-wide leak report', () => {
     const home = mkdtempSync(join(tmpdir(), 'hh-oauth-leak-'));
     try {
       // Not a valid code for any sandbox: exchange fails without network, but its argv is what matters here.
-      const out = await runCli(['exchange', secret], { env: { PATH: process.env.PATH, HOME: home, HH_CONFIG_DIR: join(home, 'config') } });
+      const out = await runCli(['exchange', secret], { env: bareEnv(home) });
       expect(out.code).not.toBe(0);
     } finally {
       rmSync(home, { recursive: true, force: true });

@@ -4,16 +4,7 @@ import { parseEnvFile } from '../../../src/config/env-file';
 import { HhOauthError } from '../../../src/errors';
 import { expiresAt, formatDuration, isDue, secondsLeft } from '../../../src/token/expiry';
 import { parseTokenFile, recordFromGrant } from '../../../src/token/record';
-import { findLeaks } from '../../helpers/secrets';
-
-const codeOf = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (err) {
-    return err instanceof HhOauthError ? err.code : 'not ours';
-  }
-  return 'no error';
-};
+import { errorCodeOf, findLeaks, thrownBy } from '../../helpers';
 
 describe('expiry math', () => {
   const t0 = new Date('2026-11-23T09:00:00.000Z');
@@ -56,7 +47,7 @@ describe('token file parsing', () => {
     ['no expiry at all', JSON.stringify({ ...good, expires_in: undefined })],
     ['a bad date', JSON.stringify({ ...good, expires_at: 'tomorrow' })],
   ])('%s is a store error (exit 7)', (_name, text) => {
-    expect(codeOf(() => parseTokenFile(text, mtime))).toBe('store');
+    expect(errorCodeOf(() => parseTokenFile(text, mtime))).toBe('store');
   });
   it('a fresh grant gets obtained_at and expires_at added, hh.ru fields untouched', () => {
     expect(recordFromGrant(good, new Date('2026-11-23T09:00:00.000Z'))).toEqual({
@@ -85,7 +76,7 @@ describe('callback input (exchange)', () => {
     ['prose', 'hello world'],
     ['a broken URL', 'http://[::1/cb?code=x'],
   ])('%s is a usage error', (_name, input) => {
-    expect(codeOf(() => parseCallbackInput(input))).toBe('usage');
+    expect(errorCodeOf(() => parseCallbackInput(input))).toBe('usage');
   });
 });
 
@@ -103,12 +94,7 @@ describe('env file (the subset `set -a; source .env` reads the same way)', () =>
     ['not an assignment', 'just words'],
     ['text after a quote', "A='x'y"],
   ])('%s is a config error that names the line but not the value', (_name, line) => {
-    let thrown: unknown;
-    try {
-      parseEnvFile(`OK=1\n${line}\n`);
-    } catch (err) {
-      thrown = err;
-    }
+    const thrown = thrownBy(() => parseEnvFile(`OK=1\n${line}\n`));
     expect(thrown).toBeInstanceOf(HhOauthError);
     expect((thrown as HhOauthError).code).toBe('config');
     expect((thrown as Error).message).toContain('line 2');
