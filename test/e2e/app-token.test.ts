@@ -2,7 +2,6 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAppTokenFile } from '../../src/token/app-token';
 import { canMountTmpfs, jsonOut, meAnswer, readJson, requires, runSecret, sleep, useHarness, writeTokenFile } from '../helpers';
 
 // hh.ru allows one application token per 5 minutes; the sandbox here, one per 3 s.
@@ -133,15 +132,5 @@ describe('hh-oauth app-token', () => {
     const out = await h.run(['app-token'], { env: { HH_CLIENT_SECRET: undefined } });
     expect(out.code).toBe(3);
     expect(out.stderr).toContain('client secret');
-  });
-});
-
-describe('app token file validation', () => {
-  it('accepts hh.ru\'s answer plus obtained_at, and nothing less than an access_token', () => {
-    expect(parseAppTokenFile('{"access_token":"A1","token_type":"bearer","obtained_at":"2026-01-01T00:00:00.000Z"}').obtainedAt?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
-    expect(parseAppTokenFile('{"access_token":"A1"}').accessToken).toBe('A1');
-    for (const bad of ['', '[]', 'null', '{"access_token":""}', '{"access_token":5}', '{"access_token":"A","obtained_at":"soon"}', '{"access_token":"A"']) {
-      expect(() => parseAppTokenFile(bad), bad).toThrow(/corrupt/);
-    }
   });
 });

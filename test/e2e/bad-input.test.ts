@@ -1,5 +1,4 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,6 +8,7 @@ import {
   AS_NOBODY,
   canDropPrivileges,
   canMountTmpfs,
+  fakeSecret,
   isRoot,
   jsonOut,
   loginExpired,
@@ -309,7 +309,7 @@ describe('a 200 whose expires_in is unusable (a server standing in for hh.ru)', 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it.each([['1e300', 1e300], ['missing', undefined], ['a string', '1209600']])('expires_in %s: the new pair is stored, due at once, with a warning (never dropped)', async (_name, expiresIn) => {
-    const pair = { access_token: `USER${randomBytes(30).toString('hex').toUpperCase()}`, refresh_token: `USER${randomBytes(30).toString('hex').toUpperCase()}` };
+    const pair = { access_token: fakeSecret(), refresh_token: fakeSecret() };
     trackSecrets(() => Object.values(pair));
     body = { ...pair, token_type: 'bearer', expires_in: expiresIn };
     await loginExpired(h);

@@ -1,10 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hookEnv } from '../../src/lifecycle/hook-runner';
-import { splitCommand } from '../../src/lifecycle/hook';
-import fc from 'fast-check';
-import { fakePair, findLeaks, jsonOut, quickLogin, readJson, runSecret, shellQuote, sleep, tokenPosts, useHarness, waitUntilExpired, writeTokenFile } from '../helpers';
+import { fakePair, findLeaks, jsonOut, quickLogin, readJson, runSecret, sleep, tokenPosts, useHarness, waitUntilExpired, writeTokenFile } from '../helpers';
 
 // Access tokens live 2 s, so a refresh is due after a short sleep.
 const h = useHarness({ expiresIn: 2 });
@@ -124,50 +121,3 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
     expect(tokenPosts(h)).toBe(before);
   });
 });
-
-describe('splitCommand', () => {
-  it('splits like a shell for simple commands', () => {
-    expect(splitCommand('systemctl try-restart my-bot.service')).toEqual(['systemctl', 'try-restart', 'my-bot.service']);
-    expect(splitCommand(`sh -c 'systemctl restart a && echo "done $HH_EVENT"'`)).toEqual(['sh', '-c', 'systemctl restart a && echo "done $HH_EVENT"']);
-    expect(splitCommand(`/opt/my\\ bot/notify "a \\"quoted\\" word" ''`)).toEqual(['/opt/my bot/notify', 'a "quoted" word', '']);
-    expect(splitCommand('  a\tb\\\n c  ')).toEqual(['a', 'b', 'c']);
-    expect(splitCommand('a"b"\'c\'d')).toEqual(['abcd']);
-    expect(splitCommand('echo "\\$HOME \\n"')).toEqual(['echo', '$HOME \\n']);
-  });
-
-  it('refuses what would need a shell, with the reason', () => {
-    for (const [command, reason] of [
-      ['a | b', '"|" is shell syntax'],
-      ['a > log', '">" is shell syntax'],
-      ['a; b', '";" is shell syntax'],
-      ['echo $HOME', '"$" is shell syntax'],
-      ['echo "$HOME"', 'needs a shell'],
-      ['rm *.tmp', '"*" is shell syntax'],
-      ['~/bin/hook', '"~" is shell syntax'],
-      ['FOO=1 hook', 'env NAME=value'],
-      ['', 'empty'],
-      ['   ', 'empty'],
-      ["echo 'x", 'single quote is not closed'],
-      ['echo "x', 'double quote is not closed'],
-      ['echo x\\', 'ends with a backslash'],
-    ]) {
-      expect(splitCommand(command!), command).toContain(reason);
-    }
-  });
-
-  it('round-trips any words quoted the POSIX way', () => {
-    fc.assert(
-      fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 6 }), (words) => {
-        expect(splitCommand(words.map(shellQuote).join(' '))).toEqual(words);
-      }),
-    );
-  });
-});
-
-describe('hookEnv', () => {
-  it('passes our environment on, minus the client secret and the hook setting, plus what the hook is told', () => {
-    const env = hookEnv({ PATH: '/bin', HH_CLIENT_SECRET: 's3cret', HH_ON_REFRESH: 'x', HH_CLIENT_ID: 'id', GONE: undefined }, { HH_EVENT: 'refreshed' });
-    expect(env).toEqual({ PATH: '/bin', HH_CLIENT_ID: 'id', HH_EVENT: 'refreshed' });
-  });
-});
-

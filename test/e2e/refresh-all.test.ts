@@ -1,10 +1,6 @@
 import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { ErrorCode } from '../../src/errors';
-import { forEachBounded } from '../../src/token/profiles';
-import { mostSerious, SEVERITY } from '../../src/lifecycle/refresh-all';
 import {
   AS_NOBODY,
   byName,
@@ -37,7 +33,7 @@ const storeNotDue = (path: string) => writeTokenFile(path, fakePair(hoursFromNow
 
 const slowTokenEndpoint = () => lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL);
 
-describe('refresh --all', () => {
+describe('refresh --all: every profile refreshed or reported, and the exit code of the most serious failure', () => {
   it('mixed outcomes: refreshes the due ones, skips the rest, reports each, and exits with the most serious failure', async () => {
     await storeGrant(h, h.tokenFile);
     await storeGrant(h, h.profileFile('due-a'));
@@ -207,61 +203,5 @@ describe('refresh --all', () => {
   ])('%j is a usage error', async (args) => {
     const out = await h.run(args);
     expect(out.code).toBe(2);
-  });
-});
-
-describe('the exit code of refresh --all', () => {
-  const codes = fc.constantFrom(...SEVERITY);
-
-  it('is temporary (6, retried) exactly when every failure was temporary', () => {
-    fc.assert(
-      fc.property(fc.array(codes, { minLength: 1, maxLength: 20 }), (list: ErrorCode[]) => {
-        const worst = mostSerious(list)!;
-        expect(worst === 'temporary').toBe(list.every((c) => c === 'temporary'));
-        expect(list).toContain(worst);
-      }),
-    );
-  });
-
-  it('ranks store above reauthorize above temporary, and nothing when nothing failed', () => {
-    expect(mostSerious([])).toBeUndefined();
-    expect(mostSerious(['temporary', 'reauthorize'])).toBe('reauthorize');
-    expect(mostSerious(['reauthorize', 'store', 'temporary'])).toBe('store');
-    expect(mostSerious(['rejected', 'reauthorize'])).toBe('rejected');
-    expect(mostSerious(['store', 'internal'])).toBe('internal');
-  });
-});
-
-describe('forEachBounded', () => {
-  it('never runs more than the limit at once, and runs every item once', async () => {
-    async function* items(n: number) {
-      for (let i = 0; i < n; i++) yield i;
-    }
-    let running = 0;
-    let peak = 0;
-    const seen: number[] = [];
-    await forEachBounded(items(50), 3, async (i) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setImmediate(r));
-      seen.push(i);
-      running--;
-    });
-    expect(peak).toBe(3);
-    expect(seen.sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
-  });
-
-  it('when the stream throws, waits for the calls in flight before passing the error on', async () => {
-    async function* failing() {
-      yield 1;
-      yield 2;
-      throw new Error('listing failed');
-    }
-    const finished: number[] = [];
-    const outcome = await forEachBounded(failing(), 4, async (i) => {
-      await new Promise((r) => setTimeout(r, 20 * i));
-      finished.push(i);
-    }).catch((err: Error) => `rejected after ${finished.length} finished: ${err.message}`);
-    expect(outcome).toBe('rejected after 2 finished: listing failed');
   });
 });

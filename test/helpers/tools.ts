@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
-import { accessSync, constants, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
+import { parseAccountFile } from '../../src/system/accounts';
 import { BIN } from './files';
 
 /**
@@ -46,6 +47,15 @@ export function requires(ctx: { skip(): void }, what: string, available: boolean
 }
 
 export const isRoot = process.getuid?.() === 0;
+
+/** A group this process may give files to (for HH_TOKEN_GROUP): any group as root, its own group otherwise. */
+export function usableGroup(): { name: string; gid: number } {
+  const groups = parseAccountFile(readFileSync('/etc/group', 'utf8'));
+  if (isRoot && groups.has('nogroup')) return { name: 'nogroup', gid: groups.get('nogroup')! };
+  const own = [...groups].find(([, gid]) => gid === process.getgid?.());
+  if (!own) throw new Error('cannot name this process group');
+  return { name: own[0], gid: own[1] };
+}
 
 /** Runs the command after it as the unprivileged user nobody (root only). */
 export const NOBODY = 65534;

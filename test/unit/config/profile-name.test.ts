@@ -8,7 +8,7 @@ import { errorCodeOf } from '../../helpers';
 const BASE_ENV = { HH_TOKEN_FILE: '/srv/hh/token.json', HH_CONFIG_DIR: '/nonexistent/hh-oauth-test' };
 const BAD = ['../x', 'a/b', '.hidden', 'x'.repeat(65), 'Upper', 'UPPER', '..', '.', '/etc/passwd', 'a\\b', 'a b', '-dash', '_x', 'a\nb', 'a\0b', 'ä', 'a:b', '~'];
 
-describe('profile names', () => {
+describe('profile names: what is refused and why, and the one file a name selects', () => {
   it.each(BAD)('%j is refused: usage error as a flag, config error from the environment', (name) => {
     expect(profileNameProblem(name)).toEqual(expect.any(String));
     expect(errorCodeOf(() => loadConfig({ profile: name }, {}, BASE_ENV))).toBe('usage');
@@ -57,20 +57,6 @@ describe('profile names', () => {
     expect(profileFromFileName('a.b.json')).toBe('a.b');
     for (const other of ['default.json', 'acme.json.lock', '.acme.json.123.abc.tmp', 'acme.json.corrupt-2026', 'Acme.json', 'notes.txt', '.json']) {
       expect(profileFromFileName(other)).toBeUndefined();
-    }
-  });
-});
-
-describe('manager account ids', () => {
-  it('are digits only: a bad flag is a usage error, a bad environment value a config error, checked when used', () => {
-    expect(loadConfig({ managerAccount: '5000002' }, {}, BASE_ENV).apiHeaders()).toEqual({ 'X-Manager-Account-Id': '5000002' });
-    expect(loadConfig({}, {}, BASE_ENV).apiHeaders()).toEqual({});
-    for (const bad of ['abc', '12 3', '1\r\nX-Evil: 1', '-1', '1'.repeat(21)]) {
-      const flag = loadConfig({ managerAccount: bad }, {}, BASE_ENV);
-      expect(errorCodeOf(() => flag.apiHeaders())).toBe('usage');
-      const env = loadConfig({}, {}, { ...BASE_ENV, HH_MANAGER_ACCOUNT_ID: bad });
-      expect(errorCodeOf(() => env.apiHeaders())).toBe('config');
-      expect(env.tokenFile()).toBe('/srv/hh/token.json');
     }
   });
 });

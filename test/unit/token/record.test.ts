@@ -1,30 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { parseCallbackInput } from '../../../src/authorize/callback-input';
-import { parseEnvFile } from '../../../src/config/env-file';
-import { HhOauthError } from '../../../src/errors';
-import { expiresAt, formatDuration, isDue, secondsLeft } from '../../../src/token/expiry';
 import { parseTokenFile, recordFromGrant } from '../../../src/token/record';
-import { errorCodeOf, findLeaks, thrownBy } from '../../helpers';
+import { errorCodeOf } from '../../helpers';
 
-describe('expiry math', () => {
-  const t0 = new Date('2026-11-23T09:00:00.000Z');
-  it('expires_at is obtained_at + expires_in, and a token is due exactly at expiry, not a millisecond before', () => {
-    const end = expiresAt(t0, 1209600);
-    expect(end.toISOString()).toBe('2026-12-07T09:00:00.000Z');
-    expect(isDue(end, new Date(end.getTime() - 1))).toBe(false);
-    expect(isDue(end, end)).toBe(true);
-    expect(secondsLeft(end, t0)).toBe(1209600);
-    expect(secondsLeft(end, new Date(end.getTime() + 5000))).toBe(-5);
-  });
-  it('formats durations for journal lines', () => {
-    expect(formatDuration(1209600)).toBe('14d 0h');
-    expect(formatDuration(3725)).toBe('1h 2m');
-    expect(formatDuration(61)).toBe('1m 1s');
-    expect(formatDuration(7)).toBe('7s');
-  });
-});
-
-describe('token file parsing', () => {
+describe('token file parsing: unknown fields kept, legacy files dated from mtime, damage a store error', () => {
   const mtime = new Date('2026-11-01T00:00:00Z');
   const good = { access_token: 'A'.repeat(64), token_type: 'bearer', expires_in: 1209600, refresh_token: 'R'.repeat(64) };
   it('keeps unknown fields verbatim and prefers expires_at', () => {
@@ -55,63 +33,5 @@ describe('token file parsing', () => {
       obtained_at: '2026-11-23T09:00:00.000Z',
       expires_at: '2026-12-07T09:00:00.000Z',
     });
-  });
-});
-
-describe('callback input (exchange)', () => {
-  it('takes a bare code', () => {
-    expect(parseCallbackInput('  ABC123  \n')).toEqual({ code: 'ABC123' });
-  });
-  it('reads code and state from a pasted callback URL, including extra parameters', () => {
-    expect(parseCallbackInput('https://bot.example.com/callback?lang=RU&code=XYZ&state=s1')).toMatchObject({ code: 'XYZ', state: 's1' });
-  });
-  it('reads error=access_denied', () => {
-    expect(parseCallbackInput('https://bot.example.com/callback?error=access_denied&state=s1')).toMatchObject({ error: 'access_denied', state: 's1' });
-  });
-  it.each([
-    ['empty', ''],
-    ['a URL with neither code nor error', 'https://x.example/cb?foo=1'],
-    ['a duplicated code', 'https://x.example/cb?code=a&code=b'],
-    ['a code with spaces', 'https://x.example/cb?code=a%20b'],
-    ['prose', 'hello world'],
-    ['a broken URL', 'http://[::1/cb?code=x'],
-  ])('%s is a usage error', (_name, input) => {
-    expect(errorCodeOf(() => parseCallbackInput(input))).toBe('usage');
-  });
-});
-
-describe('env file (the subset `set -a; source .env` reads the same way)', () => {
-  it('reads plain, quoted, exported and commented assignments', () => {
-    expect(
-      parseEnvFile("# c\nexport A=1\nB='x y $z'\nC=\"q \\\"w\\\"\" # note\n\nD=\n"),
-    ).toEqual({ A: '1', B: 'x y $z', C: 'q "w"', D: '' });
-  });
-  it.each([
-    ['expansion', 'A="$HOME"'],
-    ['command substitution', 'A=$(id)'],
-    ['an unquoted space', 'A=b c'],
-    ['an unterminated quote', "A='x"],
-    ['not an assignment', 'just words'],
-    ['text after a quote', "A='x'y"],
-  ])('%s is a config error that names the line but not the value', (_name, line) => {
-    const thrown = thrownBy(() => parseEnvFile(`OK=1\n${line}\n`));
-    expect(thrown).toBeInstanceOf(HhOauthError);
-    expect((thrown as HhOauthError).code).toBe('config');
-    expect((thrown as Error).message).toContain('line 2');
-    // The value: what follows '=' (the whole line when there is none).
-    const value = line.includes('=') ? line.slice(line.indexOf('=') + 1) : line;
-    expect((thrown as Error).message).not.toContain(value);
-  });
-});
-
-describe('the leak finder used by every end-to-end file', () => {
-  const secret = 'USERQ7W3E9R1T5Y2U8I4O6P0ASDFGHJKLZXCVBNM';
-  it('finds a whole secret, a piece of one, and more than the first 4 characters', () => {
-    expect(findLeaks([`token=${secret}`], [secret])).toHaveLength(1);
-    expect(findLeaks([`…${secret.slice(10, 22)}…`], [secret])).toHaveLength(1);
-    expect(findLeaks([`${secret.slice(0, 5)}…`], [secret])).toHaveLength(1);
-  });
-  it('allows the masked form', () => {
-    expect(findLeaks([`refresh token ${secret.slice(0, 4)}… spent`], [secret])).toEqual([]);
   });
 });
