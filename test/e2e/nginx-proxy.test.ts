@@ -50,8 +50,8 @@ async function renderInto(dir: string, args: string[]): Promise<string> {
 
 const nginxTest = (conf: string, dir: string) => runProgram(NGINX!, ['-t', '-c', conf, '-e', join(dir, 'error.log')]);
 
-/** A test listener behind nginx, closed after the file. */
-async function listener(name: string): Promise<RecordingServer> {
+/** A test upstream behind nginx (it answers "NAME ok" and records what it got), closed after the file. */
+async function upstream(name: string): Promise<RecordingServer> {
   const server = await startRecordingServer(`${name} ok`);
   cleanups.push(() => server.close());
   return server;
@@ -74,8 +74,8 @@ describe.skipIf(skip)('the rendered nginx config, judged by the real nginx', () 
 
   it('a real nginx proxies /callback with X-Forwarded-Proto https, X-Real-IP, X-Forwarded-For and Host; / goes to the app; rate-limited', async () => {
     const dir = workspace();
-    const callback = await listener('callback');
-    const app = await listener('app');
+    const callback = await upstream('callback');
+    const app = await upstream('app');
     const port = await freePort();
     await renderInto(dir, [
       '--server-name', 'bot.example.com',

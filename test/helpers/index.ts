@@ -13,9 +13,9 @@ export * from './grants'; // the hh.ru side without the CLI: browserRedirect, br
 export * from './token-files'; // writeTokenFile, fakePair (a record never issued), hoursFromNow, readJson
 export * from './late-answer'; // lateTokenEndpoint: hh.ru's answer held back, to signal the CLI in between
 export * from './sandboxes'; // useSandboxes and raw HTTP to an in-process sandbox (the sandbox's own tests)
-export * from './secrets'; // findLeaks, trackSecrets, leakReport: the leak scan
+export * from './secrets'; // findLeaks, trackSecrets, leakReport: the leak scan; fakeSecret
 export * from './argv-watch'; // watchArgv: samples /proc/<pid>/cmdline of a process tree
-export * from './tools'; // findTool, runsHere, skipUnless, requires, isRoot, AS_NOBODY, WITHOUT_PRIVILEGE, canMountTmpfs, runProgram
+export * from './tools'; // findTool, runsHere, skipUnless, requires; isRoot, NOBODY, AS_NOBODY, WITHOUT_PRIVILEGE and their probes; canMountTmpfs, usableGroup, runProgram
 export * from './net'; // freePort, connectTo, startRecordingServer, httpRequest
 export * from './nginx'; // startNginx, startCallbackProxy, renderSite, writeMainConf: a real nginx on loopback
 export * from './doctor'; // useStandInCallback, writeSiteConf

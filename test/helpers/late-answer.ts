@@ -1,6 +1,7 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { USER_AGENT } from './constants';
+import { sleep } from './time';
 
 /**
  * A token endpoint in front of the sandbox's whose answer is late: hh.ru has already
@@ -18,7 +19,7 @@ export async function lateTokenEndpoint(tokenUrl: string, delayMs = 500) {
       const upstream = await fetch(tokenUrl, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
       const text = await upstream.text();
       answered();
-      await new Promise((resolve) => setTimeout(resolve, delayMs));
+      await sleep(delayMs);
       res.writeHead(upstream.status, { 'content-type': upstream.headers.get('content-type') ?? 'application/json' });
       res.end(text);
     });

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bareEnv, runCli } from './cli';
 import { connectTo } from './net';
+import { sleep } from './time';
 import { findTool, isRoot } from './tools';
 
 /**
@@ -121,7 +122,7 @@ async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 250; i++) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}`);
     if ((await connectTo(port)) === 'connected') return;
-    await new Promise((r) => setTimeout(r, 20));
+    await sleep(20);
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
 }
