@@ -2,11 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseAppTokenFile } from '../../src/token/app-token';
-import { jsonOut } from '../helpers/cli';
-import { readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
-import { useHarness } from '../helpers/workspace';
-import { requires } from '../helpers/tools';
+import { canMountTmpfs, jsonOut, meAnswer, readJson, requires, runSecret, sleep, useHarness, writeTokenFile } from '../helpers';
 
 // hh.ru allows one application token per 5 minutes; the sandbox here, one per 3 s.
 const MIN_INTERVAL_S = 3;
@@ -15,28 +11,11 @@ let lastGrantAt = 0;
 const waitForInterval = () => sleep(Math.max(0, lastGrantAt + MIN_INTERVAL_S * 1000 + 200 - Date.now()));
 
 /** A tmpfs with few inodes and chattr (+i: link(2) refuses an immutable file), for a root run; in CI they must be there. */
-const canMountTmpfsWithChattr = process.getuid?.() === 0 && (() => {
-  const dir = join(process.env.TMPDIR ?? '/tmp', `hh-oauth-chattr-probe-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  let ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k,nr_inodes=16', 'tmpfs', dir]).status === 0;
-  if (ok) {
-    writeFileSync(join(dir, 'f'), '');
-    ok = spawnSync('chattr', ['+i', join(dir, 'f')]).status === 0;
-    spawnSync('umount', [dir]);
-  }
-  rmSync(dir, { recursive: true, force: true });
-  return ok;
-})();
-
-async function meWith(accessToken: string): Promise<string> {
-  const response = await fetch(`${h.sandbox.url}/me`, { headers: { Authorization: `Bearer ${accessToken}`, 'User-Agent': 'tests/1.0 (t@example.com)' } });
-  if (response.ok) return ((await response.json()) as { auth_type: string }).auth_type;
-  return ((await response.json()) as { errors: Array<{ value: string }> }).errors[0]!.value;
-}
+const canMountTmpfsWithChattr = canMountTmpfs({ chattr: true });
 
 describe('hh-oauth app-token', () => {
   it('stores, refuses to replace without --rotate, explains "too early", and --rotate replaces (revoking the old one)', async () => {
-    const { tokenFile } = workspace(h);
+    const tokenFile = h.tokenFile;
     const appFile = join(tokenFile, '..', 'app-token.json');
     const first = await h.run(['app-token', '--json']);
     lastGrantAt = Date.now();
@@ -51,7 +30,7 @@ describe('hh-oauth app-token', () => {
 
     const printed = await runSecret(h, ['token', '--app']);
     expect(printed.stdout).toBe(`${stored.access_token}\n`);
-    expect(await meWith(stored.access_token)).toBe('application');
+    expect(await meAnswer(h, stored.access_token)).toBe('application');
 
     const grants = h.sandbox.stats().grants.client_credentials;
     const again = await h.run(['app-token']);
@@ -74,14 +53,14 @@ describe('hh-oauth app-token', () => {
     expect(jsonOut(rotated)).toMatchObject({ status: 'stored', rotated: true });
     const next = readJson(appFile);
     expect(next.access_token).not.toBe(stored.access_token);
-    expect(await meWith(stored.access_token)).toBe('token_revoked');
-    expect(await meWith(next.access_token)).toBe('application');
+    expect(await meAnswer(h, stored.access_token)).toBe('token_revoked');
+    expect(await meAnswer(h, next.access_token)).toBe('application');
   });
 
   it('HH_APP_TOKEN_FILE chooses the file; a damaged one is kept (exit 7), and --rotate moves it aside', async () => {
-    const { dir } = workspace(h);
+    const dir = h.dir;
     const appFile = join(dir, 'elsewhere', 'app.json');
-    writeTokenFile(h, '{"token_type":"bearer"}', 0o600, appFile);
+    writeTokenFile(appFile, '{"token_type":"bearer"}');
     const grants = h.sandbox.stats().grants.client_credentials;
     const out = await h.run(['app-token'], { env: { HH_APP_TOKEN_FILE: appFile } });
     expect(out.code).toBe(7);
@@ -102,7 +81,7 @@ describe('hh-oauth app-token', () => {
 
   it('--rotate over a damaged file that cannot be kept aside: exit 7 before hh.ru is asked (the old token is not revoked)', async (ctx) => {
     requires(ctx, 'root, mount(8) for a tmpfs, and chattr', canMountTmpfsWithChattr);
-    const mnt = join(workspace(h).dir, 'mnt');
+    const mnt = join(h.dir, 'mnt');
     mkdirSync(mnt);
     expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=1m,nr_inodes=16,mode=0700', 'tmpfs', mnt]).status).toBe(0);
     const appFile = join(mnt, 'app.json');
@@ -153,15 +132,5 @@ describe('hh-oauth app-token', () => {
     const out = await h.run(['app-token'], { env: { HH_CLIENT_SECRET: undefined } });
     expect(out.code).toBe(3);
     expect(out.stderr).toContain('client secret');
-  });
-});
-
-describe('app token file validation', () => {
-  it('accepts hh.ru\'s answer plus obtained_at, and nothing less than an access_token', () => {
-    expect(parseAppTokenFile('{"access_token":"A1","token_type":"bearer","obtained_at":"2026-01-01T00:00:00.000Z"}').obtainedAt?.toISOString()).toBe('2026-01-01T00:00:00.000Z');
-    expect(parseAppTokenFile('{"access_token":"A1"}').accessToken).toBe('A1');
-    for (const bad of ['', '[]', 'null', '{"access_token":""}', '{"access_token":5}', '{"access_token":"A","obtained_at":"soon"}', '{"access_token":"A"']) {
-      expect(() => parseAppTokenFile(bad), bad).toThrow(/corrupt/);
-    }
   });
 });

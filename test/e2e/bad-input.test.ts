@@ -1,14 +1,30 @@
 import { spawnSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, mkdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { trackSecrets } from '../helpers/secrets';
-import { REDIRECT_URI, useHarness } from '../helpers/workspace';
-import { AS_NOBODY, NOBODY, isRoot, nobodyCanRunCli, requires } from '../helpers/tools';
+import {
+  AS_NOBODY,
+  canDropPrivileges,
+  canMountTmpfs,
+  fakeSecret,
+  isRoot,
+  jsonOut,
+  loginExpired,
+  NOBODY,
+  nobodyCanRunCli,
+  REDIRECT_URI,
+  requires,
+  runCli,
+  sleep,
+  tokenPosts,
+  trackSecrets,
+  useHarness,
+  WITHOUT_PRIVILEGE,
+  writeTokenFile,
+  type RunResult,
+} from '../helpers';
 
 /**
  * Bad input at every edge, each with its documented exit code, a message that names
@@ -17,26 +33,12 @@ import { AS_NOBODY, NOBODY, isRoot, nobodyCanRunCli, requires } from '../helpers
  * pair still refreshes afterwards). The table of bad inputs in docs/reliability.md is this file.
  */
 const h = useHarness({ expiresIn: 1 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 let tried = 0;
 
-// Root without capabilities: file permissions apply to it like to any user (files of others are closed to it).
-const WITHOUT_PRIVILEGE = ['setpriv', '--bounding-set=-all', '--'];
-
 /** Probes that decide whether a privileged case can run here; in CI they must. */
-const canSetpriv = isRoot && spawnSync('setpriv', ['--bounding-set=-all', '--', 'true']).status === 0;
-const nobodyCanRun = canSetpriv && nobodyCanRunCli(BIN);
-const canMount = isRoot && probeMount();
-
-function probeMount(): boolean {
-  const dir = join(process.env.TMPDIR ?? '/tmp', `hh-oauth-mount-probe-${process.pid}`);
-  mkdirSync(dir, { recursive: true });
-  const ok = spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir]).status === 0;
-  if (ok) spawnSync('umount', [dir]);
-  rmSync(dir, { recursive: true, force: true });
-  return ok;
-}
+const canSetpriv = canDropPrivileges();
+const nobodyCanRun = canSetpriv && nobodyCanRunCli();
+const canMount = canMountTmpfs();
 
 interface Refusal {
   exit: number;
@@ -57,12 +59,6 @@ function expectRefused(out: RunResult, want: Refusal): void {
   expect(out.stderr).toContain('hint:');
 }
 
-async function loginExpired(): Promise<Buffer> {
-  await h.login();
-  await sleep(1100);
-  return readFileSync(h.tokenFile);
-}
-
 const CORRUPT_HINT = /restore it from a backup, or authorize again .*moves the damaged file aside/;
 
 describe('the token file', () => {
@@ -81,15 +77,14 @@ describe('the token file', () => {
   ];
 
   it.each(cases)('%s: exit 7 naming the damage, file unchanged, nothing sent', async (_name, content, message) => {
-    mkdirSync(join(h.dir, 'state'), { recursive: true, mode: 0o700 });
-    writeFileSync(h.tokenFile, content, { mode: 0o600 });
-    const posts = tokenPosts();
+    writeTokenFile(h.tokenFile, content);
+    const posts = tokenPosts(h);
     for (const command of ['refresh', 'whoami']) {
       const out = await h.run([command, '--json']);
       expectRefused(out, { exit: 7, code: 'store', message, hint: CORRUPT_HINT });
     }
     expect(readFileSync(h.tokenFile, 'utf8')).toBe(content);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 
   it('a directory where the file should be: exit 7, for refresh and for exchange (whose code stays unspent)', async () => {
@@ -137,21 +132,21 @@ describe('the token file', () => {
 
   it('owned by another user and closed to us: exit 7 telling whom to run as; nothing sent', async (ctx) => {
     requires(ctx, 'root and setpriv (to run without privileges)', canSetpriv);
-    const before = await loginExpired();
+    const before = await loginExpired(h);
     chownSync(h.tokenFile, NOBODY, NOBODY);
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     for (const command of ['refresh', 'whoami']) {
       const out = await runCli([command, '--json'], { env: h.env(), wrap: WITHOUT_PRIVILEGE });
       expectRefused(out, { exit: 7, code: 'store', message: /cannot read \S+token\.json \(EACCES\)/, hint: /run as the user that owns the token file/ });
     }
     expect(readFileSync(h.tokenFile)).toEqual(before);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 
   it('readable, but owned by another user in a shared (sticky) directory: refused before the refresh token is spent', async (ctx) => {
     requires(ctx, 'setpriv and a checkout that uid 65534 can read', nobodyCanRun);
     // Like a token file in /tmp: root's file, mode 0644, in a world-writable sticky directory.
-    const before = await loginExpired();
+    const before = await loginExpired(h);
     chmodSync(h.dir, 0o755);
     chmodSync(join(h.dir, 'state'), 0o1777);
     chmodSync(h.tokenFile, 0o644);
@@ -192,12 +187,12 @@ describe('the token file on a read-only or full filesystem', () => {
       const before = readFileSync(env.HH_TOKEN_FILE);
       expect(spawnSync('mount', ['-o', 'remount,ro', mountPoint!]).status).toBe(0);
       await sleep(1100);
-      const posts = tokenPosts();
+      const posts = tokenPosts(h);
       const out = await h.run(['refresh', '--json'], { env });
       expectRefused(out, { exit: 7, code: 'store', message: /cannot create the lock .*token\.json\.lock.*\(EROFS\)/, hint: /read-only filesystem/ });
       expect(out.stderr).toMatch(/has mode 0644.*run `chmod 0640/);
       expect(out.stderr).not.toContain('tightened');
-      expect(tokenPosts()).toBe(posts);
+      expect(tokenPosts(h)).toBe(posts);
       expect(readFileSync(env.HH_TOKEN_FILE)).toEqual(before);
       // Back to read-write, the same pair refreshes: nothing was lost.
       expect(spawnSync('mount', ['-o', 'remount,rw', mountPoint!]).status).toBe(0);
@@ -229,14 +224,14 @@ describe('the token file on a read-only or full filesystem', () => {
         fillers.push(file);
       }
       await sleep(1100);
-      const posts = tokenPosts();
+      const posts = tokenPosts(h);
       expectRefused(await h.run(['refresh', '--json'], { env }), { exit: 7, code: 'store', message: /cannot create the lock .*\(ENOSPC\)/, hint: /disk holding the token file is full/ });
       rmSync(fillers.pop()!);
       expectRefused(await h.run(['refresh', '--json'], { env }), { exit: 7, code: 'store', message: /cannot write beside \S+token\.json \(ENOSPC\)/, hint: /is full; free some space and run again \(nothing was sent to hh\.ru\)/ });
       // exchange too: its code is not spent, and once there is room the same callback still works.
       const next = await h.authorize();
       expectRefused(await h.run(['exchange', '-', '--json'], { input: next, env }), { exit: 7, code: 'store', message: /ENOSPC/, hint: /is full/ });
-      expect(tokenPosts()).toBe(posts);
+      expect(tokenPosts(h)).toBe(posts);
       expect(readFileSync(env.HH_TOKEN_FILE)).toEqual(before);
       for (const file of fillers) rmSync(file);
       const again = await h.run(['refresh', '--json'], { env });
@@ -254,12 +249,9 @@ describe("hh.ru's answers", () => {
   // One expired, unspent pair shared by every row: each row must leave it unspent, and the last test spends it.
   let pair: Buffer;
   beforeAll(async () => {
-    pair = await loginExpired();
+    pair = await loginExpired(h);
   });
-  const withPair = () => {
-    mkdirSync(join(h.dir, 'state'), { recursive: true, mode: 0o700 });
-    writeFileSync(h.tokenFile, pair, { mode: 0o600 });
-  };
+  const withPair = () => writeTokenFile(h.tokenFile, pair);
   const TEMP = /temporary: run again later/;
   const rows: Array<[string, Parameters<typeof h.sandbox.fault>[0], Record<string, string>, Refusal]> = [
     ['an HTML 502 page', { kind: 'html', status: 502 }, {}, { exit: 6, code: 'temporary', message: /hh\.ru answered HTTP 502/, hint: TEMP }],
@@ -317,10 +309,10 @@ describe('a 200 whose expires_in is unusable (a server standing in for hh.ru)', 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
 
   it.each([['1e300', 1e300], ['missing', undefined], ['a string', '1209600']])('expires_in %s: the new pair is stored, due at once, with a warning (never dropped)', async (_name, expiresIn) => {
-    const pair = { access_token: `USER${randomBytes(30).toString('hex').toUpperCase()}`, refresh_token: `USER${randomBytes(30).toString('hex').toUpperCase()}` };
+    const pair = { access_token: fakeSecret(), refresh_token: fakeSecret() };
     trackSecrets(() => Object.values(pair));
     body = { ...pair, token_type: 'bearer', expires_in: expiresIn };
-    await loginExpired();
+    await loginExpired(h);
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/token`;
     const out = await h.run(['refresh', '--json'], { env: { HH_TOKEN_URL: url } });
     tried++;
@@ -378,10 +370,10 @@ describe('configuration', () => {
   it.for(secretCases)('a client secret file that is %s: exit 3 before the code is spent; the code still works after', async ([, path, message, wrap], ctx) => {
     if (wrap) requires(ctx, 'root and setpriv (to run without privileges)', canSetpriv);
     const callback = await h.authorize();
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const out = await runCli(['exchange', '-', '--json'], { env: h.env({ HH_CLIENT_SECRET: undefined, HH_CLIENT_SECRET_FILE: path(h.dir) }), input: callback, wrap });
     expectRefused(out, { exit: 3, code: 'config', message, hint: /check the path and that this user can read the file|put the client secret on the first line/ });
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
     const fixed = await h.run(['exchange', '-'], { input: callback });
     expect(fixed.code, fixed.stderr).toBe(0);
   });
@@ -391,9 +383,9 @@ describe('configuration', () => {
     expectRefused(await h.run(['authorize-url', '--json'], { env: { HH_REDIRECT_URI: 'ftp://example.com/cb' } }), { exit: 3, code: 'config', message: /HH_REDIRECT_URI is not an http\(s\) URL/, hint: /absolute URL/ });
     expectRefused(await h.run(['authorize-url', '--json', '--redirect-uri', 'example.com/callback']), { exit: 2, code: 'usage', message: /HH_REDIRECT_URI is not an http\(s\) URL/, hint: /--redirect-uri .*absolute URL/ });
     // exchange without a pending authorize-url reads it too, and refuses before sending anything.
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     expectRefused(await h.run(['exchange', '-', '--json'], { input: 'ABCDEF123456', env: { HH_REDIRECT_URI: 'http//missing-colon' } }), { exit: 3, code: 'config', message: /HH_REDIRECT_URI is not an http\(s\) URL/, hint: /absolute URL/ });
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 
   it.each([
@@ -406,10 +398,10 @@ describe('configuration', () => {
     ['HH_USER_AGENT', 'Bot/1.0\r\nX-Evil: 1', /HH_USER_AGENT contains a line break/],
     ['HH_TOKEN_URL', 'api.hh.ru/token', /HH_TOKEN_URL is not an http\(s\) URL/],
   ])('%s=%j: exit 3 naming the setting and the fix, nothing sent', async (name, value, message) => {
-    const before = await loginExpired();
-    const posts = tokenPosts();
+    const before = await loginExpired(h);
+    const posts = tokenPosts(h);
     expectRefused(await h.run(['refresh', '--json'], { env: { [name]: value } }), { exit: 3, code: 'config', message, hint: new RegExp(`set ${name}`) });
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
     expect(readFileSync(h.tokenFile)).toEqual(before);
   });
 });
@@ -433,9 +425,9 @@ describe('the command line', () => {
   it.each(callbacks)('exchange with a malformed callback (%s): exit 2, nothing sent, token file unchanged', async (_name, input, message, hint) => {
     await h.login();
     const before = readFileSync(h.tokenFile);
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     expectRefused(await h.run(['exchange', '-', '--json'], { input }), { exit: 2, code: 'usage', message, hint });
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
     expect(readFileSync(h.tokenFile)).toEqual(before);
   });
 });

@@ -1,22 +1,19 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { CHECK_DIST_SCRIPT, useTempDirs } from '../helpers';
 
 /** scripts/check-dist.mjs against the real build (npm test builds first) and against made-up ones. */
-const script = new URL('../../scripts/check-dist.mjs', import.meta.url).pathname;
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('hh-oauth-dist-');
 
 function check(dist?: Record<string, string>) {
   let dir: string | undefined;
   if (dist) {
-    dir = mkdtempSync(join(tmpdir(), 'hh-oauth-dist-'));
-    dirs.push(dir);
+    dir = tempDir();
     for (const [name, code] of Object.entries(dist)) writeFileSync(join(dir, name), code);
   }
-  const out = spawnSync(process.execPath, [script, ...(dir ? [dir] : [])], { encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [CHECK_DIST_SCRIPT, ...(dir ? [dir] : [])], { encoding: 'utf8' });
   return { code: out.status, output: out.stdout + out.stderr };
 }
 

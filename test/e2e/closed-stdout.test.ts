@@ -1,9 +1,7 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { BIN } from '../helpers/cli';
+import { describe, expect, it } from 'vitest';
+import { bareEnv, BIN, useTempDirs } from '../helpers';
 
 /**
  * Scripts pipe hh-oauth into `head`, `grep -q` and the like, which stop reading early.
@@ -11,13 +9,12 @@ import { BIN } from '../helpers/cli';
  * meets EPIPE: it must end as it would have (exit code, nothing on stderr), not with a
  * Node stack trace for an unhandled 'error' event.
  */
-const home = mkdtempSync(join(tmpdir(), 'hh-oauth-epipe-'));
-afterAll(() => rmSync(home, { recursive: true, force: true }));
+const home = useTempDirs('hh-oauth-epipe-')();
 
 function runWithClosedStdout(args: string[]): Promise<{ code: number | null; stderr: string }> {
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--', BIN, ...args], {
-      env: { PATH: process.env.PATH, HOME: home, HH_TOKEN_FILE: join(home, 'token.json') },
+      env: bareEnv(home, { HH_TOKEN_FILE: join(home, 'token.json') }) as NodeJS.ProcessEnv,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child.stdout.destroy();

@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/lock/process';
-import { jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { useHarness } from '../helpers/workspace';
+import { jsonOut, loginExpired, runCli, sleep, tokenPosts, useHarness, type RunResult } from '../helpers';
 
 /**
  * Many processes on one expired token: exactly one refresh grant may reach hh.ru,
@@ -17,17 +16,9 @@ import { useHarness } from '../helpers/workspace';
 // legitimate refresh would break the exactly-once count); tests that only need the lock use --force.
 const EXPIRES_IN = 15;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 
 /** A lock file as hh-oauth writes it, for an owner chosen by the test. */
 const lockContent = (pid: number, start: string | undefined) => JSON.stringify({ pid, start, host: hostname() });
-
-async function expiredLogin(): Promise<void> {
-  await h.login();
-  const { expires_at } = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
-  await sleep(Math.max(0, Date.parse(expires_at) - Date.now() + 50));
-}
 
 /**
  * A reader the way a bot reads the token (`jq -r .access_token token.json`): in its own
@@ -65,9 +56,9 @@ function startReader(file: string, stop: string): Promise<{ reads: number; bad: 
 
 describe('50 simultaneous processes on an expired token', () => {
   it('spend the refresh token exactly once; every refresh, whoami and token exits 0; every read sees a complete file', async () => {
-    await expiredLogin();
+    await loginExpired(h);
     const before = h.sandbox.stats().refreshed;
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const oldFile = readFileSync(h.tokenFile, 'utf8');
 
     // A barrier: the test holds the lock (as a live owner) while all 50 start, so that
@@ -93,7 +84,7 @@ describe('50 simultaneous processes on an expired token', () => {
 
     for (const run of runs) expect(run.code, run.stderr).toBe(0);
     expect(h.sandbox.stats().refreshed - before).toBe(1);
-    expect(tokenPosts() - posts).toBe(1);
+    expect(tokenPosts(h) - posts).toBe(1);
     const refreshed = runs.filter((r) => r.stderr.includes('refreshed: the new access token expires'));
     expect(refreshed).toHaveLength(1);
     const of = (kind: (typeof commands)[number]) => runs.filter((_, i) => kinds[i] === kind);
@@ -116,13 +107,13 @@ describe('50 simultaneous processes on an expired token', () => {
 
 describe('a lock left behind', () => {
   it('by a process killed while it held the lock is recovered within seconds, with a log line', async () => {
-    await expiredLogin();
+    await loginExpired(h);
     const lock = `${h.tokenFile}.lock`;
     // hh.ru never answers: the refresh sits inside the lock until we kill it.
     h.sandbox.fault({ kind: 'hang', path: '/token' });
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const victim = h.run(['refresh'], { env: { HH_HTTP_TIMEOUT: '60' } });
-    for (let i = 0; i < 400 && tokenPosts() === posts; i++) await sleep(25);
+    for (let i = 0; i < 400 && tokenPosts(h) === posts; i++) await sleep(25);
     const held = JSON.parse(readFileSync(lock, 'utf8'));
     process.kill(held.pid, 'SIGKILL');
     expect((await victim).signal).toBe('SIGKILL');
@@ -166,7 +157,7 @@ describe('a lock left behind', () => {
     await h.login();
     const lock = `${h.tokenFile}.lock`;
     const before = readFileSync(h.tokenFile);
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     writeFileSync(lock, lockContent(process.pid, processStartTime(process.pid)), { mode: 0o600 });
     const out = await h.run(['refresh', '--force', '--json'], { env: { HH_LOCK_TIMEOUT: '1' } });
     unlinkSync(lock);
@@ -175,7 +166,7 @@ describe('a lock left behind', () => {
     expect(error.message).toMatch(new RegExp(`timed out after 1 s waiting for the lock .* \\(held by pid ${process.pid} on `));
     expect(error.suggestion).toMatch(/retry later, or raise HH_LOCK_TIMEOUT/);
     expect(readFileSync(h.tokenFile)).toEqual(before);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 });
 

@@ -1,8 +1,7 @@
 import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { REDIRECT_URI, USER_AGENT, useHarness } from '../helpers/workspace';
+import { browserRedirect, jsonOut, REDIRECT_URI, USER_AGENT, useHarness } from '../helpers';
 
 const h = useHarness();
 
@@ -37,8 +36,7 @@ describe('hh-oauth config', () => {
     const { url: authorizeUrl, redirect_uri } = jsonOut(url);
     expect(new URL(authorizeUrl).searchParams.get('client_id')).toBe(h.clientId);
     expect(redirect_uri).toBe(REDIRECT_URI);
-    const response = await fetch(authorizeUrl, { redirect: 'manual', headers: { 'User-Agent': 'browser/1.0' } });
-    const exchange = await h.run(['exchange', '-', '--json'], { env, input: response.headers.get('location')! });
+    const exchange = await h.run(['exchange', '-', '--json'], { env, input: await browserRedirect(authorizeUrl) });
     expect(exchange.code, exchange.stderr).toBe(0);
     expect(jsonOut(exchange).status).toBe('stored');
     const sent = h.sandbox.requests().filter((r) => r.path === '/token').at(-1)!;

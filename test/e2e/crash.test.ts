@@ -3,13 +3,10 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index';
 import { parseTokenFile } from '../../src/token/record';
-import { captured, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { leakReport, trackSecrets } from '../helpers/secrets';
-import { REDIRECT_URI, USER_AGENT } from '../helpers/workspace';
+import { browserRedirect, captured, cliEnv, jsonOut, leakReport, PRELOAD, REDIRECT_URI, runCli, sleep, trackSecrets, type RunResult } from '../helpers';
 
 /**
  * The crash suite: SIGKILL `refresh` and `exchange` at random moments, hundreds of
@@ -38,7 +35,6 @@ type Kind = keyof typeof TARGET;
 const MAX_ACCEPT_DELAY_MS = 20;
 /** Unkilled refreshes timed one at a time at the end, with the other lanes idle. */
 const QUIET_SAMPLES = 8;
-const WINDOW_CLOCK = fileURLToPath(new URL('../helpers/window-clock.cjs', import.meta.url));
 const SEED = Number(process.env.CRASH_SEED ?? Date.now() % 2 ** 31);
 
 /** mulberry32: a seeded generator, so a failing run can be repeated with CRASH_SEED. */
@@ -53,7 +49,6 @@ function prng(seed: number): () => number {
   };
 }
 const random = prng(SEED);
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Lane {
   id: number;
@@ -118,16 +113,7 @@ async function makeLane(id: number): Promise<Lane> {
     if (event === 'rename' && name === 'token.json') lane.renamedAt = performance.now();
   });
   lane.env = {
-    PATH: process.env.PATH,
-    HOME: lane.dir,
-    ...lane.sandbox.env,
-    HH_CLIENT_ID: clientId,
-    HH_CLIENT_SECRET: clientSecret,
-    HH_REDIRECT_URI: REDIRECT_URI,
-    HH_USER_AGENT: USER_AGENT,
-    HH_TOKEN_FILE: lane.tokenFile,
-    HH_CONFIG_DIR: join(lane.dir, 'config'),
-    HH_HTTP_RETRIES: '0',
+    ...cliEnv({ home: lane.dir, sandbox: lane.sandbox, clientId, clientSecret, redirectUri: REDIRECT_URI, tokenFile: lane.tokenFile }),
     // Short, so that a lock nobody recovers shows up as a failed next run (exit 7), not as a slow suite.
     HH_LOCK_TIMEOUT: '5',
   };
@@ -137,17 +123,14 @@ async function makeLane(id: number): Promise<Lane> {
 
 const run = (lane: Lane, args: string[], input?: string) => runCli(args, { env: lane.env, input });
 
-async function authorize(lane: Lane): Promise<string> {
+async function authorizeLane(lane: Lane): Promise<string> {
   const out = await run(lane, ['authorize-url']);
   expect(out.code, out.stderr).toBe(0);
-  const response = await fetch(out.stdout.trim(), { redirect: 'manual', headers: { 'User-Agent': 'browser/1.0' } });
-  const location = response.headers.get('location');
-  if (!location) throw new Error(`lane ${lane.id}: no redirect from the sandbox`);
-  return location;
+  return browserRedirect(out.stdout.trim());
 }
 
-async function login(lane: Lane): Promise<void> {
-  const out = await run(lane, ['exchange', '-'], await authorize(lane));
+async function loginLane(lane: Lane): Promise<void> {
+  const out = await run(lane, ['exchange', '-'], await authorizeLane(lane));
   expect(out.code, out.stderr).toBe(0);
 }
 
@@ -286,7 +269,7 @@ function pickMode(kind: Kind, cmd: 'refresh' | 'exchange'): Mode {
 }
 
 async function refreshCycle(lane: Lane, kind: Kind): Promise<boolean> {
-  if (lane.dead || !existsSync(lane.tokenFile)) await login(lane);
+  if (lane.dead || !existsSync(lane.tokenFile)) await loginLane(lane);
   lane.dead = false;
   await waitUntilDue(lane);
   const before = fileState(lane);
@@ -321,7 +304,7 @@ async function refreshCycle(lane: Lane, kind: Kind): Promise<boolean> {
 async function exchangeCycle(lane: Lane, kind: Kind): Promise<boolean> {
   // Every third exchange is a first login: no token file yet.
   if (random() < 1 / 3) rmSync(lane.tokenFile, { force: true });
-  const callback = await authorize(lane);
+  const callback = await authorizeLane(lane);
   const before = fileState(lane);
   const exchanged = lane.sandbox.stats().exchanged;
   const mode = pickMode(kind, 'exchange');
@@ -364,7 +347,7 @@ async function exchangeCycle(lane: Lane, kind: Kind): Promise<boolean> {
       expect(again.stderr).toMatch(/recovered the token pair that a stopped run had written but not yet stored/);
       figures.nextRun.keptPairPutInPlace++;
     }
-    if (lost) await login(lane);
+    if (lost) await loginLane(lane);
   }
   await nextRun(lane, false, 'exchange');
   return true;
@@ -388,7 +371,7 @@ describe('crash safety: SIGKILL at random points', () => {
       const total = Object.values(TARGET).reduce((a: number, b) => a + b, 0);
       const maxAttempts = total * 2;
       const work = async (lane: Lane) => {
-        await login(lane);
+        await loginLane(lane);
         for (;;) {
           const open = (Object.keys(remaining) as Kind[]).filter((k) => remaining[k] > 0);
           if (open.length === 0 || figures.attempts >= maxAttempts) return;
@@ -407,7 +390,7 @@ describe('crash safety: SIGKILL at random points', () => {
       // A final locked run on every lane sweeps the debris of dead processes: nothing may remain.
       await Promise.all(
         lanes.map(async (lane) => {
-          if (lane.dead) await login(lane);
+          if (lane.dead) await loginLane(lane);
           await waitUntilDue(lane);
           const out = await run(lane, ['refresh', '--json']);
           expect(out.code, out.stderr).toBe(0);
@@ -424,7 +407,7 @@ describe('crash safety: SIGKILL at random points', () => {
         await waitUntilDue(lane);
         rmSync(clock, { force: true });
         const out = await runCli(['refresh', '--json'], {
-          env: { ...lane.env, NODE_OPTIONS: `--require ${WINDOW_CLOCK}`, HH_TEST_WINDOW_CLOCK: clock },
+          env: { ...lane.env, NODE_OPTIONS: `--require ${PRELOAD.windowClock}`, HH_TEST_WINDOW_CLOCK: clock },
         });
         expect(jsonOut(out).status, out.stderr).toBe('refreshed');
         const marks = Object.fromEntries(readFileSync(clock, 'utf8').trim().split('\n').map((l) => l.split(' ')).map(([k, v]) => [k, Number(v)]));
@@ -436,7 +419,7 @@ describe('crash safety: SIGKILL at random points', () => {
       }
 
       const kills = Object.values(figures.kills).reduce((a, b) => a + b);
-      const summary = (xs: number[]) => {
+      const percentiles = (xs: number[]) => {
         const sorted = [...xs].sort((a, b) => a - b);
         const pct = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]?.toFixed(1);
         return { n: sorted.length, min: sorted[0]?.toFixed(1), median: pct(0.5), p95: pct(0.95), max: sorted.at(-1)?.toFixed(1) };
@@ -446,8 +429,8 @@ describe('crash safety: SIGKILL at random points', () => {
           JSON.stringify(
             {
               ...figures,
-              windowMs: summary(figures.windowMs),
-              quietWindowMs: Object.fromEntries(Object.entries(quiet).map(([k, v]) => [k, summary(v)])),
+              windowMs: percentiles(figures.windowMs),
+              quietWindowMs: Object.fromEntries(Object.entries(quiet).map(([k, v]) => [k, percentiles(v)])),
             },
             null,
             2,

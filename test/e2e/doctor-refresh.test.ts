@@ -1,17 +1,9 @@
 import { readFileSync } from 'node:fs';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { startCallbackListener } from '../helpers/doctor';
-import { useHarness } from '../helpers/workspace';
+import { describe, expect, it } from 'vitest';
+import { jsonOut, sleep, useHarness, useStandInCallback } from '../helpers';
 
 const h = useHarness({ expiresIn: 2 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-let callback: Awaited<ReturnType<typeof startCallbackListener>>;
-beforeAll(async () => {
-  callback = await startCallbackListener();
-});
-afterAll(() => callback.close());
+const callback = useStandInCallback();
 
 describe('hh-oauth doctor with an expired access token', () => {
   it('--no-refresh stays read-only and says so; by default it refreshes through the locked path and says so', async () => {

@@ -1,24 +1,17 @@
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { runInTty } from '../helpers/operator';
-import { deadPort, hasTool, startCallbackListener, writeSiteConf } from '../helpers/doctor';
-import { useHarness } from '../helpers/workspace';
+import { byName, freePort, jsonOut, revokeAtSandbox, runInTty, runsHere, skipUnless, useHarness, useStandInCallback, writeSiteConf, writeTokenFile } from '../helpers';
+import { tmpdir } from 'node:os';
 
 const h = useHarness();
 const NAMES = ['configuration', 'user-agent', 'token-file', 'token-permissions', 'token-accepted', 'timers', 'nginx', 'callback', 'clock'];
-const nginx = hasTool('nginx', ['-v']);
-
-let callback: Awaited<ReturnType<typeof startCallbackListener>>;
-beforeAll(async () => {
-  callback = await startCallbackListener();
-});
-afterAll(() => callback.close());
+const nginx = !skipUnless(runsHere('nginx', ['-v']), 'nginx is not installed here: its doctor tests are skipped (CI installs it and runs them)');
+const callback = useStandInCallback();
 
 type Check = { name: string; status: string; ok: boolean; message: string; fix: string | null; code: string | null };
-const byName = (doc: { checks: Check[] }) => Object.fromEntries(doc.checks.map((c) => [c.name, c]));
+/** doctor --json's checks, keyed by name. */
+const checksOf = (doc: { checks: Check[] }) => byName(doc.checks);
 
 /**
  * A valid token in this test's workspace: one real login per file, then copies of
@@ -27,20 +20,18 @@ const byName = (doc: { checks: Check[] }) => Object.fromEntries(doc.checks.map((
  */
 let seeded: string | undefined;
 async function withToken(): Promise<void> {
-  h.env(); // creates this test's workspace
   if (!seeded) {
     await h.login();
     seeded = readFileSync(h.tokenFile, 'utf8');
     return;
   }
-  mkdirSync(dirname(h.tokenFile), { recursive: true, mode: 0o700 });
-  writeFileSync(h.tokenFile, seeded, { mode: 0o600 });
+  writeTokenFile(h.tokenFile, seeded);
 }
 
 /** doctor with what this machine can honestly pass: timers skipped on request, nginx checked on a temp file. */
-async function doctor(extra: string[] = [], env: Record<string, string | undefined> = {}) {
+async function runDoctor(extra: string[] = [], env: Record<string, string | undefined> = {}) {
   const out = await h.run(['doctor', '--json', '--skip-systemd', '--skip-nginx', ...extra], { env: { HH_REDIRECT_URI: callback.url, ...env } });
-  return { out, doc: jsonOut(out), checks: byName(jsonOut(out)) };
+  return { out, doc: jsonOut(out), checks: checksOf(jsonOut(out)) };
 }
 
 describe('hh-oauth doctor against the sandbox', () => {
@@ -57,7 +48,7 @@ describe('hh-oauth doctor against the sandbox', () => {
       expect(Object.keys(c)).toEqual(['name', 'status', 'ok', 'message', 'fix', 'code']);
       expect(c.status, `${c.name}: ${c.message}`).toBe(c.name === 'timers' ? 'skip' : 'pass');
     }
-    const checks = byName(doc);
+    const checks = checksOf(doc);
     expect(checks.timers!.message).toBe('skipped (--skip-systemd)');
     expect(checks['token-accepted']!.message).toContain('Ivan Petrov <ivan.petrov@example.com> (employer'); // doctor's own line (whoami's adds the employer)
     expect(checks['token-permissions']!.message).toMatch(/^mode 0600, owner \S+, directory 0700$/);
@@ -100,7 +91,7 @@ describe('hh-oauth doctor against the sandbox', () => {
     const damaged = readFileSync(h.tokenFile, 'utf8').slice(0, 40);
     writeFileSync(h.tokenFile, damaged);
     const meCalls = h.sandbox.stats().meCalls;
-    const { out, doc, checks } = await doctor();
+    const { out, doc, checks } = await runDoctor();
     expect(out.code).toBe(7);
     expect(doc.ok).toBe(false);
     expect(checks['token-file']).toMatchObject({ status: 'fail', ok: false, code: 'store' });
@@ -117,7 +108,7 @@ describe('hh-oauth doctor against the sandbox', () => {
   });
 
   it('no token file is ✗ with exit 4 (authorize again)', async () => {
-    const { out, checks } = await doctor();
+    const { out, checks } = await runDoctor();
     expect(out.code).toBe(4);
     expect(checks['token-file']).toMatchObject({ status: 'fail', code: 'reauthorize', message: `no token file at ${h.tokenFile}` });
     expect(checks['token-permissions']!.status).toBe('skip');
@@ -126,7 +117,7 @@ describe('hh-oauth doctor against the sandbox', () => {
   it('a token readable by others is ✗ token-permissions (exit 7) and doctor does not change the mode itself', async () => {
     await withToken();
     chmodSync(h.tokenFile, 0o644);
-    const { out, checks } = await doctor();
+    const { out, checks } = await runDoctor();
     expect(out.code).toBe(7);
     expect(checks['token-permissions']).toMatchObject({ status: 'fail', code: 'store' });
     expect(checks['token-permissions']!.message).toContain('has mode 0644 (want 0600, or 0640 for a reader group)');
@@ -139,9 +130,8 @@ describe('hh-oauth doctor against the sandbox', () => {
   it('a token hh.ru has revoked is ✗ token-accepted with exit 4', async () => {
     await h.login();
     const { access_token } = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
-    const revoked = await fetch(`${h.sandbox.url}/oauth/token`, { method: 'DELETE', headers: { Authorization: `Bearer ${access_token}`, 'User-Agent': 'test/1.0 (t@example.com)' } });
-    expect(revoked.status).toBe(204);
-    const { out, checks } = await doctor();
+    await revokeAtSandbox(h, access_token);
+    const { out, checks } = await runDoctor();
     expect(out.code).toBe(4);
     expect(checks['token-accepted']).toMatchObject({ status: 'fail', code: 'reauthorize' });
     expect(checks['token-accepted']!.message).toContain('revoked');
@@ -149,7 +139,7 @@ describe('hh-oauth doctor against the sandbox', () => {
 
   it('incomplete settings: ✗ configuration and ✗ user-agent with fixes, /me not asked, exit 3', async () => {
     await withToken();
-    const { out, checks } = await doctor([], { HH_CLIENT_SECRET: undefined, HH_USER_AGENT: 'curl/8.0' });
+    const { out, checks } = await runDoctor([], { HH_CLIENT_SECRET: undefined, HH_USER_AGENT: 'curl/8.0' });
     expect(out.code).toBe(3);
     expect(checks.configuration).toMatchObject({ status: 'fail', code: 'config' });
     expect(checks.configuration!.message).toContain('the client secret is not set');
@@ -161,15 +151,15 @@ describe('hh-oauth doctor against the sandbox', () => {
 
   it('an unreachable or unforwarded callback URL is ✗ callback naming the cause', async () => {
     await withToken();
-    const port = await deadPort();
-    const { out, checks } = await doctor([], { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` });
+    const port = await freePort();
+    const { out, checks } = await runDoctor([], { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` });
     expect(out.code).toBe(3);
     expect(checks.callback).toMatchObject({ status: 'fail', code: 'config' });
     expect(checks.callback!.message).toContain(`is not reachable from here: nothing listens at http://127.0.0.1:${port} (connection refused)`);
     expect(checks.callback!.fix).toContain('sudo systemctl start nginx');
 
     // Something answers, but not for this path: the proxy does not forward it.
-    const notForwarded = await doctor([], { HH_REDIRECT_URI: `${h.sandbox.url}/callback` });
+    const notForwarded = await runDoctor([], { HH_REDIRECT_URI: `${h.sandbox.url}/callback` });
     expect(notForwarded.checks.callback).toMatchObject({ status: 'fail', code: 'config' });
     expect(notForwarded.checks.callback!.message).toContain('answers HTTP 404');
   });
@@ -177,14 +167,16 @@ describe('hh-oauth doctor against the sandbox', () => {
   it('timers: without --skip-systemd the check runs systemctl for real and fails honestly here (no units installed)', async () => {
     await withToken();
     const out = await h.run(['doctor', '--json', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url } });
-    const timers = byName(jsonOut(out)).timers!;
+    const timers = checksOf(jsonOut(out)).timers!;
     expect(out.code).toBe(3);
     expect(timers).toMatchObject({ status: 'fail', code: 'config' });
     // Whichever this machine is: no systemctl, or systemctl without these units.
     expect(timers.message).toMatch(/systemctl is not installed|hh-oauth-refresh\.timer and hh-oauth-expiry\.timer are not installed|systemd is not running/);
 
-    const noSystemctl = await h.run(['doctor', '--json', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url, PATH: mkdtempSync(join(tmpdir(), 'hh-oauth-empty-path-')) } });
-    const missing = byName(jsonOut(noSystemctl)).timers!;
+    const emptyPath = join(h.dir, 'empty-path');
+    mkdirSync(emptyPath);
+    const noSystemctl = await h.run(['doctor', '--json', '--skip-nginx'], { env: { HH_REDIRECT_URI: callback.url, PATH: emptyPath } });
+    const missing = checksOf(jsonOut(noSystemctl)).timers!;
     expect(missing).toMatchObject({ status: 'fail', message: 'systemctl is not installed, so the timers cannot be checked (is this a systemd host?)' });
     expect(missing.fix).toContain('--skip-systemd');
   });
@@ -194,12 +186,12 @@ describe('hh-oauth doctor against the sandbox', () => {
     const broken = writeSiteConf(h.dir, '  proxy_passs http://127.0.0.1:8400;');
     const bad = await h.run(['doctor', '--json', '--skip-systemd', '--nginx-conf', broken], { env: { HH_REDIRECT_URI: callback.url } });
     expect(bad.code).toBe(3);
-    const check = byName(jsonOut(bad)).nginx!;
+    const check = checksOf(jsonOut(bad)).nginx!;
     expect(check).toMatchObject({ status: 'fail', code: 'config' });
     expect(check.message).toBe(`nginx -t fails: [emerg] unknown directive "proxy_passs" in ${broken}:12`);
 
     const gone = await h.run(['doctor', '--json', '--skip-systemd', '--nginx-conf', join(h.dir, 'nope.conf')], { env: { HH_REDIRECT_URI: callback.url } });
-    const missing = byName(jsonOut(gone)).nginx!;
+    const missing = checksOf(jsonOut(gone)).nginx!;
     expect(missing.message).toBe(`${join(h.dir, 'nope.conf')} does not exist`);
     expect(missing.fix).toContain('install-units');
   });

@@ -1,13 +1,10 @@
-import { mkdirSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { useHarness } from '../helpers/workspace';
+import { jsonOut, sleep, tokenPosts, useHarness, writeTokenFile } from '../helpers';
 
 /** Every exit code of docs/contract.md, reached through the built CLI against the sandbox. */
 const h = useHarness({ expiresIn: 1 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 
 describe('exit 2: usage', () => {
   it('an unknown option is a usage error, reported as one JSON document with --json', async () => {
@@ -23,11 +20,11 @@ describe('exit 2: usage', () => {
   });
 
   it('a malformed callback URL is a usage error and sends nothing', async () => {
-    const before = tokenPosts();
+    const before = tokenPosts(h);
     const out = await h.run(['exchange', '-'], { input: 'https://example.com/callback?foo=bar' });
     expect(out.code).toBe(2);
     expect(out.stderr).toMatch(/neither "code" nor "error"/);
-    expect(tokenPosts()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
   });
 });
 
@@ -49,7 +46,7 @@ describe('exit 3: configuration', () => {
   });
 
   it('a malformed env file is a config error naming the line, not its value', async () => {
-    const file = join(h.env().HOME!, 'bad.env');
+    const file = join(h.dir, 'bad.env');
     writeFileSync(file, 'HH_CLIENT_ID=ok\nHH_CLIENT_SECRET=$(cat /etc/shadow)\n');
     const out = await h.run(['authorize-url', '--env-file', file]);
     expect(out.code).toBe(3);
@@ -64,7 +61,7 @@ describe('exit 3: configuration', () => {
   });
 
   it('env-file values fill in what the environment lacks, and the environment wins over them', async () => {
-    const file = join(h.env().HOME!, 'good.env');
+    const file = join(h.dir, 'good.env');
     writeFileSync(file, "export HH_CLIENT_ID='from-file'\nHH_REDIRECT_URI=\"http://127.0.0.1:8400/callback\" # comment\n");
     const fromFile = await h.run(['authorize-url', '--env-file', file, '--json'], { env: { HH_CLIENT_ID: undefined } });
     expect(new URL(jsonOut(fromFile).url).searchParams.get('client_id')).toBe('from-file');
@@ -85,11 +82,11 @@ describe('exit 4: authorization required', () => {
     try {
       const callback = await h.authorize();
       expect(callback).toContain('error=access_denied');
-      const before = tokenPosts();
+      const before = tokenPosts(h);
       const out = await h.run(['exchange', '-'], { input: callback });
       expect(out.code).toBe(4);
       expect(out.stderr).toContain('access was denied');
-      expect(tokenPosts()).toBe(before);
+      expect(tokenPosts(h)).toBe(before);
     } finally {
       h.sandbox.setDecision('approve');
     }
@@ -98,11 +95,11 @@ describe('exit 4: authorization required', () => {
   it('an unknown (forged) state sends nothing to hh.ru', async () => {
     const callback = new URL(await h.authorize());
     callback.searchParams.set('state', 'forged-state');
-    const before = tokenPosts();
+    const before = tokenPosts(h);
     const out = await h.run(['exchange', '-'], { input: callback.toString() });
     expect(out.code).toBe(4);
     expect(out.stderr).toContain('state is unknown');
-    expect(tokenPosts()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
   });
 
   it('a used code: hh.ru says so, and --json carries its error fields', async () => {
@@ -179,8 +176,7 @@ describe('exit 6: temporary', () => {
 
 describe('exit 7: token store', () => {
   it('a corrupt token file is reported and left byte-for-byte unchanged', async () => {
-    mkdirSync(dirname(h.tokenFile), { recursive: true });
-    writeFileSync(h.tokenFile, '{"access_token": "abc", "refresh_tok');
+    writeTokenFile(h.tokenFile, '{"access_token": "abc", "refresh_tok');
     const out = await h.run(['refresh', '--json']);
     expect(out.code).toBe(7);
     expect(jsonOut(out).error).toMatchObject({ code: 'store', message: expect.stringContaining('not valid JSON') });
@@ -188,8 +184,7 @@ describe('exit 7: token store', () => {
   });
 
   it('exchange over a corrupt file moves it aside, never deletes it', async () => {
-    mkdirSync(dirname(h.tokenFile), { recursive: true });
-    writeFileSync(h.tokenFile, 'garbage');
+    writeTokenFile(h.tokenFile, 'garbage');
     const callback = await h.authorize();
     const out = await h.run(['exchange', '-'], { input: callback });
     expect(out.code).toBe(0);

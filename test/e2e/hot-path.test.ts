@@ -1,24 +1,13 @@
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { jsonOut, runCli } from '../helpers/cli';
-import { useHarness } from '../helpers/workspace';
+import { fakePair, hoursFromNow, jsonOut, PRELOAD, REPO_ROOT, runCli, sleep, useHarness, writeTokenFile } from '../helpers';
 
 const h = useHarness({ expiresIn: 1 });
-const root = fileURLToPath(new URL('../..', import.meta.url));
-const helpers = join(root, 'test', 'helpers');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** A token file valid for two weeks: `refresh` must find it not due without asking anyone. */
-function validTokenFile(): void {
-  const file = h.env().HH_TOKEN_FILE!;
-  mkdirSync(dirname(file), { recursive: true, mode: 0o700 });
-  const now = Date.now();
-  const record = { access_token: 'ACCESS-not-a-real-token', token_type: 'bearer', expires_in: 1209600, refresh_token: 'REFRESH-not-a-real-token' };
-  const dates = { obtained_at: new Date(now).toISOString(), expires_at: new Date(now + 1209600_000).toISOString() };
-  writeFileSync(file, JSON.stringify({ ...record, ...dates }), { mode: 0o600 });
-}
+const validTokenFile = () => writeTokenFile(h.tokenFile, fakePair(hoursFromNow(14 * 24)));
 
 let traces = 0;
 /**
@@ -27,12 +16,12 @@ let traces = 0;
  * resolved (whose recorder would pollute the internal list, so it is opt-in).
  */
 async function traced(args: string[], opts: { esm?: boolean; secretStdout?: boolean } = {}) {
-  const log = join(h.env().HOME!, `loads-${++traces}.log`);
-  const preload = [`--require=${join(helpers, 'record-loads.cjs')}`, ...(opts.esm ? [`--import=${join(helpers, 'record-esm.mjs')}`] : [])];
+  const log = join(h.dir, `loads-${++traces}.log`);
+  const preload = [`--require=${PRELOAD.recordLoads}`, ...(opts.esm ? [`--import=${PRELOAD.recordEsm}`] : [])];
   const env = h.env({ NODE_OPTIONS: preload.join(' '), HH_TEST_LOAD_LOG: log });
   const out = await runCli(args, { env, secretStdout: opts.secretStdout });
   const lines = readFileSync(log, 'utf8').split('\n');
-  const ours = (path: string) => (path.startsWith(root) ? path.slice(root.length) : path);
+  const ours = (path: string) => (path.startsWith(REPO_ROOT) ? path.slice(REPO_ROOT.length) : path);
   const cjs = lines.filter((l) => l.startsWith('cjs: ')).map((l) => ours(l.slice(5)));
   const esm = lines.filter((l) => l.startsWith('esm: file://')).map((l) => ours(fileURLToPath(l.slice(5)))).filter((f) => !f.startsWith('test/'));
   const internal = lines.filter((l) => l.startsWith('internal: ')).map((l) => l.slice(10));
@@ -55,7 +44,7 @@ describe('the hot path (dist/main.cjs), through the built CLI', () => {
   });
 
   it('--version and -V print the version from the same single file', async () => {
-    const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+    const { version } = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8'));
     for (const flag of ['--version', '-V']) {
       const { out, cjs, esmLoader, internal } = await traced([flag]);
       expect(out.stdout).toBe(`${version}\n`);
@@ -81,7 +70,7 @@ describe('the hot path (dist/main.cjs), through the built CLI', () => {
     validTokenFile();
     const valid = await traced(['token', '--header'], { secretStdout: true });
     expect(valid.out.code, valid.out.stderr).toBe(0);
-    expect(valid.out.stdout).toBe('Authorization: Bearer ACCESS-not-a-real-token\n');
+    expect(valid.out.stdout).toBe('Authorization: Bearer FAKEACCESSTOKEN0123456789\n');
     expect(valid.cjs).toEqual(['bin/hh-oauth', 'dist/main.cjs']);
     expect(valid.esmLoader).toBe(false);
     expect(heavyInternals(valid.internal)).toEqual([]);

@@ -1,26 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, jsonOut, runCli } from '../helpers/cli';
+import { describe, expect, it } from 'vitest';
+import { bareEnv, BIN, isRoot, jsonOut, runCli, skipUnless, useTempDirs } from '../helpers';
 
 /**
  * install-units through the built CLI, writing under --root into a temporary
  * directory (so nothing on this machine changes), and the real systemd-analyze.
  */
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
-
-function workspace(): string {
-  const dir = mkdtempSync(join(tmpdir(), 'hh-units-'));
-  dirs.push(dir);
-  return dir;
-}
-
-const PATH = `${process.env.PATH}:/usr/sbin:/sbin`;
-const env = (dir: string, extra: Record<string, string> = {}) => ({ PATH, HOME: dir, HH_CONFIG_DIR: join(dir, 'config'), ...extra });
-const install = (dir: string, args: string[], extra: Record<string, string> = {}) => runCli(['install-units', ...args], { env: env(dir, extra) });
+const workspace = useTempDirs('hh-units-');
+const install = (dir: string, args: string[], extra: Record<string, string> = {}) => runCli(['install-units', ...args], { env: bareEnv(dir, extra) });
 
 const REAL_BIN = realpathSync(BIN);
 const SERVICE = 'etc/systemd/system/hh-oauth-refresh.service';
@@ -241,9 +230,7 @@ describe('install-units: rendering and writing', () => {
 });
 
 describe('install-units: the dedicated system user', () => {
-  const root = process.getuid?.() === 0;
-  const skip = !root && !process.env.CI;
-  if (skip) console.warn('skipping: creating a system user needs root');
+  const skip = skipUnless(isRoot, 'creating a system user needs root');
 
   it.skipIf(skip)('creates a missing system user (nologin, no home) and its --token-group, and finds them the second time', async () => {
     const dir = workspace();

@@ -1,7 +1,5 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { useHarness } from '../helpers/workspace';
+import { fakePair, hoursFromNow, sleep, useHarness, writeTokenFile } from '../helpers';
 
 /**
  * Under systemd (JOURNAL_STREAM set) stderr lines carry sd-daemon priority prefixes
@@ -12,16 +10,9 @@ const h = useHarness({ expiresIn: 1 });
 const JOURNAL = { JOURNAL_STREAM: '8:123456', FORCE_COLOR: '1' };
 const ANSI = /\u001b\[/;
 
-function writeToken(path: string, expiresAt: Date): void {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const record = { access_token: 'AAAA-not-issued', token_type: 'bearer', expires_in: 1209600, refresh_token: 'RRRR-not-issued', obtained_at: new Date().toISOString(), expires_at: expiresAt.toISOString() };
-  writeFileSync(path, JSON.stringify(record), { mode: 0o600 });
-}
-
 describe('journal-native logging', () => {
   it('a refresh that is not due logs exactly one short <6> line and prints nothing on stdout', async () => {
-    h.env();
-    writeToken(h.tokenFile, new Date(Date.now() + 13 * 86400_000));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(13 * 24)));
     const out = await h.run(['refresh'], { env: JOURNAL });
     expect(out.code).toBe(0);
     expect(out.stdout).toBe('');
@@ -34,7 +25,7 @@ describe('journal-native logging', () => {
 
   it('a refresh that happens logs one <6> line with the new expiry and no token', async () => {
     await h.login();
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const out = await h.run(['refresh'], { env: JOURNAL });
     expect(out.code, out.stderr).toBe(0);
     const lines = out.stderr.split('\n').filter(Boolean);

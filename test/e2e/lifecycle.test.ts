@@ -1,11 +1,9 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { REDIRECT_URI, useHarness } from '../helpers/workspace';
+import { jsonOut, REDIRECT_URI, sleep, useHarness } from '../helpers';
 
 const h = useHarness({ expiresIn: 2 });
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 describe('the token lifecycle, end to end through the built CLI', () => {
   it('authorize-url → browser → exchange stores the pair verbatim with obtained_at/expires_at, 0600 in 0700', async () => {

@@ -3,9 +3,7 @@ import { existsSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/lock/process';
-import { jsonOut, runCli } from '../helpers/cli';
-import { findTool, isRoot, skipUnless } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import { findTool, isRoot, jsonOut, runCli, skipUnless, sleep, tokenPosts, useHarness } from '../helpers';
 
 /**
  * A container with the host's hostname (docker --network host, k8s hostNetwork) but its
@@ -14,8 +12,6 @@ import { useHarness } from '../helpers/workspace';
  * refresh token twice, or delete the holder's claimed temp file).
  */
 const h = useHarness();
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 const OUR_NS = readlinkSync('/proc/self/ns/pid');
 
 const unshare = findTool('unshare');
@@ -29,10 +25,10 @@ const noUnshare = skipUnless(canUnshare, 'the PID-namespace lock test needs root
 async function holderInsideLock(wrap: string[] | undefined, httpTimeoutS: number, onSpawn?: (child: ChildProcess) => void) {
   const lock = `${h.tokenFile}.lock`;
   h.sandbox.fault({ kind: 'hang', path: '/token', times: 1 });
-  const posts = tokenPosts();
+  const posts = tokenPosts(h);
   const run = runCli(['refresh', '--force', '--json'], { env: h.env({ HH_HTTP_TIMEOUT: String(httpTimeoutS) }), wrap, onSpawn });
-  for (let i = 0; i < 400 && tokenPosts() === posts; i++) await sleep(25);
-  expect(tokenPosts(), 'the holder reached hh.ru').toBe(posts + 1);
+  for (let i = 0; i < 400 && tokenPosts(h) === posts; i++) await sleep(25);
+  expect(tokenPosts(h), 'the holder reached hh.ru').toBe(posts + 1);
   return { run, lock, posts: posts + 1, owner: JSON.parse(readFileSync(lock, 'utf8')) };
 }
 
@@ -48,7 +44,7 @@ describe.skipIf(noUnshare)('a lock held from another PID namespace on the same h
     expect(blocked.code, blocked.stderr).toBe(7);
     expect(jsonOut(blocked).error.message).toContain(`(held by pid 1 on ${hostname()} in another PID namespace (${holder.owner.ns}))`);
     expect(jsonOut(blocked).error.suggestion).toContain(`If that machine or container is gone, remove ${holder.lock} by hand`);
-    expect(tokenPosts(), 'nothing sent while the lock was held').toBe(holder.posts);
+    expect(tokenPosts(h), 'nothing sent while the lock was held').toBe(holder.posts);
     expect(readFileSync(`${h.tokenFile}.lock`, 'utf8')).toBe(JSON.stringify(holder.owner));
 
     // Started while the holder still hangs on hh.ru: it waits for the release, then takes its turn.
@@ -58,7 +54,7 @@ describe.skipIf(noUnshare)('a lock held from another PID namespace on the same h
     const second = await waiter;
     expect(second.code, second.stderr).toBe(0);
     expect(second.stderr).not.toContain('recovered a stale lock');
-    expect(tokenPosts()).toBe(holder.posts + 1);
+    expect(tokenPosts(h)).toBe(holder.posts + 1);
     expect(existsSync(holder.lock)).toBe(false);
   });
 

@@ -1,14 +1,26 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { request } from 'node:http';
-import { connect, createServer } from 'node:net';
-import { spawnSync } from 'node:child_process';
+import { createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, jsonOut } from '../helpers/cli';
-import { startCli, type LiveCli } from '../helpers/live-cli';
-import { freePort, startCallbackProxy, type RunningNginx } from '../helpers/nginx';
-import { findTool, skipUnless } from '../helpers/tools';
-import { lateTokenEndpoint } from '../helpers/late-answer';
-import { USER_AGENT, useHarness } from '../helpers/workspace';
+import {
+  BROWSER_USER_AGENT,
+  browserRedirect,
+  connectTo,
+  findTool,
+  freePort,
+  type HttpAnswer,
+  httpRequest,
+  jsonOut,
+  lateTokenEndpoint,
+  type LiveCli,
+  requires,
+  runInTty,
+  type RunningNginx,
+  skipUnless,
+  startCallbackProxy,
+  startCli,
+  tokenPosts,
+  useHarness,
+} from '../helpers';
 
 /**
  * `hh-oauth login` end to end, the way it runs on the server: the sandbox's authorize
@@ -41,29 +53,12 @@ afterAll(async () => {
   for (const nginx of proxies) await nginx.stop();
 });
 
-const BROWSER = { 'user-agent': 'Mozilla/5.0 (test browser)' };
-
-interface Answer {
-  status: number;
-  body: string;
-  headers: Record<string, string | string[] | undefined>;
-}
-
 let lastAddress = 1;
-/** An HTTP request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
-function send(url: string, method = 'GET'): Promise<Answer> {
+/** A browser's request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
+function send(url: string, method = 'GET'): Promise<HttpAnswer> {
   lastAddress++;
   if (lastAddress > 254) throw new Error('out of loopback addresses');
-  return new Promise((resolve, reject) => {
-    const req = request(url, { method, headers: BROWSER, localAddress: `127.0.0.${lastAddress}` }, (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode!, body, headers: res.headers }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
+  return httpRequest(url, { method, headers: { 'user-agent': BROWSER_USER_AGENT }, localAddress: `127.0.0.${lastAddress}` });
 }
 
 function startLogin(args: string[] = [], env: Record<string, string | undefined> = {}): LiveCli {
@@ -71,38 +66,26 @@ function startLogin(args: string[] = [], env: Record<string, string | undefined>
 }
 
 /** Waits until the listener is up and the URL printed; returns it with its state. */
-async function authorizeUrl(login: LiveCli): Promise<{ url: string; state: string }> {
+async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state: string }> {
   const [, url] = await login.waitFor(/^\s*(http:\/\/\S+\/oauth\/authorize\?\S+)$/m);
   await login.waitFor(/waiting for hh\.ru/);
   return { url: url!, state: new URL(url!).searchParams.get('state')! };
 }
 
 /** What a browser does: open the authorization page, follow hh.ru's redirect to the callback. */
-async function browse(url: string): Promise<Answer & { location: string }> {
-  const authorize = await fetch(url, { redirect: 'manual', headers: BROWSER });
-  const location = authorize.headers.get('location');
-  if (!location) throw new Error(`no redirect from the sandbox: HTTP ${authorize.status}`);
+async function browse(url: string): Promise<HttpAnswer & { location: string }> {
+  const location = await browserRedirect(url);
   return { location, ...(await send(location)) };
 }
 
-const tokenRequests = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
-
-function refused(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(false);
-    });
-    socket.once('error', (err: NodeJS.ErrnoException) => resolve(err.code === 'ECONNREFUSED'));
-  });
-}
+/** Whether nothing listens on the port any more (the login's listener is gone). */
+const refused = async (port: number) => (await connectTo(port)) === 'ECONNREFUSED';
 
 describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
   it('authorize → nginx → listener → token endpoint: stores the token, prints the whoami summary, exits 0', async () => {
     const before = h.sandbox.stats().exchanged;
     const login = startLogin();
-    const { url } = await authorizeUrl(login);
+    const { url } = await printedAuthorizeUrl(login);
     const page = await browse(url);
     expect(page.status).toBe(200);
     expect(page.body).toContain('stored the token');
@@ -131,7 +114,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('--json prints one document with the stored token\'s place and the /me body, and the URL only on stderr', async () => {
     const login = startLogin(['--json', '--no-probe']);
-    const { url } = await authorizeUrl(login);
+    const { url } = await printedAuthorizeUrl(login);
     expect((await browse(url)).status).toBe(200);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
@@ -149,14 +132,14 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('a forged or missing state gets 400, nothing reaches the token endpoint, and the real callback still succeeds', async () => {
     const login = startLogin(['--no-probe']);
-    const { url } = await authorizeUrl(login);
-    const before = tokenRequests();
+    const { url } = await printedAuthorizeUrl(login);
+    const before = tokenPosts(h);
     const forged = await send(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
     expect(forged.status).toBe(400);
     expect(forged.body).toContain('does not belong to the login in progress');
     const stateless = await send(`${REDIRECT}?code=FORGED0CODE`);
     expect(stateless.status).toBe(400);
-    expect(tokenRequests()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
     await login.waitFor(/refused a callback with a missing state/);
 
     const page = await browse(url);
@@ -164,15 +147,15 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
     expect(out.stderr).toContain('refused a callback with a wrong state');
-    expect(tokenRequests()).toBe(before + 1);
+    expect(tokenPosts(h)).toBe(before + 1);
   });
 
   it('error=access_denied shows a clear page, stores nothing, sends nothing and exits 4', async () => {
     h.sandbox.setDecision('deny');
     try {
-      const before = tokenRequests();
+      const before = tokenPosts(h);
       const login = startLogin(['--no-probe']);
-      const { url } = await authorizeUrl(login);
+      const { url } = await printedAuthorizeUrl(login);
       const page = await browse(url);
       expect(new URL(page.location).searchParams.get('error')).toBe('access_denied');
       expect(page.status).toBe(403);
@@ -181,7 +164,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
       expect(out.code).toBe(4);
       expect(out.stderr).toContain('access was refused at hh.ru');
       expect(existsSync(h.tokenFile)).toBe(false);
-      expect(tokenRequests()).toBe(before);
+      expect(tokenPosts(h)).toBe(before);
     } finally {
       h.sandbox.setDecision('approve');
     }
@@ -200,7 +183,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('a second callback after success is refused and never exchanged', async () => {
     const login = startLogin(['--no-probe']);
-    const { url } = await authorizeUrl(login);
+    const { url } = await printedAuthorizeUrl(login);
     const first = await browse(url);
     expect(first.status).toBe(200);
     expect((await login.done).code).toBe(0);
@@ -215,8 +198,8 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('only GET on the callback path: other methods get 405 (nginx already says 403), other paths 404, and the login goes on', async () => {
     const login = startLogin(['--no-probe']);
-    const { url, state } = await authorizeUrl(login);
-    const before = tokenRequests();
+    const { url, state } = await printedAuthorizeUrl(login);
+    const before = tokenPosts(h);
     const query = `?code=SOMECODE&state=${state}`;
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
       // Directly at the listener, and through nginx, whose `limit_except GET` stops them first.
@@ -229,17 +212,17 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect((await send(`${REDIRECT}${query}`, 'HEAD')).status).toBe(405);
     expect((await send(`http://${LISTEN}/admin${query}`)).status).toBe(404);
     expect((await send(`http://${LISTEN}/callback/${query}`)).status).toBe(404);
-    expect(tokenRequests()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
 
     expect((await browse(url)).status).toBe(200);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
-    expect(tokenRequests()).toBe(before + 1);
+    expect(tokenPosts(h)).toBe(before + 1);
   });
 
   it('an XSS attempt in query values is never reflected, with the wrong state or the right one', async () => {
     const login = startLogin(['--no-probe']);
-    const { state } = await authorizeUrl(login);
+    const { state } = await printedAuthorizeUrl(login);
     const evil = '<script>alert(1)</script>';
     const img = '"><img src=x onerror=alert(2)>';
 
@@ -308,7 +291,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('Ctrl-C closes the listener and exits 130 without a stack trace (and one JSON document with --json)', async () => {
     const login = startLogin(['--no-probe', '--json']);
-    await authorizeUrl(login);
+    await printedAuthorizeUrl(login);
     login.child.kill('SIGINT');
     const out = await login.done;
     expect(out.code).toBe(130);
@@ -320,10 +303,10 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
   });
 
   it('a SIGTERM once the code is being exchanged: the pair is stored and the login finishes (page, summary, exit 0), saying so once for the login and once for the store', async () => {
-    const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
+    const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL);
     try {
       const login = startLogin(['--no-probe'], { HH_TOKEN_URL: late.url });
-      const { url } = await authorizeUrl(login);
+      const { url } = await printedAuthorizeUrl(login);
       void late.spent.then(() => login.child.kill('SIGTERM'));
       const page = await browse(url);
       const out = await login.done;
@@ -366,17 +349,11 @@ describe('hh-oauth login: arguments and settings', () => {
     expect(noSecret.stderr).not.toContain('oauth/authorize');
   });
 
-  const script = spawnSync('script', ['--version'], { encoding: 'utf8' });
-  const noScript = script.error ? 'util-linux `script` is not installed; cannot give the CLI a terminal' : undefined;
-  if (noScript && process.env.CI) throw new Error(`${noScript} (required in CI)`);
-  if (noScript) console.warn(`login.test.ts: ${noScript}; skipping the QR test`);
-
-  it.skipIf(Boolean(noScript))('on a terminal it also prints a QR code of the URL (for a phone, over SSH)', () => {
+  it('on a terminal it also prints a QR code of the URL (for a phone, over SSH)', async (ctx) => {
+    requires(ctx, 'util-linux `script` (to give the CLI a terminal)', findTool('script') !== undefined);
     // `script` gives the CLI a pseudo-terminal on stdout and stderr, as an SSH session would.
-    const env = h.env({ TERM: 'xterm' });
-    const command = `'${process.execPath}' '${BIN}' login --no-probe --no-open --timeout 1s --listen ${LISTEN}`;
-    const out = spawnSync('script', ['-qec', command, '/dev/null'], { env: env as NodeJS.ProcessEnv, encoding: 'utf8', timeout: 20_000 });
-    expect(out.status).toBe(4);
+    const out = await runInTty(['login', '--no-probe', '--no-open', '--timeout', '1s', '--listen', LISTEN], h.env({ TERM: 'xterm' }));
+    expect(out.code).toBe(4);
     expect(out.stdout).toMatch(/[█▀▄]{10}/);
     expect(out.stdout).toContain('scan the code with a phone');
   });

@@ -1,15 +1,12 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { storeGrant, waitForExpiry } from '../helpers/grants';
-import { useHarness } from '../helpers/workspace';
+import { jsonOut, storeGrant, useHarness, waitForExpiry } from '../helpers';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN }); // the sandbox's default persona: an employer's manager
 beforeEach(() => void h.env());
 
-const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
 /** The X-Manager-Account-Id the sandbox saw on the last request to this path (null: none sent). */
 function lastHeader(path: string): string | null | undefined {
   const request = h.sandbox.requests().filter((r) => r.path === path).at(-1);
@@ -62,8 +59,8 @@ describe('manager accounts', () => {
   });
 
   it('is saved per profile with `profiles set`, applies to that profile only, and the flag still wins', async () => {
-    await storeGrant(h, profileFile('acme'));
-    await storeGrant(h, profileFile('other'));
+    await storeGrant(h, h.profileFile('acme'));
+    await storeGrant(h, h.profileFile('other'));
     const set = await h.run(['--profile', 'acme', 'profiles', 'set', 'manager-account', '5000002', '--json']);
     expect(set.code, set.stderr).toBe(0);
     expect(jsonOut(set)).toEqual({ profile: 'acme', key: 'manager-account', value: '5000002' });
@@ -86,7 +83,7 @@ describe('manager accounts', () => {
   });
 
   it('`profiles set` under an --env-file that moves the configuration directory saves where that --env-file makes hh-oauth read', async () => {
-    await storeGrant(h, profileFile('acme'));
+    await storeGrant(h, h.profileFile('acme'));
     const moved = join(h.dir, 'moved-config');
     const envFile = join(h.dir, 'hh-oauth.env');
     writeFileSync(envFile, `HH_CONFIG_DIR=${moved}\n`, { mode: 0o600 });

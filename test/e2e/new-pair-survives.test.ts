@@ -2,14 +2,9 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parseTokenFile } from '../../src/token/record';
-import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { storeGrant, waitForExpiry } from '../helpers/grants';
-import { lateTokenEndpoint } from '../helpers/late-answer';
-import { USER_AGENT, useHarness } from '../helpers/workspace';
-import { AS_NOBODY, isRoot, NOBODY, nobodyCanRunCli, requires } from '../helpers/tools';
+import { AS_NOBODY, isRoot, jsonOut, lateTokenEndpoint, NOBODY, nobodyCanRunCli, PRELOAD, requires, runCli, type RunResult, storeGrant, useHarness, waitForExpiry } from '../helpers';
 
 /**
  * Once hh.ru has answered a grant, the old refresh token (or the code) is spent and the
@@ -20,14 +15,13 @@ import { AS_NOBODY, isRoot, NOBODY, nobodyCanRunCli, requires } from '../helpers
  */
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-const KILL_AT_RENAME = fileURLToPath(new URL('../helpers/kill-at-rename.cjs', import.meta.url));
 
 const refreshTokenIn = (path: string) => parseTokenFile(readFileSync(path, 'utf8'), statSync(path).mtime, path).refreshToken;
 const debris = (path: string) => readdirSync(join(path, '..')).filter((name) => name !== 'token.json');
 
 /** Runs the CLI against the late token endpoint and sends `signal` once hh.ru has spent the grant. */
 async function signalledWhileAnswerIsLate(args: string[], signal: NodeJS.Signals, input?: string): Promise<RunResult> {
-  const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
+  const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL);
   try {
     return await runCli(args, {
       env: h.env({ HH_TOKEN_URL: late.url }),
@@ -88,16 +82,15 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
 
   it('refresh --all (2 at a time) and SIGHUP, which it does not handle itself: every pair hh.ru issued is stored before the run ends', async () => {
     const names = ['a1', 'a2', 'a3', 'a4'];
-    const file = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
-    for (const name of names) await storeGrant(h, file(name));
+    for (const name of names) await storeGrant(h, h.profileFile(name));
     await waitForExpiry(EXPIRES_IN);
-    const before = Object.fromEntries(names.map((name) => [name, refreshTokenIn(file(name))]));
+    const before = Object.fromEntries(names.map((name) => [name, refreshTokenIn(h.profileFile(name))]));
     const grants = h.sandbox.stats().refreshed;
 
     const out = await signalledWhileAnswerIsLate(['refresh', '--all', '--concurrency', '2', '--json'], 'SIGHUP');
 
     expect(out.signal, out.stderr).toBe('SIGHUP');
-    const changed = names.filter((name) => refreshTokenIn(file(name)) !== before[name]);
+    const changed = names.filter((name) => refreshTokenIn(h.profileFile(name)) !== before[name]);
     expect(changed.length).toBeGreaterThanOrEqual(1);
     expect(h.sandbox.stats().refreshed - grants, 'every grant hh.ru made is in a file').toBe(changed.length);
   });
@@ -124,7 +117,7 @@ describe('killed after writing the new pair, before the rename', () => {
     const before = refreshTokenIn(h.tokenFile);
     const grants = h.sandbox.stats().refreshed;
 
-    const killed = await h.run(['refresh'], { env: { NODE_OPTIONS: `--require ${KILL_AT_RENAME}` } });
+    const killed = await h.run(['refresh'], { env: { NODE_OPTIONS: `--require ${PRELOAD.killAtRename}` } });
     expect(killed.signal).toBe('SIGKILL');
     expect(refreshTokenIn(h.tokenFile), 'the old, spent pair is still in the file').toBe(before);
     expect(debris(h.tokenFile).some((name) => name.endsWith('.tmp'))).toBe(true);
@@ -145,7 +138,7 @@ describe('killed after writing the new pair, before the rename', () => {
 
   it('a first login killed that way is found by the next command, even though no token file exists yet', async () => {
     const callback = await h.authorize();
-    const killed = await h.run(['exchange', '-'], { input: callback, env: { NODE_OPTIONS: `--require ${KILL_AT_RENAME}` } });
+    const killed = await h.run(['exchange', '-'], { input: callback, env: { NODE_OPTIONS: `--require ${PRELOAD.killAtRename}` } });
     expect(killed.signal).toBe('SIGKILL');
     expect(existsSync(h.tokenFile)).toBe(false);
 
@@ -179,7 +172,7 @@ describe('killed after writing the new pair, before the rename', () => {
   });
 
   it('a kept pair that this user cannot read stops the run (exit 7): it is neither removed as debris nor passed over to spend the superseded refresh token', async (ctx) => {
-    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRunCli(BIN));
+    requires(ctx, 'root, setpriv and a checkout that uid 65534 can read', nobodyCanRunCli());
     await storeGrant(h, h.tokenFile);
     // The service user (nobody) owns the directory and the file; the kept pair is root's (say, a `sudo hh-oauth refresh` killed before its rename on a filesystem that refused it the chown).
     const dir = join(h.tokenFile, '..');

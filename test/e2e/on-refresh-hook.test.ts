@@ -1,13 +1,7 @@
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { hookEnv } from '../../src/lifecycle/hook-runner';
-import { splitCommand } from '../../src/lifecycle/hook';
-import { jsonOut } from '../helpers/cli';
-import { fakePair, quickLogin, readJson, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
-import { findLeaks } from '../helpers/secrets';
-import { useHarness } from '../helpers/workspace';
-import fc from 'fast-check';
+import { fakePair, findLeaks, jsonOut, quickLogin, readJson, runSecret, sleep, tokenPosts, useHarness, waitUntilExpired, writeTokenFile } from '../helpers';
 
 // Access tokens live 2 s, so a refresh is due after a short sleep.
 const h = useHarness({ expiresIn: 2 });
@@ -51,7 +45,7 @@ function readHookRecord(out: string) {
 
 describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   it('after exchange: HH_EVENT=exchanged, HH_TOKEN_FILE, HH_EXPIRES_AT; no token or secret in its argv, env, or its parent\'s argv', async () => {
-    const { dir, tokenFile } = workspace(h);
+    const { dir, tokenFile } = h;
     const hook = recordingHook(dir);
     const login = await quickLogin(h, {}, ['--on-refresh', hook.command]);
     const pair = readJson(tokenFile);
@@ -69,7 +63,7 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('after a refresh (HH_ON_REFRESH): HH_EVENT=refreshed; not run when nothing was refreshed; its output never reaches stdout', async () => {
-    const { dir, tokenFile } = workspace(h);
+    const { dir, tokenFile } = h;
     await quickLogin(h);
     const hook = recordingHook(dir);
     const env = { HH_ON_REFRESH: hook.command };
@@ -91,10 +85,10 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('a failing hook logs a warning; the refresh still succeeds (exit 0) and the new pair is stored', async () => {
-    const { tokenFile } = workspace(h);
+    const { tokenFile } = h;
     await quickLogin(h);
     const before = readJson(tokenFile);
-    await sleep(Math.max(0, Date.parse(before.expires_at) + 100 - Date.now()));
+    await waitUntilExpired(tokenFile);
     const out = await h.run(['refresh', '--json'], { env: { HH_ON_REFRESH: `sh -c 'echo about to fail; exit 3'` } });
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('refreshed');
@@ -116,63 +110,14 @@ describe('the rotation hook (--on-refresh / HH_ON_REFRESH)', () => {
   });
 
   it('a malformed hook is refused before anything is spent: exit 3 from HH_ON_REFRESH, exit 2 from --on-refresh', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() - 1000)));
-    const posts = () => h.sandbox.requests().filter((r) => r.path === '/token').length;
-    const before = posts();
+    writeTokenFile(h.tokenFile, fakePair(new Date(Date.now() - 1000)));
+    const before = tokenPosts(h);
     const fromEnv = await h.run(['refresh'], { env: { HH_ON_REFRESH: 'notify-send done | tee log' } });
     expect(fromEnv.code).toBe(3);
     expect(fromEnv.stderr).toContain(`"|" is shell syntax`);
     const fromFlag = await h.run(['refresh', '--on-refresh', "echo 'unclosed"]);
     expect(fromFlag.code).toBe(2);
     expect(fromFlag.stderr).toContain('single quote is not closed');
-    expect(posts()).toBe(before);
+    expect(tokenPosts(h)).toBe(before);
   });
 });
-
-describe('splitCommand', () => {
-  it('splits like a shell for simple commands', () => {
-    expect(splitCommand('systemctl try-restart my-bot.service')).toEqual(['systemctl', 'try-restart', 'my-bot.service']);
-    expect(splitCommand(`sh -c 'systemctl restart a && echo "done $HH_EVENT"'`)).toEqual(['sh', '-c', 'systemctl restart a && echo "done $HH_EVENT"']);
-    expect(splitCommand(`/opt/my\\ bot/notify "a \\"quoted\\" word" ''`)).toEqual(['/opt/my bot/notify', 'a "quoted" word', '']);
-    expect(splitCommand('  a\tb\\\n c  ')).toEqual(['a', 'b', 'c']);
-    expect(splitCommand('a"b"\'c\'d')).toEqual(['abcd']);
-    expect(splitCommand('echo "\\$HOME \\n"')).toEqual(['echo', '$HOME \\n']);
-  });
-
-  it('refuses what would need a shell, with the reason', () => {
-    for (const [command, reason] of [
-      ['a | b', '"|" is shell syntax'],
-      ['a > log', '">" is shell syntax'],
-      ['a; b', '";" is shell syntax'],
-      ['echo $HOME', '"$" is shell syntax'],
-      ['echo "$HOME"', 'needs a shell'],
-      ['rm *.tmp', '"*" is shell syntax'],
-      ['~/bin/hook', '"~" is shell syntax'],
-      ['FOO=1 hook', 'env NAME=value'],
-      ['', 'empty'],
-      ['   ', 'empty'],
-      ["echo 'x", 'single quote is not closed'],
-      ['echo "x', 'double quote is not closed'],
-      ['echo x\\', 'ends with a backslash'],
-    ]) {
-      expect(splitCommand(command!), command).toContain(reason);
-    }
-  });
-
-  it('round-trips any words quoted the POSIX way', () => {
-    const quote = (w: string) => `'${w.replace(/'/g, `'\\''`)}'`;
-    fc.assert(
-      fc.property(fc.array(fc.string(), { minLength: 1, maxLength: 6 }), (words) => {
-        expect(splitCommand(words.map(quote).join(' '))).toEqual(words);
-      }),
-    );
-  });
-});
-
-describe('hookEnv', () => {
-  it('passes our environment on, minus the client secret and the hook setting, plus what the hook is told', () => {
-    const env = hookEnv({ PATH: '/bin', HH_CLIENT_SECRET: 's3cret', HH_ON_REFRESH: 'x', HH_CLIENT_ID: 'id', GONE: undefined }, { HH_EVENT: 'refreshed' });
-    expect(env).toEqual({ PATH: '/bin', HH_CLIENT_ID: 'id', HH_EVENT: 'refreshed' });
-  });
-});
-

@@ -1,16 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { storeGrant, waitForExpiry, writeTokenFile } from '../helpers/grants';
-import { useHarness } from '../helpers/workspace';
+import { describe, expect, it } from 'vitest';
+import { byName, jsonOut, storeGrant, useHarness, waitForExpiry, writeTokenFile } from '../helpers';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-// The workspace is created on first use; paths below are computed before the first run.
-beforeEach(() => void h.env());
-
-const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
 
 /** Bytes and nanosecond mtime: "untouched" means both are identical. */
 function fingerprint(path: string): { bytes: string; mtimeNs: bigint; ino: bigint } {
@@ -22,7 +16,7 @@ async function loginAs(profile: string): Promise<void> {
   const callback = await h.authorize(['--profile', profile]);
   const out = await h.run(['--profile', profile, 'exchange', '-', '--json'], { input: callback });
   expect(out.code, out.stderr).toBe(0);
-  expect(jsonOut(out).token_file).toBe(profileFile(profile));
+  expect(jsonOut(out).token_file).toBe(h.profileFile(profile));
 }
 
 describe('profiles: one token file per account', () => {
@@ -30,10 +24,10 @@ describe('profiles: one token file per account', () => {
     await h.login();
     const before = fingerprint(h.tokenFile);
     await loginAs('acme');
-    expect(statSync(profileFile('acme')).mode & 0o777).toBe(0o600);
+    expect(statSync(h.profileFile('acme')).mode & 0o777).toBe(0o600);
     expect(statSync(join(h.dir, 'state', 'profiles')).mode & 0o777).toBe(0o700);
     expect(fingerprint(h.tokenFile)).toEqual(before);
-    const a = JSON.parse(readFileSync(profileFile('acme'), 'utf8'));
+    const a = JSON.parse(readFileSync(h.profileFile('acme'), 'utf8'));
     const d = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
     expect(a.refresh_token).not.toBe(d.refresh_token);
   });
@@ -43,36 +37,36 @@ describe('profiles: one token file per account', () => {
     const wrong = await h.run(['--profile', 'other', 'exchange', '-'], { input: callback });
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toContain('started for profile shop-2');
-    expect(existsSync(profileFile('other'))).toBe(false);
+    expect(existsSync(h.profileFile('other'))).toBe(false);
 
     const out = await h.run(['exchange', '-', '--json'], { input: callback });
     expect(out.code, out.stderr).toBe(0);
-    expect(jsonOut(out).token_file).toBe(profileFile('shop-2'));
+    expect(jsonOut(out).token_file).toBe(h.profileFile('shop-2'));
     expect(existsSync(h.tokenFile)).toBe(false);
   });
 
   it('refreshing one profile never touches another: bytes, mtime and inode of the others stay identical', async () => {
     await storeGrant(h, h.tokenFile);
-    await storeGrant(h, profileFile('a'));
-    await storeGrant(h, profileFile('b'));
+    await storeGrant(h, h.profileFile('a'));
+    await storeGrant(h, h.profileFile('b'));
     await waitForExpiry(EXPIRES_IN);
     const defaultBefore = fingerprint(h.tokenFile);
-    const bBefore = fingerprint(profileFile('b'));
-    const aBefore = fingerprint(profileFile('a'));
+    const bBefore = fingerprint(h.profileFile('b'));
+    const aBefore = fingerprint(h.profileFile('a'));
 
     const out = await h.run(['--profile', 'a', 'refresh', '--json']);
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('refreshed');
-    expect(fingerprint(profileFile('a')).bytes).not.toBe(aBefore.bytes);
+    expect(fingerprint(h.profileFile('a')).bytes).not.toBe(aBefore.bytes);
     expect(fingerprint(h.tokenFile)).toEqual(defaultBefore);
-    expect(fingerprint(profileFile('b'))).toEqual(bBefore);
+    expect(fingerprint(h.profileFile('b'))).toEqual(bBefore);
     // Nothing left beside them: no lock, no temp file.
     expect(readdirSync(join(h.dir, 'state', 'profiles')).sort()).toEqual(['a.json', 'b.json']);
 
     const viaEnv = await h.run(['refresh', '--json'], { env: { HH_PROFILE: 'b' } });
     expect(viaEnv.code, viaEnv.stderr).toBe(0);
     expect(jsonOut(viaEnv).status).toBe('refreshed');
-    expect(fingerprint(profileFile('b')).bytes).not.toBe(bBefore.bytes);
+    expect(fingerprint(h.profileFile('b')).bytes).not.toBe(bBefore.bytes);
     expect(fingerprint(h.tokenFile)).toEqual(defaultBefore);
   });
 
@@ -86,9 +80,9 @@ describe('profiles: one token file per account', () => {
 
   it('profiles --json lists every profile with its state and expiry; the human form is a table on stdout', async () => {
     await storeGrant(h, h.tokenFile);
-    await storeGrant(h, profileFile('zeta'));
-    await storeGrant(h, profileFile('alpha'));
-    writeTokenFile(profileFile('broken'), '{"access_token": "tru');
+    await storeGrant(h, h.profileFile('zeta'));
+    await storeGrant(h, h.profileFile('alpha'));
+    writeTokenFile(h.profileFile('broken'), '{"access_token": "tru');
     writeTokenFile(join(h.dir, 'state', 'profiles', 'Not-A-Profile.json'), '{}');
     writeTokenFile(join(h.dir, 'state', 'profiles', 'notes.txt'), 'hello');
 
@@ -97,10 +91,10 @@ describe('profiles: one token file per account', () => {
     const doc = jsonOut(out);
     expect(doc.token_dir).toBe(join(h.dir, 'state'));
     expect(doc.profiles.map((p: { name: string }) => p.name)).toEqual(['default', 'alpha', 'broken', 'zeta']);
-    const byName = Object.fromEntries(doc.profiles.map((p: { name: string }) => [p.name, p]));
-    expect(byName.default).toMatchObject({ default: true, token_file: h.tokenFile, state: expect.stringMatching(/^(valid|expired-refreshable)$/) });
-    expect(byName.alpha).toMatchObject({ default: false, token_file: profileFile('alpha'), expires_at: expect.any(String), obtained_at: expect.any(String) });
-    expect(byName.broken).toMatchObject({ state: 'corrupt', expires_at: null, seconds_left: null });
+    const rows = byName<{ name: string }>(doc.profiles);
+    expect(rows.default).toMatchObject({ default: true, token_file: h.tokenFile, state: expect.stringMatching(/^(valid|expired-refreshable)$/) });
+    expect(rows.alpha).toMatchObject({ default: false, token_file: h.profileFile('alpha'), expires_at: expect.any(String), obtained_at: expect.any(String) });
+    expect(rows.broken).toMatchObject({ state: 'corrupt', expires_at: null, seconds_left: null });
 
     await waitForExpiry(EXPIRES_IN);
     const later = jsonOut(await h.run(['profiles', '--json']));
@@ -154,7 +148,7 @@ describe('profile names are validated before anything touches the disk or hh.ru'
   it('a 64-character name, dots, dashes and underscores are fine', async () => {
     const name = `a${'b'.repeat(59)}.-_9`;
     expect(name).toHaveLength(64);
-    await storeGrant(h, profileFile(name));
+    await storeGrant(h, h.profileFile(name));
     const out = await h.run(['--profile', name, 'refresh', '--json']);
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).status).toBe('not_due');

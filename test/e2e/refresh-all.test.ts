@@ -1,52 +1,62 @@
-import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import {
+  AS_NOBODY,
+  byName,
+  fakePair,
+  hoursFromNow,
+  jsonOut,
+  lateTokenEndpoint,
+  NOBODY,
+  nobodyCanRunCli,
+  requires,
+  revokeAtSandbox,
+  runCli,
+  storeGrant,
+  useHarness,
+  waitForExpiry,
+  writeTokenFile,
+} from '../helpers';
+import fc from 'fast-check';
 import type { ErrorCode } from '../../src/errors';
 import { forEachBounded } from '../../src/token/profiles';
 import { mostSerious, SEVERITY } from '../../src/errors';
-import { BIN, captured, jsonOut, runCli } from '../helpers/cli';
-import { revokeAtSandbox, storeGrant, storeNotDue, waitForExpiry, writeTokenFile } from '../helpers/grants';
-import { lateTokenEndpoint } from '../helpers/late-answer';
-import { USER_AGENT, useHarness } from '../helpers/workspace';
-import { AS_NOBODY, NOBODY, nobodyCanRunCli, requires } from '../helpers/tools';
 
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-// The workspace is created on first use; paths below are computed before the first run.
-beforeEach(() => void h.env());
 
-const profileFile = (name: string) => join(h.dir, 'state', 'profiles', `${name}.json`);
-
-const nobodyCanRun = nobodyCanRunCli(BIN);
+const nobodyCanRun = nobodyCanRunCli();
 
 const read = (path: string) => readFileSync(path, 'utf8');
 type Row = { name: string; status: string; error?: { code: string } };
-const byName = (doc: { profiles: Row[] }) => Object.fromEntries(doc.profiles.map((p) => [p.name, p]));
+/** refresh --all --json's profiles, keyed by name. */
+const profilesOf = (doc: { profiles: Row[] }) => byName(doc.profiles);
+/** A file that is not due for a day; its tokens were never issued, so it must not reach hh.ru. */
+const storeNotDue = (path: string) => writeTokenFile(path, fakePair(hoursFromNow(24)));
 
-const slowTokenEndpoint = () => lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL, USER_AGENT);
+const slowTokenEndpoint = () => lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL);
 
-describe('refresh --all', () => {
+describe('refresh --all: every profile refreshed or reported, and the exit code of the most serious failure', () => {
   it('mixed outcomes: refreshes the due ones, skips the rest, reports each, and exits with the most serious failure', async () => {
     await storeGrant(h, h.tokenFile);
-    await storeGrant(h, profileFile('due-a'));
-    storeNotDue(profileFile('fresh'));
-    const revoked = await storeGrant(h, profileFile('revoked'));
+    await storeGrant(h, h.profileFile('due-a'));
+    storeNotDue(h.profileFile('fresh'));
+    const revoked = await storeGrant(h, h.profileFile('revoked'));
     await revokeAtSandbox(h, revoked.access_token as string);
-    writeTokenFile(profileFile('corrupt'), '{"access_token": "trunc');
+    writeTokenFile(h.profileFile('corrupt'), '{"access_token": "trunc');
     // Not profiles: ignored, not reported.
     writeTokenFile(join(h.dir, 'state', 'profiles', 'UPPER.json'), '{}');
     writeTokenFile(join(h.dir, 'state', 'profiles', 'notes.txt'), 'hello');
     await waitForExpiry(EXPIRES_IN);
-    const untouched = ['fresh', 'revoked', 'corrupt'].map((n) => [n, read(profileFile(n))]);
+    const untouched = ['fresh', 'revoked', 'corrupt'].map((n) => [n, read(h.profileFile(n))]);
     const refreshedBefore = h.sandbox.stats().refreshed;
 
     const out = await h.run(['refresh', '--all', '--concurrency', '2', '--json']);
     expect(out.code, out.stderr).toBe(7);
     const doc = jsonOut(out);
     expect(doc).toMatchObject({ status: 'failed', total: 5, refreshed: 2, not_due: 1, failed: 2, exit_code: 7, error: { code: 'store' } });
-    const rows = byName(doc);
+    const rows = profilesOf(doc);
     expect(Object.keys(rows)).toEqual(['default', 'corrupt', 'due-a', 'fresh', 'revoked']);
     expect(rows.default).toMatchObject({ status: 'refreshed', token_file: h.tokenFile, expires_at: expect.any(String) });
     expect(rows['due-a']!.status).toBe('refreshed');
@@ -54,7 +64,7 @@ describe('refresh --all', () => {
     expect(rows.revoked).toMatchObject({ status: 'failed', error: { code: 'reauthorize', hh_error: 'invalid_grant', hh_error_description: 'token was revoked' } });
     expect(rows.corrupt).toMatchObject({ status: 'failed', error: { code: 'store' } });
     expect(h.sandbox.stats().refreshed - refreshedBefore).toBe(2);
-    for (const [name, bytes] of untouched) expect(read(profileFile(name!)), name).toBe(bytes);
+    for (const [name, bytes] of untouched) expect(read(h.profileFile(name!)), name).toBe(bytes);
 
     // One summary line for the log, naming the failures.
     const lines = out.stderr.trim().split('\n');
@@ -65,21 +75,21 @@ describe('refresh --all', () => {
   });
 
   it('exits 6 (systemd retries) when every failure was temporary, and keeps those files as they were', async () => {
-    await storeGrant(h, profileFile('a'));
-    await storeGrant(h, profileFile('b'));
-    storeNotDue(profileFile('c'));
+    await storeGrant(h, h.profileFile('a'));
+    await storeGrant(h, h.profileFile('b'));
+    storeNotDue(h.profileFile('c'));
     await waitForExpiry(EXPIRES_IN);
-    const before = { a: read(profileFile('a')), b: read(profileFile('b')) };
+    const before = { a: read(h.profileFile('a')), b: read(h.profileFile('b')) };
     h.sandbox.fault({ kind: 'html', status: 503, path: '/token' });
 
     const out = await h.run(['refresh', '--all', '--json'], { env: { JOURNAL_STREAM: '8:1234' } });
     expect(out.code, out.stderr).toBe(6);
-    const rows = byName(jsonOut(out));
+    const rows = profilesOf(jsonOut(out));
     expect(rows.a!.error!.code).toBe('temporary');
     expect(rows.b!.error!.code).toBe('temporary');
     expect(rows.c!.status).toBe('not_due');
-    expect(read(profileFile('a'))).toBe(before.a);
-    expect(read(profileFile('b'))).toBe(before.b);
+    expect(read(h.profileFile('a'))).toBe(before.a);
+    expect(read(h.profileFile('b'))).toBe(before.b);
     const lines = out.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toMatch(/^<4>refresh --all: 0 refreshed, 1 not due, 2 failed of 3 profiles/);
@@ -88,22 +98,22 @@ describe('refresh --all', () => {
   it('a permanent failure outranks a temporary one: exit 4, so systemd does not retry', async () => {
     // Concurrency 1 and the default file first: the one injected 503 hits the default profile.
     await storeGrant(h, h.tokenFile);
-    const revoked = await storeGrant(h, profileFile('gone'));
+    const revoked = await storeGrant(h, h.profileFile('gone'));
     await revokeAtSandbox(h, revoked.access_token as string);
     await waitForExpiry(EXPIRES_IN);
     h.sandbox.fault({ kind: 'html', status: 503, path: '/token', times: 1 });
 
     const out = await h.run(['refresh', '--all', '--concurrency', '1', '--json']);
     expect(out.code, out.stderr).toBe(4);
-    const rows = byName(jsonOut(out));
+    const rows = profilesOf(jsonOut(out));
     expect(rows.default!.error!.code).toBe('temporary');
     expect(rows.gone!.error!.code).toBe('reauthorize');
   });
 
   it('all fine: exit 0, nothing on stdout, one info line for the journal', async () => {
     await storeGrant(h, h.tokenFile);
-    for (const name of ['p1', 'p2', 'p3']) await storeGrant(h, profileFile(name));
-    storeNotDue(profileFile('p4'));
+    for (const name of ['p1', 'p2', 'p3']) await storeGrant(h, h.profileFile(name));
+    storeNotDue(h.profileFile('p4'));
     await waitForExpiry(EXPIRES_IN);
     const out = await h.run(['refresh', '--all', '--concurrency', '3'], { env: { JOURNAL_STREAM: '8:1234' } });
     expect(out.code, out.stderr).toBe(0);
@@ -116,34 +126,25 @@ describe('refresh --all', () => {
 
   it('SIGTERM while hh.ru has already spent a refresh token: that pair is still written, no new profile starts, exit 6', async () => {
     const names = ['s1', 's2', 's3', 's4', 's5'];
-    for (const name of names) await storeGrant(h, profileFile(name));
+    for (const name of names) await storeGrant(h, h.profileFile(name));
     await waitForExpiry(EXPIRES_IN);
-    const before = Object.fromEntries(names.map((n) => [n, read(profileFile(n))]));
+    const before = Object.fromEntries(names.map((n) => [n, read(h.profileFile(n))]));
 
     const late = await slowTokenEndpoint();
     const refreshedBefore = h.sandbox.stats().refreshed;
     try {
-      const child = spawn(process.execPath, [BIN, 'refresh', '--all', '--concurrency', '1', '--json'], {
-        env: h.env({ HH_TOKEN_URL: late.url }) as NodeJS.ProcessEnv,
-        stdio: ['ignore', 'pipe', 'pipe'],
+      const out = await runCli(['refresh', '--all', '--concurrency', '1', '--json'], {
+        env: h.env({ HH_TOKEN_URL: late.url }),
+        onSpawn: (child) => void late.spent.then(() => child.kill('SIGTERM')),
       });
-      let stdout = '';
-      let stderr = '';
-      child.stdout.on('data', (d: Buffer) => (stdout += d));
-      child.stderr.on('data', (d: Buffer) => (stderr += d));
-      const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (code, signal) => resolve([code, signal])));
-      await late.spent;
-      child.kill('SIGTERM');
-      const [code, signal] = await closed;
-      captured.push(stdout, stderr);
 
-      expect(signal).toBeNull();
-      expect(code, stderr).toBe(6);
-      const doc = JSON.parse(stdout);
+      expect(out.signal).toBeNull();
+      expect(out.code, out.stderr).toBe(6);
+      const doc = jsonOut(out);
       expect(doc).toMatchObject({ status: 'failed', total: 1, refreshed: 1, failed: 0, interrupted_by: 'SIGTERM', error: { code: 'temporary' } });
       expect(h.sandbox.stats().refreshed - refreshedBefore).toBe(1);
-      expect(stderr).toContain('stopped early by SIGTERM');
-      const changed = names.filter((n) => read(profileFile(n)) !== before[n]);
+      expect(out.stderr).toContain('stopped early by SIGTERM');
+      const changed = names.filter((n) => read(h.profileFile(n)) !== before[n]);
       expect(changed).toEqual([doc.profiles[0].name]);
       // The stored pair is the one hh.ru issued: it refreshes again once it expires.
       await waitForExpiry(EXPIRES_IN);
@@ -198,60 +199,4 @@ describe('refresh --all', () => {
   });
 
   // The usage errors of --all and --concurrency: in-process in test/unit/cli/flag-values.test.ts.
-});
-
-describe('the exit code of refresh --all', () => {
-  const codes = fc.constantFrom(...SEVERITY);
-
-  it('is temporary (6, retried) exactly when every failure was temporary', () => {
-    fc.assert(
-      fc.property(fc.array(codes, { minLength: 1, maxLength: 20 }), (list: ErrorCode[]) => {
-        const worst = mostSerious(list)!;
-        expect(worst === 'temporary').toBe(list.every((c) => c === 'temporary'));
-        expect(list).toContain(worst);
-      }),
-    );
-  });
-
-  it('ranks store above reauthorize above temporary, and nothing when nothing failed', () => {
-    expect(mostSerious([])).toBeUndefined();
-    expect(mostSerious(['temporary', 'reauthorize'])).toBe('reauthorize');
-    expect(mostSerious(['reauthorize', 'store', 'temporary'])).toBe('store');
-    expect(mostSerious(['rejected', 'reauthorize'])).toBe('rejected');
-    expect(mostSerious(['store', 'internal'])).toBe('internal');
-  });
-});
-
-describe('forEachBounded', () => {
-  it('never runs more than the limit at once, and runs every item once', async () => {
-    async function* items(n: number) {
-      for (let i = 0; i < n; i++) yield i;
-    }
-    let running = 0;
-    let peak = 0;
-    const seen: number[] = [];
-    await forEachBounded(items(50), 3, async (i) => {
-      running++;
-      peak = Math.max(peak, running);
-      await new Promise((r) => setImmediate(r));
-      seen.push(i);
-      running--;
-    });
-    expect(peak).toBe(3);
-    expect(seen.sort((a, b) => a - b)).toEqual([...Array(50).keys()]);
-  });
-
-  it('when the stream throws, waits for the calls in flight before passing the error on', async () => {
-    async function* failing() {
-      yield 1;
-      yield 2;
-      throw new Error('listing failed');
-    }
-    const finished: number[] = [];
-    const outcome = await forEachBounded(failing(), 4, async (i) => {
-      await new Promise((r) => setTimeout(r, 20 * i));
-      finished.push(i);
-    }).catch((err: Error) => `rejected after ${finished.length} finished: ${err.message}`);
-    expect(outcome).toBe('rejected after 2 finished: listing failed');
-  });
 });

@@ -1,19 +1,9 @@
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { quickLogin, readJson, runInTty } from '../helpers/operator';
-import { useHarness } from '../helpers/workspace';
+import { jsonOut, meAnswer, quickLogin, readJson, runInTty, useHarness } from '../helpers';
 
 const h = useHarness();
-
-/** What the sandbox says about an access token now: 200, or hh.ru's oauth error value. */
-async function meWith(accessToken: string): Promise<string> {
-  const response = await fetch(`${h.sandbox.url}/me`, { headers: { Authorization: `Bearer ${accessToken}`, 'User-Agent': 'tests/1.0 (t@example.com)' } });
-  if (response.ok) return '200';
-  const body = (await response.json()) as { errors: Array<{ value: string }> };
-  return body.errors[0]!.value;
-}
 
 describe('hh-oauth revoke', () => {
   it('--yes: DELETE /oauth/token with the stored bearer (204), then the file is gone and the pair is dead', async () => {
@@ -27,7 +17,7 @@ describe('hh-oauth revoke', () => {
     expect(sent[0]!.headers.authorization === `Bearer ${pair.access_token}`).toBe(true);
     expect(existsSync(h.tokenFile)).toBe(false);
     expect(readdirSync(dirname(h.tokenFile))).toEqual([]);
-    expect(await meWith(pair.access_token)).toBe('token_revoked');
+    expect(await meAnswer(h, pair.access_token)).toBe('token_revoked');
   });
 
   it('--keep: the file stays, renamed <file>.revoked-<time>, same content and mode', async () => {
@@ -41,7 +31,7 @@ describe('hh-oauth revoke', () => {
     expect(existsSync(h.tokenFile)).toBe(false);
     expect(readJson(doc.kept_as)).toEqual(pair);
     expect(statSync(doc.kept_as).mode & 0o777).toBe(0o600);
-    expect(await meWith(pair.access_token)).toBe('token_revoked');
+    expect(await meAnswer(h, pair.access_token)).toBe('token_revoked');
   });
 
   it('without a terminal and without --yes: usage error (exit 2), nothing sent, file kept', async () => {
@@ -86,7 +76,7 @@ describe('hh-oauth revoke', () => {
     expect(out.stdout).toContain(`revoked at hh.ru; removed ${h.tokenFile}`);
     expect(out.stdout).not.toContain('now holds a newer token');
     expect(existsSync(h.tokenFile)).toBe(false);
-    expect(await meWith(replaced!.access_token)).toBe('token_revoked');
+    expect(await meAnswer(h, replaced!.access_token)).toBe('token_revoked');
   });
 
   it('a token file stored by someone else while revoking is left alone (only the revoked pair is removed)', async () => {

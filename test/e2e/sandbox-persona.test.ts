@@ -1,8 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, describe, expect, it } from 'vitest';
-import { BIN, runCli } from '../helpers/cli';
-import { UA } from '../helpers/sandboxes';
+import { BIN, runCli, USER_AGENT } from '../helpers';
 
 // `hh-oauth sandbox` as an operator starts it: the default persona is an employer's manager,
 // --persona picks another.
@@ -24,11 +23,11 @@ async function meOf(sandbox: { url: string; env: Record<string, string> }): Prom
   const code = new URL(page.headers.get('location') ?? '').searchParams.get('code') ?? '';
   const grant = await fetch(sandbox.env.HH_TOKEN_URL!, {
     method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
+    headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded' },
     body: new URLSearchParams({ grant_type: 'authorization_code', client_id: sandbox.env.HH_CLIENT_ID!, client_secret: 'sandbox-client-secret', code }),
   });
   const { access_token } = (await grant.json()) as { access_token: string };
-  const me = await fetch(`${sandbox.url}/me`, { headers: { 'user-agent': UA, authorization: `Bearer ${access_token}` } });
+  const me = await fetch(`${sandbox.url}/me`, { headers: { 'user-agent': USER_AGENT, authorization: `Bearer ${access_token}` } });
   return (await me.json()) as Record<string, unknown>;
 }
 

@@ -1,11 +1,8 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { BIN, captured, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { findTool, skipUnless } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import { bareEnv, findTool, jsonOut, runCli, SECCOMP_EXEC, skipUnless, sleep, useHarness, type RunResult } from '../helpers';
 
 /**
  * The unit's SystemCallFilter= is the one hardening line that could break node itself.
@@ -14,7 +11,6 @@ import { useHarness } from '../helpers/workspace';
  * systemd-analyze (python3-seccomp does the loading).
  */
 const PYTHON = '/usr/bin/python3';
-const HELPER = fileURLToPath(new URL('../helpers/seccomp-exec.py', import.meta.url));
 const hasSeccomp = existsSync(PYTHON) && (() => {
   try {
     execFileSync(PYTHON, ['-c', 'import seccomp'], { stdio: 'ignore' });
@@ -27,25 +23,15 @@ const skip = skipUnless(hasSeccomp && findTool('systemd-analyze') !== undefined,
 
 const h = useHarness({ expiresIn: 1 });
 
+/** The built CLI under the filter of these --allow/--deny sets (seccomp-exec.py runs what follows its `--`). */
 function filtered(sets: string[], args: string[], env: Record<string, string | undefined>): Promise<RunResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(PYTHON, [HELPER, ...sets, '--', process.execPath, BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d));
-    child.stderr.on('data', (d: Buffer) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code, signal) => {
-      captured.push(stdout, stderr);
-      resolve({ code, signal, stdout, stderr, pid: child.pid ?? -1 });
-    });
-  });
+  return runCli(args, { env, wrap: [PYTHON, SECCOMP_EXEC, ...sets, '--'] });
 }
 
 /** --allow/--deny arguments from the rendered unit's SystemCallFilter= lines. */
 async function unitFilter(): Promise<string[]> {
   const root = join(h.dir, 'root');
-  const out = await runCli(['install-units', '--root', root, '--no-nginx'], { env: { PATH: process.env.PATH, HOME: h.dir, HH_CONFIG_DIR: join(h.dir, 'units-config') } });
+  const out = await runCli(['install-units', '--root', root, '--no-nginx'], { env: bareEnv(h.dir, { HH_CONFIG_DIR: join(h.dir, 'units-config') }) });
   if (out.code !== 0) throw new Error(out.stderr);
   const unit = readFileSync(join(root, 'etc/systemd/system/hh-oauth-refresh.service'), 'utf8');
   const sets: string[] = [];
@@ -62,7 +48,7 @@ describe.skipIf(skip)("node under the unit's system call filter", () => {
     await h.login();
     const sets = await unitFilter();
     expect(sets).toEqual(['--allow', '@system-service', '--deny', '@privileged', '--deny', '@resources']);
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const group = readFileSync('/etc/group', 'utf8').split('\n').find((l) => l.split(':')[2] === String(process.getgid?.()))!.split(':')[0]!;
     const out = await filtered(sets, ['refresh', '--json'], h.env({ JOURNAL_STREAM: '8:1', HH_TOKEN_GROUP: group }));
     expect(out.stderr).toMatch(/^seccomp: \d{3} system calls allowed$/m);
@@ -74,7 +60,7 @@ describe.skipIf(skip)("node under the unit's system call filter", () => {
   it('the filter really bites: without @network-io the same refresh fails as temporary (exit 6)', async () => {
     await h.login();
     const sets = await unitFilter();
-    await new Promise((r) => setTimeout(r, 1100));
+    await sleep(1100);
     const out = await filtered([...sets, '--deny', '@network-io'], ['refresh', '--json'], h.env());
     expect(out.code, out.stderr).toBe(6);
   });

@@ -2,10 +2,7 @@ import { chmodSync, mkdirSync, readFileSync, statSync, utimesSync, writeFileSync
 import { userInfo } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parseShow, systemdTimestamp } from '../../src/system/timers';
-import { jsonOut } from '../helpers/cli';
-import { fakePair, writeTokenFile } from '../helpers/operator';
-import { useHarness } from '../helpers/workspace';
+import { fakePair, hoursFromNow, jsonOut, useHarness, writeTokenFile } from '../helpers';
 
 const h = useHarness();
 
@@ -31,8 +28,8 @@ describe('hh-oauth status', () => {
   });
 
   it('valid: path, owner, mode, obtained_at, expires_at, seconds left; exit 0; human form on stdout', async () => {
-    const expires = new Date(Date.now() + 3 * 3600_000);
-    writeTokenFile(h, fakePair(expires));
+    const expires = hoursFromNow(3);
+    writeTokenFile(h.tokenFile, fakePair(expires));
     const out = await h.run(['status', '--json']);
     expect(out.code, out.stderr).toBe(0);
     const doc = jsonOut(out);
@@ -58,7 +55,7 @@ describe('hh-oauth status', () => {
 
   it('expired-refreshable: exit 0; a legacy file (no expires_at) is dated from its mtime', async () => {
     const { expires_at: _a, obtained_at: _b, ...legacy } = fakePair(new Date());
-    writeTokenFile(h, { ...legacy, expires_in: 60 });
+    writeTokenFile(h.tokenFile, { ...legacy, expires_in: 60 });
     const mtime = new Date(Math.floor(Date.now() / 1000) * 1000 - 7200_000);
     utimesSync(h.tokenFile, mtime, mtime);
     const out = await h.run(['status', '--json']);
@@ -73,7 +70,7 @@ describe('hh-oauth status', () => {
   });
 
   it('corrupt: exit 7 with the reason; the file is neither moved, rewritten nor chmod-ed, and its loose mode is reported', async () => {
-    writeTokenFile(h, '{"access_token": "abc", ', 0o644);
+    writeTokenFile(h.tokenFile, '{"access_token": "abc", ', 0o644);
     const out = await h.run(['status', '--json']);
     expect(out.code).toBe(7);
     const doc = jsonOut(out);
@@ -85,7 +82,7 @@ describe('hh-oauth status', () => {
   });
 
   it('a valid file that others may read: warning, mode_ok false, and status leaves the mode alone', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() + 3600_000)), 0o604);
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)), 0o604);
     const out = await h.run(['status', '--json']);
     expect(out.code).toBe(0);
     expect(jsonOut(out)).toMatchObject({ state: 'valid', mode: '0604', mode_ok: false });
@@ -94,7 +91,7 @@ describe('hh-oauth status', () => {
   });
 
   it('timers: null (not a failure) without systemctl', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() + 3600_000)));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)));
     const out = await h.run(['status', '--json'], { env: { PATH: '/nonexistent' } });
     expect(out.code, out.stderr).toBe(0);
     expect(jsonOut(out).timers).toBeNull();
@@ -102,7 +99,7 @@ describe('hh-oauth status', () => {
   });
 
   it('timers: the next run of both timers, from `systemctl show`', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() + 3600_000)));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)));
     const path = fakeSystemctl(h.dir, [
       'Id=hh-oauth-refresh.timer', 'LoadState=loaded', 'ActiveState=active', 'UnitFileState=enabled',
       'NextElapseUSecRealtime=Mon 2026-11-23 17:00:00 UTC', 'LastTriggerUSec=Sun 2026-11-22 17:00:03 UTC',
@@ -126,30 +123,11 @@ describe('hh-oauth status', () => {
   });
 
   it('timers: a systemctl that cannot reach systemd (a container) gives null or the units, never a failure', async () => {
-    writeTokenFile(h, fakePair(new Date(Date.now() + 3600_000)));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)));
     const out = await h.run(['status', '--json']);
     expect(out.code, out.stderr).toBe(0);
     const { timers } = jsonOut(out);
     if (timers === null) expect(out.stderr).toMatch(/timers: unknown/);
     else expect(timers.map((t: { unit: string }) => t.unit)).toEqual(['hh-oauth-refresh.timer', 'hh-oauth-expiry.timer']);
-  });
-});
-
-describe('systemctl output parsing', () => {
-  it('reads both timestamp styles and treats never as null', () => {
-    expect(systemdTimestamp('Mon 2026-11-23 17:00:00 UTC')).toBe('2026-11-23T17:00:00.000Z');
-    expect(systemdTimestamp('@1795453200')).toBe(new Date(1795453200_000).toISOString());
-    expect(systemdTimestamp('')).toBeNull();
-    expect(systemdTimestamp('n/a')).toBeNull();
-    expect(systemdTimestamp('@0')).toBeNull();
-    expect(systemdTimestamp('Mon 2026-11-23 17:00:00 MSK')).toBeNull();
-  });
-
-  it('splits blocks per unit and ignores blocks without an Id', () => {
-    const parsed = parseShow('Id=a.timer\nLoadState=loaded\n\n\nId=b.timer\nLoadState=not-found\nNextElapseUSecRealtime=\n\njunk\n');
-    expect(parsed.map((t) => [t.unit, t.load_state, t.next_run])).toEqual([
-      ['a.timer', 'loaded', null],
-      ['b.timer', 'not-found', null],
-    ]);
   });
 });

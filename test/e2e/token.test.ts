@@ -1,17 +1,14 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { jsonOut } from '../helpers/cli';
-import { fakePair, quickLogin, readJson, runInTty, runSecret, sleep, workspace, writeTokenFile } from '../helpers/operator';
-import { useHarness } from '../helpers/workspace';
+import { fakePair, hoursFromNow, jsonOut, quickLogin, readJson, runInTty, runSecret, sleep, useHarness, writeTokenFile } from '../helpers';
 
 // Access tokens live 2 s here, so "expired" is real at the sandbox too.
 const h = useHarness({ expiresIn: 2 });
-const FAR = () => new Date(Date.now() + 3600_000);
 
 describe('hh-oauth token', () => {
   it('refuses a real terminal without --show (exit 2, nothing printed, nothing sent); prints the token there with --show', async () => {
-    writeTokenFile(h, fakePair(FAR()));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)));
     const requests = h.sandbox.requests().length;
     const refused = await runInTty(['token'], h.env());
     expect(refused.code).toBe(2);
@@ -25,7 +22,7 @@ describe('hh-oauth token', () => {
   });
 
   it('piped: the token alone on stdout; --header the whole header; --json with expiry; nothing on stderr to strip', async () => {
-    writeTokenFile(h, fakePair(FAR()));
+    writeTokenFile(h.tokenFile, fakePair(hoursFromNow(1)));
     const plain = await runSecret(h, ['token']);
     expect(plain.code, plain.stderr).toBe(0);
     expect(plain.stdout).toBe('FAKEACCESSTOKEN0123456789\n');
@@ -41,7 +38,7 @@ describe('hh-oauth token', () => {
 
   it('an expired token is refreshed first (through the lock, once), and the new one printed', async () => {
     await quickLogin(h);
-    const old = readJson(workspace(h).tokenFile);
+    const old = readJson(h.tokenFile);
     await sleep(2100);
     const refreshed = h.sandbox.stats().refreshed;
     const out = await runSecret(h, ['token']);

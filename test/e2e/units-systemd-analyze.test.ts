@@ -1,12 +1,8 @@
-import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, readFileSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { renderAll } from '../../src/install/plan';
-import { BIN, runCli } from '../helpers/cli';
-import { findTool, skipUnless } from '../helpers/tools';
+import { bareEnv, BIN, findTool, runCli, runProgram, skipUnless, useTempDirs } from '../helpers';
 
 /**
  * The rendered units judged by systemd's own tools: verify (syntax, ExecStart exists),
@@ -14,17 +10,7 @@ import { findTool, skipUnless } from '../helpers/tools';
  */
 const ANALYZE = findTool('systemd-analyze');
 const skip = skipUnless(ANALYZE !== undefined, 'systemd-analyze is not installed (apt-get install systemd)');
-const run = promisify(execFile);
-
-async function analyze(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await run(ANALYZE ?? 'systemd-analyze', args, { cwd, env: { ...process.env, SYSTEMD_COLORS: '0', LC_ALL: 'C' } });
-    return { code: 0, stdout, stderr };
-  } catch (err) {
-    const e = err as { code?: number; stdout?: string; stderr?: string };
-    return { code: typeof e.code === 'number' ? e.code : -1, stdout: e.stdout ?? '', stderr: e.stderr ?? String(err) };
-  }
-}
+const analyze = (args: string[], cwd: string) => runProgram(ANALYZE ?? 'systemd-analyze', args, { cwd, env: { ...process.env, SYSTEMD_COLORS: '0', LC_ALL: 'C' } });
 
 /** "→ Overall exposure level for hh-oauth-refresh.service: 1.1 OK 🙂" → 1.1 */
 function exposure(output: string): number {
@@ -33,12 +19,13 @@ function exposure(output: string): number {
   return Number(m[1]);
 }
 
+const tempDir = useTempDirs('hh-analyze-');
 let dir: string;
 const variants: Record<string, string> = {};
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'hh-analyze-'));
-  const env = { PATH: `${process.env.PATH}:/usr/sbin`, HOME: dir, HH_CONFIG_DIR: join(dir, 'config') };
+  dir = tempDir();
+  const env = bareEnv(dir);
   // A node path with a space and a %, which must come out quoted and escaped.
   const oddNode = join(dir, 'my node 100%', 'node');
   mkdirSync(join(dir, 'my node 100%'));
@@ -79,21 +66,20 @@ beforeAll(async () => {
   for (const f of files) writeFileSync(join(home, f.name), f.content);
   variants['package under /home'] = home;
 });
-afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe.skipIf(skip)('systemd-analyze on the rendered units', () => {
   it('verify: every variant passes with no warning at all', async () => {
     for (const [name, unitDir] of Object.entries(variants)) {
-      const out = await analyze(['verify', './hh-oauth-refresh.service', './hh-oauth-refresh.timer', './hh-oauth-expiry.timer'], unitDir);
+      const out = analyze(['verify', './hh-oauth-refresh.service', './hh-oauth-refresh.timer', './hh-oauth-expiry.timer'], unitDir);
       expect({ name, ...out }).toEqual({ name, code: 0, stdout: '', stderr: '' });
     }
   });
 
   it('verify and security: the per-profile template units, instantiated for a profile, pass too (≤ 1.2)', async () => {
     const unitDir = variants['all profiles, plus template units per profile']!;
-    const out = await analyze(['verify', './hh-oauth-refresh@acme.service', './hh-oauth-refresh@acme.timer', './hh-oauth-expiry@acme.timer'], unitDir);
+    const out = analyze(['verify', './hh-oauth-refresh@acme.service', './hh-oauth-refresh@acme.timer', './hh-oauth-expiry@acme.timer'], unitDir);
     expect(out).toEqual({ code: 0, stdout: '', stderr: '' });
-    const security = await analyze(['security', '--offline=true', './hh-oauth-refresh@acme.service'], unitDir);
+    const security = analyze(['security', '--offline=true', './hh-oauth-refresh@acme.service'], unitDir);
     expect(exposure(security.stdout + security.stderr)).toBeLessThanOrEqual(1.2);
     expect(readFileSync(join(unitDir, 'hh-oauth-refresh@.service'), 'utf8')).toContain(' --profile %i refresh\n');
     expect(readFileSync(join(unitDir, 'hh-oauth-refresh.service'), 'utf8')).toContain(' refresh --all\n');
@@ -104,7 +90,7 @@ describe.skipIf(skip)('systemd-analyze on the rendered units', () => {
     const unitDir = variants.defaults!;
     const broken = readFileSync(join(unitDir, 'hh-oauth-refresh.service'), 'utf8').replace(`ExecStart=${process.execPath}`, 'ExecStart=/nonexistent-node');
     writeFileSync(join(dir, 'broken.service'), broken);
-    const out = await analyze(['verify', './broken.service'], dir);
+    const out = analyze(['verify', './broken.service'], dir);
     expect(out.code).not.toBe(0);
     expect(out.stderr).toContain('/nonexistent-node');
   });
@@ -119,7 +105,7 @@ describe.skipIf(skip)('systemd-analyze on the rendered units', () => {
   it('security --offline=true: the service rates 1.2 or lower in every variant (the old root unit: 9.6)', async () => {
     const figures: Record<string, number> = {};
     for (const [name, unitDir] of Object.entries(variants)) {
-      const out = await analyze(['security', '--offline=true', './hh-oauth-refresh.service'], unitDir);
+      const out = analyze(['security', '--offline=true', './hh-oauth-refresh.service'], unitDir);
       figures[name] = exposure(out.stdout);
     }
     console.log(`systemd-analyze security --offline=true exposure: ${JSON.stringify(figures)}`);
@@ -127,20 +113,20 @@ describe.skipIf(skip)('systemd-analyze on the rendered units', () => {
 
     // The parser is not fooled: a root unit without hardening rates far higher.
     writeFileSync(join(dir, 'old.service'), `[Service]\nType=oneshot\nExecStart=${process.execPath} -e 0\n`);
-    expect(exposure((await analyze(['security', '--offline=true', './old.service'], dir)).stdout)).toBeGreaterThan(9);
+    expect(exposure((analyze(['security', '--offline=true', './old.service'], dir)).stdout)).toBeGreaterThan(9);
   });
 
   it('calendar: systemd accepts every OnCalendar= of the rendered timers', async () => {
     for (const unitDir of Object.values(variants)) {
       const specs = [...readFileSync(join(unitDir, 'hh-oauth-refresh.timer'), 'utf8').matchAll(/^OnCalendar=(.*)$/gm)].map((m) => m[1]!);
       expect(specs.length).toBeGreaterThan(0);
-      const out = await analyze(['calendar', ...specs], unitDir);
+      const out = analyze(['calendar', ...specs], unitDir);
       expect(out.code, out.stderr).toBe(0);
     }
   });
 
   it('calendar: a spec systemd refuses is a usage error naming --on-calendar', async () => {
-    const out = await runCli(['install-units', '--dry-run', '--no-nginx', '--on-calendar', '25:00'], { env: { PATH: process.env.PATH, HOME: dir } });
+    const out = await runCli(['install-units', '--dry-run', '--no-nginx', '--on-calendar', '25:00'], { env: bareEnv(dir) });
     expect(out.code).toBe(2);
     expect(out.stderr).toContain('--on-calendar "25:00" is refused by systemd-analyze calendar');
   });

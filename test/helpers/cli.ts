@@ -1,9 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { watchArgv } from './argv-watch';
-
-/** Runs the built CLI as a separate process, the way operators, systemd and scripts do. */
-export const BIN = fileURLToPath(new URL('../../bin/hh-oauth', import.meta.url));
+import { BIN } from './files';
 
 export interface RunResult {
   code: number | null;
@@ -30,6 +28,7 @@ export interface RunOptions {
 /** Everything every CLI process printed, every argv it got, and the argv of anything it spawned: the leak scanner reads this. */
 export const captured: string[] = [];
 
+/** Runs the built CLI as a separate process, the way operators, systemd and scripts do. */
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     // node -- BIN: what BIN's #! line runs, without depending on PATH (some tests empty it);
@@ -66,4 +65,18 @@ export function jsonOut(result: RunResult): any {
   const text = result.stdout.trim();
   if (text.includes('\n')) throw new Error(`stdout holds more than one line: ${text}`);
   return JSON.parse(text);
+}
+
+/** A --json list of named rows (doctor's checks, refresh --all's profiles, `profiles`), keyed by name. */
+export function byName<T extends { name: string }>(rows: T[]): Record<string, T> {
+  return Object.fromEntries(rows.map((row) => [row.name, row]));
+}
+
+/**
+ * An environment with none of the hh.ru settings, for runs that need none (install-units,
+ * --help): PATH (with the sbin directories a non-root PATH may lack), HOME and the
+ * saved-settings directory in `home`.
+ */
+export function bareEnv(home: string, extra: Record<string, string | undefined> = {}): Record<string, string | undefined> {
+  return { PATH: `${process.env.PATH}:/usr/sbin:/sbin`, HOME: home, HH_CONFIG_DIR: join(home, 'config'), ...extra };
 }

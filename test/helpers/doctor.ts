@@ -1,41 +1,26 @@
-import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+import { startRecordingServer, type RecordingServer } from './net';
 
-/** Shared by the doctor tests: tool detection, a stand-in callback listener, a server-block nginx file. */
+/** Shared by the doctor tests: a stand-in for the public callback URL, and a server-block nginx file. */
 
-/** True when the tool runs here. Locally a missing tool skips with a printed reason; under CI it never skips. */
-export function hasTool(cmd: string, args: string[]): boolean {
-  const found = spawnSync(cmd, args, { stdio: 'ignore' }).error === undefined;
-  if (!found && !process.env.CI) console.warn(`[skip] ${cmd} is not installed here: its doctor tests are skipped locally (CI installs it and runs them)`);
-  return found || Boolean(process.env.CI);
-}
-
-/** What nginx + `hh-oauth login` would answer at the public callback URL: any HTTP answer will do. */
-export async function startCallbackListener(): Promise<{ url: string; hits: () => number; close: () => Promise<void> }> {
-  let hits = 0;
-  const server: Server = createServer((_req, res) => {
-    hits++;
-    res.writeHead(200, { 'content-type': 'text/plain' }).end('ok');
+/**
+ * What nginx + `hh-oauth login` would answer at the public callback URL (any HTTP answer
+ * will do), up for the whole file: its `url` (…/callback) and how many requests it got.
+ */
+export function useStandInCallback(): { readonly url: string; hits(): number } {
+  let server: RecordingServer | undefined;
+  beforeAll(async () => {
+    server = await startRecordingServer();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
+  afterAll(() => server?.close());
   return {
-    url: `http://127.0.0.1:${port}/callback`,
-    hits: () => hits,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    get url() {
+      return server!.url('/callback');
+    },
+    hits: () => server!.seen.length,
   };
-}
-
-/** A port nothing listens on (bound, then released). */
-export async function deadPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** A server block like the one install-units renders for sites-enabled (with its limit_req zone and proxy_params). */

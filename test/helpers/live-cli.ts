@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { BIN, captured, type RunResult } from './cli';
+import { captured, type RunResult } from './cli';
+import { BIN } from './files';
 
 /**
  * The built CLI as a long-running process (e.g. `login` waiting for a redirect):

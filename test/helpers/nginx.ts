@@ -1,10 +1,11 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer, connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runCli } from './cli';
-import { findTool } from './tools';
+import { bareEnv, runCli } from './cli';
+import { connectTo } from './net';
+import { sleep } from './time';
+import { findTool, isRoot } from './tools';
 
 /**
  * A real nginx for tests, on loopback, in a throwaway prefix (config, pid, logs,
@@ -17,60 +18,16 @@ export interface RunningNginx {
   errorLog(): string;
 }
 
-/** A port that was free a moment ago (the kernel picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
-
 /**
- * The nginx site `hh-oauth install-units` renders (nginx/hh-oauth.conf), for a loopback
- * port and upstream: rendered by the built CLI under a --root prefix, nothing enabled.
- * Its callback access log goes to logDir.
+ * Writes PREFIX/nginx.conf: a main config that keeps every path (pid, logs, temp) inside
+ * the prefix and includes `include` (a file or a glob) at http level. Returns its path.
  */
-export async function renderedCallbackConf(opts: { listenPort: number; upstream: string; logDir: string }): Promise<string> {
-  const root = mkdtempSync(join(tmpdir(), 'hh-oauth-render-'));
-  try {
-    const out = await runCli(
-      ['install-units', '--root', root, '--no-enable', '--server-name', 'bot.example.com', '--listen', `127.0.0.1:${opts.listenPort}`, '--callback-upstream', opts.upstream, '--nginx-log-dir', opts.logDir],
-      { env: { PATH: process.env.PATH, HOME: root, HH_CONFIG_DIR: join(root, 'config') } },
-    );
-    if (out.code !== 0) throw new Error(`install-units failed (${out.code}): ${out.stderr}`);
-    return readFileSync(join(root, 'etc/nginx/sites-available/hh-oauth.conf'), 'utf8');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-}
-
-/** A real nginx in front of a login listener, with the config install-units renders. */
-export async function startCallbackProxy(opts: { listenPort: number; upstream: string }): Promise<RunningNginx> {
-  const logDir = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-logs-'));
-  const conf = await renderedCallbackConf({ ...opts, logDir });
-  const nginx = await startNginx(conf, [opts.listenPort]);
-  return {
-    ...nginx,
-    stop: async () => {
-      await nginx.stop();
-      rmSync(logDir, { recursive: true, force: true });
-    },
-  };
-}
-
-export async function startNginx(siteConf: string, ports: number[]): Promise<RunningNginx> {
-  const binary = findTool('nginx');
-  if (!binary) throw new Error('nginx not found (apt-get install nginx-light)');
-  const prefix = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-'));
-  writeFileSync(join(prefix, 'site.conf'), siteConf);
+export function writeMainConf(prefix: string, include: string): string {
   // As root, nginx would switch its workers to "nobody", who cannot enter the 0700 prefix.
-  const user = process.getuid?.() === 0 ? 'user root root;\n' : '';
+  const user = isRoot ? 'user root root;\n' : '';
+  const path = join(prefix, 'nginx.conf');
   writeFileSync(
-    join(prefix, 'nginx.conf'),
+    path,
     `${user}daemon off;
 master_process on;
 worker_processes 1;
@@ -84,11 +41,50 @@ http {
     fastcgi_temp_path ${prefix}/fastcgi;
     uwsgi_temp_path ${prefix}/uwsgi;
     scgi_temp_path ${prefix}/scgi;
-    include ${prefix}/site.conf;
+    include ${include};
 }
 `,
   );
-  const child = spawn(binary, ['-p', prefix, '-c', join(prefix, 'nginx.conf'), '-e', join(prefix, 'error.log')], {
+  return path;
+}
+
+/**
+ * The nginx site `hh-oauth install-units` renders (nginx/hh-oauth.conf), rendered by the
+ * built CLI under a throwaway --root with these options, its access log in logDir.
+ */
+export async function renderSite(args: string[], logDir: string): Promise<string> {
+  const root = mkdtempSync(join(tmpdir(), 'hh-oauth-render-'));
+  try {
+    const out = await runCli(['install-units', '--root', root, '--no-enable', '--nginx-log-dir', logDir, ...args], { env: bareEnv(root) });
+    if (out.code !== 0) throw new Error(`install-units failed (${out.code}): ${out.stderr}`);
+    return readFileSync(join(root, 'etc/nginx/sites-available/hh-oauth.conf'), 'utf8');
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+}
+
+/** A real nginx in front of a login listener, with the site install-units renders for that port and upstream. */
+export async function startCallbackProxy(opts: { listenPort: number; upstream: string }): Promise<RunningNginx> {
+  const logDir = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-logs-'));
+  const site = await renderSite(['--server-name', 'bot.example.com', '--listen', `127.0.0.1:${opts.listenPort}`, '--callback-upstream', opts.upstream], logDir);
+  const nginx = await startNginx(site, [opts.listenPort]);
+  return {
+    ...nginx,
+    stop: async () => {
+      await nginx.stop();
+      rmSync(logDir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** Starts nginx with this site config and resolves once every one of `ports` accepts connections. */
+export async function startNginx(siteConf: string, ports: number[]): Promise<RunningNginx> {
+  const binary = findTool('nginx');
+  if (!binary) throw new Error('nginx not found (apt-get install nginx-light)');
+  const prefix = mkdtempSync(join(tmpdir(), 'hh-oauth-nginx-'));
+  writeFileSync(join(prefix, 'site.conf'), siteConf);
+  const conf = writeMainConf(prefix, join(prefix, 'site.conf'));
+  const child = spawn(binary, ['-p', prefix, '-c', conf, '-e', join(prefix, 'error.log')], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let stderr = '';
@@ -125,19 +121,8 @@ http {
 async function waitForPort(port: number, child: ChildProcess): Promise<void> {
   for (let i = 0; i < 250; i++) {
     if (child.exitCode !== null) throw new Error(`nginx exited with ${child.exitCode}`);
-    if (await canConnect(port)) return;
-    await new Promise((r) => setTimeout(r, 20));
+    if ((await connectTo(port)) === 'connected') return;
+    await sleep(20);
   }
   throw new Error(`nothing listens on 127.0.0.1:${port} after 5 s`);
-}
-
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }

@@ -1,3 +1,5 @@
+import { randomBytes } from 'node:crypto';
+
 /**
  * Fails when any secret, or any 8-character piece of one beyond its first 4
  * characters, appears in the captured text. Masked references show at most 4.
@@ -35,3 +37,6 @@ export function trackSecrets(source: () => string[]): void {
 export function leakReport(texts: string[]): string[] {
   return findLeaks(texts, secretSources.flatMap((source) => source()));
 }
+
+/** A random secret shaped like hh.ru's tokens (USER + 60 upper-case hex digits), for feeding the scan or standing in for a grant. */
+export const fakeSecret = () => `USER${randomBytes(30).toString('hex').toUpperCase()}`;

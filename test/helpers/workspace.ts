@@ -1,27 +1,47 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, expect } from 'vitest';
 import { startSandbox, type Sandbox, type SandboxOptions } from '../../src/sandbox/index';
 import { captured, runCli, type RunResult } from './cli';
+import { REDIRECT_URI, USER_AGENT } from './constants';
+import { browserRedirect } from './grants';
 import { leakReport, trackSecrets } from './secrets';
-
-export const REDIRECT_URI = 'http://127.0.0.1:8400/callback';
-export const USER_AGENT = 'hh-oauth-tests/1.0 (tests@example.com)';
+import { waitUntilExpired } from './time';
 
 export interface Harness {
   sandbox: Sandbox;
   clientId: string;
-  /** A fresh directory per test: token file and saved settings live there. */
+  /** The redirect URI registered for the client (REDIRECT_URI unless the file chose another). */
+  redirectUri: string;
+  /** A fresh directory per test, made on first use within it: token file and saved settings live there. */
   dir: string;
   tokenFile: string;
+  /** Where `--profile name` keeps its token file in this test's workspace. */
+  profileFile(name: string): string;
   env(extra?: Record<string, string | undefined>): Record<string, string | undefined>;
   run(args: string[], extra?: { env?: Record<string, string | undefined>; input?: string }): Promise<RunResult>;
   /** Drives the browser part: follows the authorization URL and returns the callback URL. */
   authorize(args?: string[]): Promise<string>;
   /** authorize-url + browser + exchange: leaves a stored token. */
   login(): Promise<void>;
+}
+
+/** The environment of a CLI run against a sandbox, for a client, with the token file and saved settings in `home`. */
+export function cliEnv(opts: { home: string; sandbox: Sandbox; clientId: string; clientSecret: string; redirectUri: string; tokenFile: string }): Record<string, string | undefined> {
+  return {
+    PATH: process.env.PATH,
+    HOME: opts.home,
+    ...opts.sandbox.env,
+    HH_CLIENT_ID: opts.clientId,
+    HH_CLIENT_SECRET: opts.clientSecret,
+    HH_REDIRECT_URI: opts.redirectUri,
+    HH_USER_AGENT: USER_AGENT,
+    HH_TOKEN_FILE: opts.tokenFile,
+    HH_CONFIG_DIR: join(opts.home, 'config'),
+    HH_HTTP_RETRIES: '0',
+  };
 }
 
 /**
@@ -50,6 +70,7 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
   afterEach(() => h.sandbox.fault(null));
 
   h.clientId = clientId;
+  h.redirectUri = redirectUri;
   // A new workspace for each test, created lazily on first use within it.
   let current: string | undefined;
   Object.defineProperty(h, 'dir', { get: () => workspace() });
@@ -64,30 +85,13 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
     }
     return current;
   };
-  h.env = (extra = {}) => {
-    const dir = workspace();
-    return {
-      PATH: process.env.PATH,
-      HOME: dir,
-      ...h.sandbox.env,
-      HH_CLIENT_ID: clientId,
-      HH_CLIENT_SECRET: clientSecret,
-      HH_REDIRECT_URI: redirectUri,
-      HH_USER_AGENT: USER_AGENT,
-      HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
-      HH_CONFIG_DIR: join(dir, 'config'),
-      HH_HTTP_RETRIES: '0',
-      ...extra,
-    };
-  };
+  h.profileFile = (name) => join(workspace(), 'state', 'profiles', `${name}.json`);
+  h.env = (extra = {}) => ({ ...cliEnv({ home: workspace(), sandbox: h.sandbox, clientId, clientSecret, redirectUri, tokenFile: h.tokenFile }), ...extra });
   h.run = (args, extra = {}) => runCli(args, { env: h.env(extra.env), input: extra.input });
   h.authorize = async (args = []) => {
     const out = await h.run(['authorize-url', ...args]);
     if (out.code !== 0) throw new Error(`authorize-url failed: ${out.stderr}`);
-    const response = await fetch(out.stdout.trim(), { redirect: 'manual', headers: { 'User-Agent': 'browser/1.0' } });
-    const location = response.headers.get('location');
-    if (!location) throw new Error(`no redirect from the sandbox: HTTP ${response.status}`);
-    return location;
+    return browserRedirect(out.stdout.trim());
   };
   h.login = async () => {
     const callback = await h.authorize();
@@ -95,4 +99,16 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
     if (out.code !== 0) throw new Error(`exchange failed: ${out.stderr}`);
   };
   return h;
+}
+
+/** `hh-oauth ARGS` whose stdout is a token on purpose: kept out of the leak scan, stderr still scanned. */
+export function runSecret(h: Harness, args: string[], env: Record<string, string | undefined> = {}): Promise<RunResult> {
+  return runCli(args, { env: h.env(env), secretStdout: true });
+}
+
+/** A stored pair whose access token has expired (its refresh token unspent); returns the file's bytes. */
+export async function loginExpired(h: Harness): Promise<Buffer> {
+  await h.login();
+  await waitUntilExpired(h.tokenFile);
+  return readFileSync(h.tokenFile);
 }

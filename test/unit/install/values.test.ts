@@ -1,7 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { guard, inspectManaged, renderTemplate, withHeader } from '../../../src/install/templates';
-import { homeAccess, packageRootFor, renderAll, type UnitSettings } from '../../../src/install/plan';
+import { guard } from '../../../src/install/templates';
 import {
   checkAbsolutePath,
   checkAccountName,
@@ -92,112 +91,42 @@ describe('validators (pure): what may reach a template', () => {
 
 describe('fuzzing the validators against the renderer', () => {
   const anyText = fc.string({ unit: fc.constantFrom(...'ab/ .-_:;{}[]%"\'\\$#\n\r\u0000é1'.split('')), maxLength: 24 });
+  // Hostnames, host:port and listen values are rarely hit by anyText alone: give them hosts and ports to start from.
+  const host = fc.oneof(anyText, fc.ipV4(), fc.constantFrom('localhost', 'bot.example.com', '[::1]'));
+  const withPort = fc.tuple(host, fc.integer({ min: 0, max: 70000 })).map(([h, p]) => `${h}:${p}`);
 
   it('a path that passes renders as exactly one ExecStart line that the guard accepts', () => {
+    let accepted = 0;
     fc.assert(
       fc.property(anyText, (s) => {
         const path = checkAbsolutePath('/' + s);
         if (!path.ok) return;
+        accepted++;
         const line = `ExecStart=${systemdArg(path.value)} refresh`;
         expect(line.split('\n')).toHaveLength(1);
         expect(() => guard(line, 'systemd', 'line')).not.toThrow();
       }),
       { numRuns: 2000 },
     );
+    // Not vacuous: a share of the inputs passed and reached the guard.
+    expect(accepted).toBeGreaterThan(50);
   });
 
   it('hostnames and host:port that pass are single nginx tokens', () => {
+    const checks = { checkHostname, checkHostPort, checkListen, checkNginxPath: (s: string) => checkNginxPath('/' + s) };
+    const accepted = Object.fromEntries(Object.keys(checks).map((name) => [name, 0]));
     fc.assert(
-      fc.property(anyText, (s) => {
-        for (const r of [checkHostname(s), checkHostPort(s), checkListen(s), checkNginxPath('/' + s)]) {
-          if (r.ok) expect(() => guard(String(r.value), 'nginx', 'value')).not.toThrow();
+      fc.property(fc.oneof(anyText, host, withPort), (s) => {
+        for (const [name, check] of Object.entries(checks)) {
+          const r = check(s);
+          if (!r.ok) continue;
+          accepted[name]!++;
+          expect(() => guard(String(r.value), 'nginx', 'value')).not.toThrow();
         }
       }),
       { numRuns: 2000 },
     );
-  });
-});
-
-describe('renderTemplate', () => {
-  it('fills inline values, line lists and if/else blocks', () => {
-    const t = 'A={{a}}\n  {{list}}\n{{#if flag}}\nyes\n{{else}}\nno\n{{/if}}\nend';
-    expect(renderTemplate(t, { a: '1', list: ['x=1', 'y=2'], flag: 'on' }, 'systemd')).toBe('A=1\n  x=1\n  y=2\nyes\nend');
-    expect(renderTemplate(t, { a: '1', list: [], flag: undefined }, 'systemd')).toBe('A=1\nno\nend');
-  });
-
-  it('the guards refuse what validation should have stopped (a bug, exit 1)', () => {
-    expect(() => renderTemplate('User={{u}}', { u: 'x\nExecStartPre=/bin/sh' }, 'systemd')).toThrow(/control character/);
-    expect(() => renderTemplate('User={{u}}', { u: 'x\\' }, 'systemd')).toThrow(/backslash/);
-    expect(() => renderTemplate('D={{u}}', { u: '50%' }, 'systemd')).toThrow(/unescaped %/);
-    expect(() => renderTemplate('server_name {{s}};', { s: 'a; include x' }, 'nginx')).toThrow(/nginx token/);
-    expect(() => renderTemplate('x {{missing}}', {}, 'nginx')).toThrow(/no single value/);
-    expect(() => renderTemplate('{{#if a}}\nx', { a: 'y' }, 'nginx')).toThrow(/without \{\{\/if\}\}/);
-  });
-
-  it('the header checksum tells untouched, edited and foreign files apart', () => {
-    const file = withHeader('[Unit]\nDescription=x\n');
-    expect(inspectManaged(file)).toBe('pristine');
-    expect(inspectManaged(file.replace('Description=x', 'Description=y'))).toBe('modified');
-    expect(inspectManaged('[Unit]\nDescription=x\n')).toBe('foreign');
-  });
-});
-
-describe('unit plan', () => {
-  const base: UnitSettings = {
-    node: '/usr/bin/node',
-    bin: '/usr/lib/node_modules/hh-oauth/bin/hh-oauth',
-    user: 'hh-oauth',
-    onCalendar: ['*-*-* 17:00:00'],
-    expiry: { span: '10min' },
-  };
-  const service = (s: UnitSettings) => renderAll(s).files.find((f) => f.name === 'hh-oauth-refresh.service')!.content;
-
-  it('a package inside another project binds the whole node_modules (hoisted dependencies)', () => {
-    expect(packageRootFor('/home/a/proj/node_modules/hh-oauth/bin/hh-oauth')).toBe('/home/a/proj/node_modules');
-    expect(packageRootFor('/opt/hh-oauth/bin/hh-oauth')).toBe('/opt/hh-oauth');
-  });
-
-  it('node or the package under /root or /home: ProtectHome=tmpfs plus read-only binds of just those', () => {
-    expect(homeAccess('/usr/bin/node', '/opt/hh-oauth/bin/hh-oauth')).toEqual({ protectHome: 'yes', binds: [], warnings: [] });
-    const nvm = homeAccess('/root/.nvm/versions/node/v20/bin/node', '/root/.nvm/versions/node/v20/lib/node_modules/hh-oauth/bin/hh-oauth');
-    expect(nvm.protectHome).toBe('tmpfs');
-    expect(nvm.binds).toEqual(['/root/.nvm/versions/node/v20/bin/node', '/root/.nvm/versions/node/v20/lib/node_modules']);
-    const text = service({ ...base, bin: '/home/ops/hh-oauth/bin/hh-oauth' });
-    expect(text).toContain('ProtectHome=tmpfs\nBindReadOnlyPaths=/home/ops/hh-oauth\n');
-    expect(homeAccess('/usr/bin/node', '/tmp/x/bin/hh-oauth').warnings[0]).toMatch(/PrivateTmp/);
-  });
-
-  it('--token-group: Group=, a 0750 state directory and HH_TOKEN_GROUP for the store', () => {
-    const text = service({ ...base, tokenGroup: 'bots' });
-    expect(text).toMatch(/^Group=bots$/m);
-    expect(text).toMatch(/^StateDirectoryMode=0750$/m);
-    expect(text).toMatch(/^Environment=HH_TOKEN_GROUP=bots$/m);
-    expect(service(base)).toMatch(/^StateDirectoryMode=0700$/m);
-    expect(service(base)).not.toMatch(/^Group=/m);
-  });
-
-  it('the secret: LoadCredential= from a file, never Environment=', () => {
-    const text = service({ ...base, secretFile: '/etc/hh-oauth/secret 100%' });
-    expect(text).toContain('LoadCredential=hh-client-secret:/etc/hh-oauth/secret 100%%\n');
-    expect(text).toMatch(/^UnsetEnvironment=HH_CLIENT_SECRET$/m);
-    expect(text).toMatch(/^UnsetEnvironment=HH_CLIENT_SECRET_FILE$/m);
-    expect(text).not.toMatch(/^Environment=HH_CLIENT_SECRET/m);
-  });
-
-  it('retries only exit 6, runs node on the package by absolute path, and logs as hh-oauth', () => {
-    const text = service(base);
-    const prevent = /^RestartPreventExitStatus=(.*)$/m.exec(text)![1]!.split(' ').map(Number);
-    expect(prevent.sort()).toEqual([1, 2, 3, 4, 5, 7]);
-    expect(text).toMatch(/^Restart=on-failure$/m);
-    expect(text).toContain('ExecStart=/usr/bin/node /usr/lib/node_modules/hh-oauth/bin/hh-oauth refresh\n');
-    expect(text).toMatch(/^SyslogIdentifier=hh-oauth$/m);
-    expect(text).toMatch(/^UMask=0077$/m);
-    expect(text).toMatch(/^StateDirectory=hh-token$/m);
-  });
-
-  it('--expiry-check off drops the expiry timer; repeated --on-calendar gives several OnCalendar= lines', () => {
-    const { files } = renderAll({ ...base, expiry: 'off', onCalendar: ['*-*-* 17:00:00', 'Mon 09:00'] });
-    expect(files.map((f) => f.name)).toEqual(['hh-oauth-refresh.service', 'hh-oauth-refresh.timer']);
-    expect(files[1]!.content).toContain('OnCalendar=*-*-* 17:00:00\nOnCalendar=Mon 09:00\n');
+    // Not vacuous for any of them (anyText alone never made a host:port that passes).
+    for (const [name, count] of Object.entries(accepted)) expect(count, name).toBeGreaterThan(20);
   });
 });

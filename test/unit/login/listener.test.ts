@@ -2,8 +2,8 @@ import { connect } from 'node:net';
 import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import { startCallbackListener, type CallbackListener, type Limits } from '../../../src/login/listener';
-import { parseDuration, parseListen } from '../../../src/login/options';
 import { pages, renderPage } from '../../../src/login/pages';
+import { parseDuration, parseListen } from '../../../src/login/options';
 import { diagnoseResponse } from '../../../src/login/probe';
 import { diagnoseNetworkError } from '../../../src/login/request-failure';
 
@@ -32,7 +32,7 @@ function raw(port: number, bytes: string): Promise<string> {
   });
 }
 
-describe('the callback listener', () => {
+describe('the callback listener: one callback with the right state, and the limits and refusals a public URL needs', () => {
   it('hands over the first callback with the right state, answers 409 while it is completed, 410 after, and refuses connections once closed', async () => {
     const { l, base } = await listener();
     const first = fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
@@ -130,80 +130,5 @@ describe('the callback listener', () => {
       }),
       { numRuns: 60 },
     );
-  });
-});
-
-describe('login pages', () => {
-  it('carry no script and escape their text', () => {
-    const html = renderPage({ status: 200, title: '<b>x</b>', message: '"quoted" & <script>' });
-    expect(html).not.toContain('<script');
-    expect(html).toContain('&#60;b&#62;x&#60;/b&#62;');
-    for (const make of Object.values(pages)) expect(renderPage(make())).not.toMatch(/<script|\son\w+\s*=/i);
-  });
-});
-
-describe('login options', () => {
-  it.each([
-    ['127.0.0.1:8400', { host: '127.0.0.1', port: 8400 }],
-    ['[::1]:9000', { host: '::1', port: 9000 }],
-    ['localhost:1', { host: 'localhost', port: 1 }],
-  ])('--listen %s', (value, expected) => expect(parseListen(value)).toEqual(expected));
-
-  it.each(['8400', '127.0.0.1', ':8400', '127.0.0.1:0', 'a b:80', '[zz]:80', 'host:80\n', '127.0.0.1:8400x'])('--listen %j is refused', (value) => {
-    expect(() => parseListen(value)).toThrow(/--listen/);
-  });
-
-  it.each([
-    ['10m', 600],
-    ['90s', 90],
-    ['90', 90],
-    ['1.5m', 90],
-    ['1h', 3600],
-    ['500ms', 0.5],
-    ['24h', 86400],
-  ])('--timeout %s = %d s', (value, seconds) => expect(parseDuration(value)).toBe(seconds));
-
-  it.each(['', '0', '0s', '-1m', '10 m', '1d', '25h', 'm', '1e3'])('--timeout %j is refused', (value) => {
-    expect(() => parseDuration(value)).toThrow(/--timeout/);
-  });
-});
-
-describe('probe diagnosis', () => {
-  const url = new URL('https://example.keenetic.pro/callback');
-  const fetchFailure = (code: string) => new TypeError('fetch failed', { cause: Object.assign(new Error(code), { code }) });
-
-  it.each([
-    ['ENOTFOUND', 'dns', false],
-    ['EAI_AGAIN', 'dns', true],
-    ['CERT_HAS_EXPIRED', 'tls', false],
-    ['ERR_TLS_CERT_ALTNAME_INVALID', 'tls', false],
-    ['DEPTH_ZERO_SELF_SIGNED_CERT', 'tls', false],
-    ['ERR_SSL_WRONG_VERSION_NUMBER', 'tls', false],
-    ['ECONNREFUSED', 'refused', false],
-    ['UND_ERR_CONNECT_TIMEOUT', 'timeout', true],
-    ['ECONNRESET', 'other', true],
-  ])('%s → %s', (code, cause, temporary) => {
-    expect(diagnoseNetworkError(fetchFailure(code), url, 15)).toMatchObject({ cause, temporary });
-  });
-
-  it('an aborted probe is a timeout', () => {
-    const err = new DOMException('The operation was aborted due to timeout', 'TimeoutError');
-    expect(diagnoseNetworkError(err, url, 15)).toMatchObject({ cause: 'timeout', detail: expect.stringContaining('within 15 s') });
-  });
-
-  it.each([
-    [502, 'upstream'],
-    [504, 'upstream'],
-    [404, 'not-routed'],
-    [200, 'http'],
-    [403, 'http'],
-  ])('HTTP %d that never reached the listener → %s', (status, cause) => {
-    const d = diagnoseResponse(status, 'nginx/1.22.1', url, { host: '127.0.0.1', port: 8400 });
-    expect(d.cause).toBe(cause);
-    if (cause === 'upstream') expect(d.hint).toContain('proxy_pass http://127.0.0.1:8400;');
-  });
-
-  it('does not repeat an unprintable Server header', () => {
-    expect(diagnoseResponse(502, 'evil\u001b[31m', url, { host: '127.0.0.1', port: 8400 }).detail).not.toContain('\u001b');
   });
 });

@@ -1,57 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT, type Sandbox } from '../../../src/sandbox/index';
-import { UA, useSandboxes } from '../../helpers/sandboxes';
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { call, grantAppToken, sleep, USER_AGENT, userPair, useSandboxes } from '../../helpers';
 
 const start = useSandboxes();
-
-async function call(sb: Sandbox, path: string, init: RequestInit & { token?: string } = {}) {
-  const headers: Record<string, string> = { 'user-agent': UA, ...(init.headers as Record<string, string>) };
-  if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
-  const res = await fetch(`${sb.url}${path}`, { ...init, headers });
-  const text = await res.text();
-  let json: any;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-async function userToken(sb: Sandbox): Promise<{ access_token: string; refresh_token: string }> {
-  const auth = await fetch(`${sb.env.HH_AUTHORIZE_URL}?response_type=code&client_id=${DEFAULT_CLIENT.clientId}`, {
-    redirect: 'manual',
-  });
-  const code = new URL(auth.headers.get('location') ?? '').searchParams.get('code') ?? '';
-  const res = await fetch(sb.env.HH_TOKEN_URL, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'authorization_code',
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-      code,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return (await res.json()) as { access_token: string; refresh_token: string };
-}
-
-async function appToken(sb: Sandbox): Promise<string> {
-  const res = await fetch(sb.env.HH_TOKEN_URL, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({
-      grant_type: 'client_credentials',
-      client_id: DEFAULT_CLIENT.clientId,
-      client_secret: DEFAULT_CLIENT.clientSecret,
-    }),
-  });
-  expect(res.status).toBe(200);
-  return ((await res.json()) as { access_token: string }).access_token;
-}
 
 const ALWAYS = ['auth_type', 'is_admin', 'is_applicant', 'is_application', 'is_employer', 'is_employer_integration'];
 const PERSON = ['email', 'first_name', 'id', 'last_name', 'middle_name', 'phone'];
@@ -59,7 +10,7 @@ const PERSON = ['email', 'first_name', 'id', 'last_name', 'middle_name', 'phone'
 describe('GET /me', () => {
   it('describes an employer manager by default: person, employer (with manager_id), manager, personal_manager', async () => {
     const sb = await start();
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'employer', 'manager', 'personal_manager'].sort());
     expect(res.json).toMatchObject({ auth_type: 'employer', is_employer: true, is_applicant: false, first_name: 'Ivan' });
@@ -78,7 +29,7 @@ describe('GET /me', () => {
 
   it('describes an applicant', async () => {
     const sb = await start({ persona: 'applicant' });
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, ...PERSON, 'counters', 'is_in_search', 'negotiations_url', 'resumes_url'].sort());
     expect(res.json).toMatchObject({
@@ -96,7 +47,7 @@ describe('GET /me', () => {
 
   it('describes an employer integration: flags, employer and personal_manager, no person', async () => {
     const sb = await start({ persona: 'employer_integration' });
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(Object.keys(res.json).sort()).toEqual([...ALWAYS, 'employer', 'personal_manager'].sort());
     expect(res.json).toMatchObject({ auth_type: 'employer_integration', is_employer_integration: true, is_employer: false });
@@ -105,7 +56,7 @@ describe('GET /me', () => {
 
   it('describes an application token', async () => {
     const sb = await start();
-    const res = await call(sb, '/me', { token: await appToken(sb) });
+    const res = await call(sb, '/me', { token: await grantAppToken(sb) });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       auth_type: 'application',
@@ -135,7 +86,7 @@ describe('GET /me', () => {
 
   it('answers token_expired with oauth_error once the access token expires', async () => {
     const sb = await start({ expiresIn: 1 });
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     expect((await call(sb, '/me', { token: access_token })).status).toBe(200);
     await sleep(1100);
     const res = await call(sb, '/me', { token: access_token });
@@ -153,7 +104,7 @@ describe('GET /me', () => {
     [{ 'user-agent': 'Acme/2.1 (my-app-feedback@example.com)' }, 'blacklisted'],
   ])('answers 400 bad_user_agent for %j: %s', async (headers, value) => {
     const sb = await start();
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     const res = await fetch(`${sb.url}/me`, { headers: { authorization: `Bearer ${access_token}`, ...headers } });
     expect(res.status).toBe(400);
     const json = (await res.json()) as any;
@@ -164,7 +115,7 @@ describe('GET /me', () => {
 
   it('takes a real product name with a contact', async () => {
     const sb = await start();
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     const res = await fetch(`${sb.url}/me`, { headers: { authorization: `Bearer ${access_token}`, 'user-agent': 'AcmeHiring/2.1 (it-ops@acme.test)' } });
     expect(res.status).toBe(200);
   });
@@ -173,7 +124,7 @@ describe('GET /me', () => {
 describe('manager accounts', () => {
   it('lists two accounts for the employer, as specified', async () => {
     const sb = await start();
-    const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/manager_accounts/mine', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(200);
     expect(res.json).toEqual({
       items: [
@@ -188,7 +139,7 @@ describe('manager accounts', () => {
 
   it('answers /me and the list as the account X-Manager-Account-Id chose', async () => {
     const sb = await start();
-    const token = (await userToken(sb)).access_token;
+    const token = (await userPair(sb)).access_token;
     const chosen = await call(sb, '/me', { token, headers: { 'x-manager-account-id': '5000002' } });
     expect(chosen.status).toBe(200);
     expect(chosen.json.employer).toEqual({ id: '9000002', name: 'Example Sandbox Recruiting LLC', manager_id: '7000002' });
@@ -199,7 +150,7 @@ describe('manager accounts', () => {
 
   it('refuses an unknown account id with manager_extra_account_not_found, on every API path', async () => {
     const sb = await start();
-    const token = (await userToken(sb)).access_token;
+    const token = (await userPair(sb)).access_token;
     for (const path of ['/me', '/manager_accounts/mine']) {
       const wrong = await call(sb, path, { token, headers: { 'x-manager-account-id': '123' } });
       expect(wrong.status, path).toBe(403);
@@ -210,7 +161,7 @@ describe('manager accounts', () => {
 
   it('refuses the blocked account with used_manager_account_forbidden and the allowed accounts', async () => {
     const sb = await start();
-    const res = await call(sb, '/me', { token: (await userToken(sb)).access_token, headers: { 'x-manager-account-id': '5000009' } });
+    const res = await call(sb, '/me', { token: (await userPair(sb)).access_token, headers: { 'x-manager-account-id': '5000009' } });
     expect(res.status).toBe(403);
     expect(res.json.errors).toEqual([
       {
@@ -226,14 +177,14 @@ describe('manager accounts', () => {
 
   it.each([['applicant'], ['employer_integration']] as const)('refuses the list to an %s with a plain forbidden', async (persona) => {
     const sb = await start({ persona });
-    const res = await call(sb, '/manager_accounts/mine', { token: (await userToken(sb)).access_token });
+    const res = await call(sb, '/manager_accounts/mine', { token: (await userPair(sb)).access_token });
     expect(res.status).toBe(403);
     expect(res.json.errors).toEqual([{ type: 'forbidden' }]);
   });
 
   it('refuses the list to an application token: a user token is expected', async () => {
     const sb = await start();
-    const res = await call(sb, '/manager_accounts/mine', { token: await appToken(sb) });
+    const res = await call(sb, '/manager_accounts/mine', { token: await grantAppToken(sb) });
     expect(res.status).toBe(403);
     expect(res.json.errors).toEqual([{ type: 'oauth', value: 'user_auth_expected' }]);
   });
@@ -241,7 +192,7 @@ describe('manager accounts', () => {
   it('refuses X-Manager-Account-Id from a token that has no accounts', async () => {
     const sb = await start({ persona: 'applicant' });
     const res = await call(sb, '/me', {
-      token: (await userToken(sb)).access_token,
+      token: (await userPair(sb)).access_token,
       headers: { 'x-manager-account-id': '5000001' },
     });
     expect(res.status).toBe(403);
@@ -252,7 +203,7 @@ describe('manager accounts', () => {
 describe('DELETE /oauth/token', () => {
   it('revokes the access token', async () => {
     const sb = await start();
-    const { access_token } = await userToken(sb);
+    const { access_token } = await userPair(sb);
     const res = await call(sb, '/oauth/token', { method: 'DELETE', token: access_token });
     expect(res.status).toBe(204);
     expect(res.text).toBe('');
@@ -276,7 +227,7 @@ describe('DELETE /oauth/token', () => {
 
   it('refuses an application token, which hh.ru cannot revoke, and leaves it working', async () => {
     const sb = await start();
-    const token = await appToken(sb);
+    const token = await grantAppToken(sb);
     const res = await call(sb, '/oauth/token', { method: 'DELETE', token });
     expect(res.status).toBe(403);
     expect(res.json.errors).toEqual([{ type: 'oauth', value: 'user_auth_expected' }]);

@@ -1,44 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT, DOCUMENTED_ERRORS, type Sandbox } from '../../../src/sandbox/index';
-import { UA, useSandboxes } from '../../helpers/sandboxes';
+import { CLIENT_CREDENTIALS, exchangeForm, getCode, postToken, sleep, USER_AGENT, useSandboxes } from '../../helpers';
 
 const start = useSandboxes();
-
-async function getCode(sb: Sandbox): Promise<string> {
-  const res = await fetch(`${sb.env.HH_AUTHORIZE_URL}?response_type=code&client_id=${DEFAULT_CLIENT.clientId}`, {
-    redirect: 'manual',
-  });
-  return new URL(res.headers.get('location') ?? '').searchParams.get('code') ?? '';
-}
-
-const exchangeBody = (code: string): string =>
-  new URLSearchParams({
-    grant_type: 'authorization_code',
-    client_id: DEFAULT_CLIENT.clientId,
-    client_secret: DEFAULT_CLIENT.clientSecret,
-    code,
-  }).toString();
-
-function postToken(sb: Sandbox, body: string, signal?: AbortSignal): Promise<Response> {
-  return fetch(sb.env.HH_TOKEN_URL, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
-    body,
-    ...(signal ? { signal } : {}),
-  });
-}
-
-const clientCredentials = new URLSearchParams({
-  grant_type: 'client_credentials',
-  client_id: DEFAULT_CLIENT.clientId,
-  client_secret: DEFAULT_CLIENT.clientSecret,
-}).toString();
 
 describe('faults', () => {
   it.each([[403], [503]])('html answers an HTML page with status %i', async (status) => {
     const sb = await start();
     sb.fault({ kind: 'html', status });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(status);
     expect(res.headers.get('content-type')).toMatch(/^text\/html/);
     expect(await res.text()).toMatch(/^<!DOCTYPE html>/);
@@ -49,7 +19,7 @@ describe('faults', () => {
   it('rate-limit answers 429 with Retry-After', async () => {
     const sb = await start();
     sb.fault({ kind: 'rate-limit', retryAfter: 42 });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(429);
     expect(res.headers.get('retry-after')).toBe('42');
   });
@@ -57,7 +27,7 @@ describe('faults', () => {
   it('truncated-json answers 200 JSON that does not parse', async () => {
     const sb = await start();
     sb.fault({ kind: 'truncated-json' });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     const text = await res.text();
@@ -68,7 +38,7 @@ describe('faults', () => {
   it('missing-access-token answers 200 with a pair lacking access_token', async () => {
     const sb = await start();
     sb.fault({ kind: 'missing-access-token' });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(200);
     const json = (await res.json()) as Record<string, unknown>;
     expect(Object.keys(json).sort()).toEqual(['expires_in', 'refresh_token', 'token_type']);
@@ -79,7 +49,7 @@ describe('faults', () => {
   it('huge-body streams 8 MiB by default', async () => {
     const sb = await start();
     sb.fault({ kind: 'huge-body' });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(200);
     expect((await res.arrayBuffer()).byteLength).toBe(8 * 1024 * 1024);
   });
@@ -87,7 +57,7 @@ describe('faults', () => {
   it('huge-body streams the requested number of bytes', async () => {
     const sb = await start();
     sb.fault({ kind: 'huge-body', bytes: 100_000 });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     const text = await res.text();
     expect(text).toHaveLength(100_000);
     expect(text.startsWith('{"access_token":"')).toBe(true);
@@ -96,7 +66,7 @@ describe('faults', () => {
   it('unknown-error answers an OAuth error nobody documented', async () => {
     const sb = await start();
     sb.fault({ kind: 'unknown-error' });
-    const res = await postToken(sb, clientCredentials);
+    const res = await postToken(sb, CLIENT_CREDENTIALS);
     expect(res.status).toBe(400);
     expect(await res.json()).toEqual({ error: 'mystery_error', error_description: 'something new' });
   });
@@ -104,16 +74,16 @@ describe('faults', () => {
   it('reset drops the connection without an answer', async () => {
     const sb = await start();
     sb.fault({ kind: 'reset' });
-    await expect(postToken(sb, clientCredentials)).rejects.toThrow();
+    await expect(postToken(sb, CLIENT_CREDENTIALS)).rejects.toThrow();
   });
 
   it('hang never answers, and close() still finishes fast', async () => {
     const sb = await start();
     sb.fault({ kind: 'hang' });
-    await expect(postToken(sb, clientCredentials, AbortSignal.timeout(300))).rejects.toThrow();
+    await expect(postToken(sb, CLIENT_CREDENTIALS, AbortSignal.timeout(300))).rejects.toThrow();
     // A second hung request still open at close time.
-    const pending = postToken(sb, clientCredentials).catch((e: unknown) => e);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    const pending = postToken(sb, CLIENT_CREDENTIALS).catch((e: unknown) => e);
+    await sleep(50);
     const began = Date.now();
     await sb.close();
     expect(Date.now() - began).toBeLessThan(1000);
@@ -124,25 +94,25 @@ describe('faults', () => {
     const sb = await start();
     const code = await getCode(sb);
     sb.fault({ kind: 'html', status: 503 });
-    expect((await postToken(sb, exchangeBody(code))).status).toBe(503);
+    expect((await postToken(sb, exchangeForm(code))).status).toBe(503);
     sb.fault(null);
-    expect((await postToken(sb, exchangeBody(code))).status).toBe(200);
+    expect((await postToken(sb, exchangeForm(code))).status).toBe(200);
     expect(sb.stats().grants.authorization_code).toBe(1);
   });
 
   it('with times applies to the next N requests, then clears itself', async () => {
     const sb = await start();
     sb.fault({ kind: 'unknown-error', times: 2 });
-    expect((await postToken(sb, clientCredentials)).status).toBe(400);
-    expect((await postToken(sb, clientCredentials)).status).toBe(400);
-    expect((await postToken(sb, clientCredentials)).status).toBe(200);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(400);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(400);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(200);
   });
 
   it('with path applies only to that path', async () => {
     const sb = await start();
     sb.fault({ kind: 'html', status: 502, path: '/me' });
-    expect((await postToken(sb, clientCredentials)).status).toBe(200);
-    const me = await fetch(`${sb.url}/me`, { headers: { 'user-agent': UA } });
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(200);
+    const me = await fetch(`${sb.url}/me`, { headers: { 'user-agent': USER_AGENT } });
     expect(me.status).toBe(502);
   });
 
@@ -155,13 +125,13 @@ describe('faults', () => {
 });
 
 async function refreshablePair(sb: Sandbox): Promise<{ access_token: string; refresh_token: string }> {
-  const res = await postToken(sb, exchangeBody(await getCode(sb)));
+  const res = await postToken(sb, exchangeForm(await getCode(sb)));
   expect(res.status).toBe(200);
   return (await res.json()) as { access_token: string; refresh_token: string };
 }
 const refreshBody = (token: string) => new URLSearchParams({ grant_type: 'refresh_token', refresh_token: token }).toString();
 const getMe = (sb: Sandbox, token: string, path = '/me') =>
-  fetch(`${sb.url}${path}`, { headers: { 'user-agent': UA, authorization: `Bearer ${token}` } });
+  fetch(`${sb.url}${path}`, { headers: { 'user-agent': USER_AGENT, authorization: `Bearer ${token}` } });
 
 describe('answer fault', () => {
   it('sends the given status, body and headers verbatim, the header request id following the body', async () => {
@@ -178,7 +148,7 @@ describe('answer fault', () => {
   it('adds nothing to a body (no request_id), yet the header has one; null drops the header', async () => {
     const sb = await start();
     sb.fault({ kind: 'answer', status: 400, body: { error: 'invalid_grant', error_description: 'bad token ' }, times: 1 });
-    const first = await postToken(sb, clientCredentials);
+    const first = await postToken(sb, CLIENT_CREDENTIALS);
     expect(await first.json()).toEqual({ error: 'invalid_grant', error_description: 'bad token ' });
     expect(first.headers.get('x-request-id')).toMatch(/^[0-9a-f]{32}$/);
     sb.fault({ kind: 'answer', documented: 'oauth/token_revoked', headers: { 'x-request-id': null }, times: 1 });
@@ -191,8 +161,8 @@ describe('answer fault', () => {
     const sb = await start();
     const expected = DOCUMENTED_ERRORS[name]!();
     sb.fault({ kind: 'answer', documented: name });
-    const a = await postToken(sb, clientCredentials);
-    const b = await postToken(sb, clientCredentials);
+    const a = await postToken(sb, CLIENT_CREDENTIALS);
+    const b = await postToken(sb, CLIENT_CREDENTIALS);
     expect(a.status).toBe(expected.status);
     const [bodyA, bodyB] = (await Promise.all([a.json(), b.json()])) as Array<Record<string, unknown>>;
     const { request_id: idA, ...restA } = bodyA!;
@@ -225,9 +195,9 @@ describe('lost-answer fault', () => {
     const sb = await start();
     const code = await getCode(sb);
     sb.fault({ kind: 'lost-answer', then: 'hang', times: 1 });
-    await expect(postToken(sb, exchangeBody(code), AbortSignal.timeout(300))).rejects.toThrow();
+    await expect(postToken(sb, exchangeForm(code), AbortSignal.timeout(300))).rejects.toThrow();
     expect(sb.stats().exchanged).toBe(1);
-    const again = await postToken(sb, exchangeBody(code));
+    const again = await postToken(sb, exchangeForm(code));
     expect(await again.json()).toEqual({ error: 'invalid_grant', error_description: 'code has already been used' });
   });
 });
@@ -260,13 +230,13 @@ describe('token-expired fault', () => {
 });
 
 describe('admin routes over HTTP', () => {
-  const admin = (sb: Sandbox, path: string, body?: unknown) =>
+  const adminCall = (sb: Sandbox, path: string, body?: unknown) =>
     fetch(`${sb.url}/_sandbox/${path}`, body === undefined ? {} : { method: 'POST', body: JSON.stringify(body) });
 
   it('serve stats, and never a secret', async () => {
     const sb = await start();
-    await postToken(sb, exchangeBody(await getCode(sb)));
-    const res = await admin(sb, 'stats');
+    await postToken(sb, exchangeForm(await getCode(sb)));
+    const res = await adminCall(sb, 'stats');
     expect(res.status).toBe(200);
     const text = await res.text();
     expect(JSON.parse(text)).toEqual(sb.stats());
@@ -276,12 +246,12 @@ describe('admin routes over HTTP', () => {
 
   it('set and clear a fault, and are not affected by it', async () => {
     const sb = await start();
-    expect((await admin(sb, 'fault', { kind: 'html', status: 503, path: '/token' })).status).toBe(200);
-    expect((await postToken(sb, clientCredentials)).status).toBe(503);
-    expect((await admin(sb, 'fault', { kind: 'reset' })).status).toBe(200);
-    expect((await admin(sb, 'stats')).status).toBe(200);
-    expect((await admin(sb, 'fault', null)).status).toBe(200);
-    expect((await postToken(sb, clientCredentials)).status).toBe(200);
+    expect((await adminCall(sb, 'fault', { kind: 'html', status: 503, path: '/token' })).status).toBe(200);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(503);
+    expect((await adminCall(sb, 'fault', { kind: 'reset' })).status).toBe(200);
+    expect((await adminCall(sb, 'stats')).status).toBe(200);
+    expect((await adminCall(sb, 'fault', null)).status).toBe(200);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(200);
   });
 
   it.each([
@@ -300,18 +270,18 @@ describe('admin routes over HTTP', () => {
     [{ kind: 'lost-answer', then: 'explode' }],
   ])('refuse a malformed fault %j', async (fault) => {
     const sb = await start();
-    expect((await admin(sb, 'fault', fault)).status).toBe(400);
-    expect((await postToken(sb, clientCredentials)).status).toBe(200);
+    expect((await adminCall(sb, 'fault', fault)).status).toBe(400);
+    expect((await postToken(sb, CLIENT_CREDENTIALS)).status).toBe(200);
   });
 
   it('switch the decision', async () => {
     const sb = await start();
-    expect((await admin(sb, 'decision', { decision: 'deny' })).status).toBe(200);
+    expect((await adminCall(sb, 'decision', { decision: 'deny' })).status).toBe(200);
     const res = await fetch(`${sb.env.HH_AUTHORIZE_URL}?response_type=code&client_id=${DEFAULT_CLIENT.clientId}`, {
       redirect: 'manual',
     });
     expect(res.headers.get('location')).toContain('error=access_denied');
-    expect((await admin(sb, 'decision', { decision: 'maybe' })).status).toBe(400);
+    expect((await adminCall(sb, 'decision', { decision: 'maybe' })).status).toBe(400);
   });
 });
 
@@ -328,24 +298,24 @@ describe('introspection', () => {
 
   it('requests() records method, path, lowercased headers and the raw body, but not admin calls', async () => {
     const sb = await start();
-    const body = exchangeBody('SOMECODE');
+    const body = new URLSearchParams(exchangeForm('SOMECODE')).toString();
     await fetch(sb.env.HH_TOKEN_URL, {
       method: 'POST',
-      headers: { 'User-Agent': UA, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Custom': 'Yes' },
+      headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded', 'X-Custom': 'Yes' },
       body,
     });
     await fetch(`${sb.url}/_sandbox/stats`);
     const recorded = sb.requests();
     expect(recorded).toHaveLength(1);
     expect(recorded[0]).toMatchObject({ method: 'POST', path: '/token', query: '', body });
-    expect(recorded[0]?.headers).toMatchObject({ 'user-agent': UA, 'x-custom': 'Yes' });
+    expect(recorded[0]?.headers).toMatchObject({ 'user-agent': USER_AGENT, 'x-custom': 'Yes' });
   });
 
   it('issued() lists client secrets, codes, user and app tokens', async () => {
     const sb = await start();
     const code = await getCode(sb);
-    const pair = (await (await postToken(sb, exchangeBody(code))).json()) as Record<string, string>;
-    const app = (await (await postToken(sb, clientCredentials)).json()) as Record<string, string>;
+    const pair = (await (await postToken(sb, exchangeForm(code))).json()) as Record<string, string>;
+    const app = (await (await postToken(sb, CLIENT_CREDENTIALS)).json()) as Record<string, string>;
     const issued = sb.issued();
     for (const secret of [DEFAULT_CLIENT.clientSecret, code, pair.access_token, pair.refresh_token, app.access_token]) {
       expect(issued).toContain(secret);
@@ -356,9 +326,9 @@ describe('introspection', () => {
     const lines: string[] = [];
     const sb = await start({ log: (line) => lines.push(line) });
     const code = await getCode(sb);
-    const pair = (await (await postToken(sb, exchangeBody(code))).json()) as Record<string, string>;
-    await fetch(`${sb.url}/me`, { headers: { 'user-agent': UA, authorization: `Bearer ${pair.access_token}` } });
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    const pair = (await (await postToken(sb, exchangeForm(code))).json()) as Record<string, string>;
+    await fetch(`${sb.url}/me`, { headers: { 'user-agent': USER_AGENT, authorization: `Bearer ${pair.access_token}` } });
+    await sleep(20);
     expect(lines).toEqual(['GET /oauth/authorize 302', 'POST /token 200', 'GET /me 200']);
     for (const secret of sb.issued()) expect(lines.join('\n')).not.toContain(secret);
   });
@@ -375,7 +345,7 @@ describe('introspection', () => {
     });
     const res = await fetch(sb.env.HH_TOKEN_URL, {
       method: 'POST',
-      headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded' },
+      headers: { 'user-agent': USER_AGENT, 'content-type': 'application/x-www-form-urlencoded' },
       body: stream,
       duplex: 'half',
     } as RequestInit);

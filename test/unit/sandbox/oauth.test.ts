@@ -1,71 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT, type Sandbox } from '../../../src/sandbox/index';
-import { UA, useSandboxes } from '../../helpers/sandboxes';
-
-const SECRET_SHAPE = /^[A-Z0-9]{64}$/;
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
+import { exchangeForm, getCode, getMe, openAuthorize, postForm, readAnswer, refreshForm, SECRET_SHAPE, sleep, USER_AGENT, userPair, useSandboxes } from '../../helpers';
 
 const start = useSandboxes();
-
-interface Answer {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: any;
-}
-async function answer(res: Response): Promise<Answer> {
-  const text = await res.text();
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    json = undefined;
-  }
-  return { status: res.status, headers: res.headers, text, json };
-}
-
-async function postForm(url: string, form: Record<string, string> | string, headers: Record<string, string> = {}) {
-  const body = typeof form === 'string' ? form : new URLSearchParams(form).toString();
-  const res = await fetch(url, {
-    method: 'POST',
-    headers: { 'user-agent': UA, 'content-type': 'application/x-www-form-urlencoded', ...headers },
-    body,
-  });
-  return answer(res);
-}
-
-async function openAuthorize(sb: Sandbox, params: Record<string, string>): Promise<Answer> {
-  const query = new URLSearchParams(params);
-  return answer(await fetch(`${sb.env.HH_AUTHORIZE_URL}?${query}`, { redirect: 'manual' }));
-}
-
-async function getCode(sb: Sandbox, extra: Record<string, string> = {}, clientId = DEFAULT_CLIENT.clientId) {
-  const res = await openAuthorize(sb, { response_type: 'code', client_id: clientId, ...extra });
-  expect(res.status).toBe(302);
-  const code = new URL(res.headers.get('location') ?? '').searchParams.get('code');
-  expect(code).toMatch(SECRET_SHAPE);
-  return code as string;
-}
-
-const exchangeForm = (code: string, extra: Record<string, string> = {}) => ({
-  grant_type: 'authorization_code',
-  client_id: DEFAULT_CLIENT.clientId,
-  client_secret: DEFAULT_CLIENT.clientSecret,
-  code,
-  ...extra,
-});
-
-async function login(sb: Sandbox): Promise<{ access_token: string; refresh_token: string }> {
-  const res = await postForm(sb.env.HH_TOKEN_URL, exchangeForm(await getCode(sb)));
-  expect(res.status).toBe(200);
-  return res.json;
-}
-
-async function getMe(sb: Sandbox, token: string) {
-  return answer(await fetch(`${sb.url}/me`, { headers: { 'user-agent': UA, authorization: `Bearer ${token}` } }));
-}
-
-const refreshForm = (refresh_token: string) => ({ grant_type: 'refresh_token', refresh_token });
 
 describe('GET /oauth/authorize', () => {
   it('redirects to the registered URI with a code and the state', async () => {
@@ -302,10 +239,10 @@ describe('POST /token: request format', () => {
     [{ 'user-agent': 'node' }, 'blacklisted', "Node fetch's default"],
     [{ 'user-agent': 'undici' }, 'blacklisted', "undici's default"],
     [{ 'user-agent': 'MyApp/1.0 (my-app-feedback@example.com)' }, 'blacklisted', "the docs' placeholder"],
-    [{ 'user-agent': UA, 'hh-user-agent': 'node' }, 'blacklisted', 'HH-User-Agent wins over a good User-Agent'],
+    [{ 'user-agent': USER_AGENT, 'hh-user-agent': 'node' }, 'blacklisted', 'HH-User-Agent wins over a good User-Agent'],
   ])('answers 400 bad_user_agent with %j: %s (%s)', async (headers, value, _why) => {
     const sb = await start();
-    const res = await answer(
+    const res = await readAnswer(
       await fetch(sb.env.HH_TOKEN_URL, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
@@ -323,7 +260,7 @@ describe('POST /token: request format', () => {
     const sb = await start();
     const res = await postForm(sb.env.HH_TOKEN_URL, exchangeForm(await getCode(sb)), {
       'user-agent': 'node',
-      'hh-user-agent': UA,
+      'hh-user-agent': USER_AGENT,
     });
     expect(res.status).toBe(200);
   });
@@ -332,7 +269,7 @@ describe('POST /token: request format', () => {
 describe('POST /token, grant_type=refresh_token', () => {
   it('refuses a refresh while the access token is valid, without spending it', async () => {
     const sb = await start({ expiresIn: 1 });
-    const pair = await login(sb);
+    const pair = await userPair(sb);
     const early = await postForm(sb.env.HH_TOKEN_URL, refreshForm(pair.refresh_token));
     expect(early.status).toBe(400);
     expect(early.json).toEqual({ error: 'invalid_grant', error_description: 'token not expired' });
@@ -343,7 +280,7 @@ describe('POST /token, grant_type=refresh_token', () => {
 
   it('after expiry issues a new pair once and retires the old one', async () => {
     const sb = await start({ expiresIn: 1 });
-    const pair = await login(sb);
+    const pair = await userPair(sb);
     await sleep(1100);
     const res = await postForm(sb.env.HH_TOKEN_URL, refreshForm(pair.refresh_token));
     expect(res.status).toBe(200);
@@ -366,10 +303,10 @@ describe('POST /token, grant_type=refresh_token', () => {
 
   it('refuses a refresh token that was revoked', async () => {
     const sb = await start();
-    const pair = await login(sb);
+    const pair = await userPair(sb);
     const del = await fetch(`${sb.url}/oauth/token`, {
       method: 'DELETE',
-      headers: { 'user-agent': UA, authorization: `Bearer ${pair.access_token}` },
+      headers: { 'user-agent': USER_AGENT, authorization: `Bearer ${pair.access_token}` },
     });
     expect(del.status).toBe(204);
     const res = await postForm(sb.env.HH_TOKEN_URL, refreshForm(pair.refresh_token));
@@ -379,7 +316,7 @@ describe('POST /token, grant_type=refresh_token', () => {
 
   it.each([['client_id'], ['client_secret'], ['redirect_uri']])('refuses an extra %s field', async (field) => {
     const sb = await start();
-    const pair = await login(sb);
+    const pair = await userPair(sb);
     const res = await postForm(sb.env.HH_TOKEN_URL, { ...refreshForm(pair.refresh_token), [field]: 'x' });
     expect(res.status).toBe(400);
     expect(res.json.errors).toEqual([{ type: 'bad_argument', value: field }]);

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CLIENT, DOCUMENTED_ERRORS, type Fault, type Persona, type Sandbox } from '../../../src/sandbox/index';
-import { UA, useSandboxes } from '../../helpers/sandboxes';
+import { USER_AGENT, useSandboxes } from '../../helpers';
 import subset from '../../fixtures/hh-openapi/subset.json';
 import { answerErrors, schemaErrors, schemaFor, type Answer } from './hh-schemas';
 
@@ -23,7 +23,7 @@ function conforms(answer: Answer, kind: string): void {
 }
 
 async function send(sb: Sandbox, method: string, path: string, init: { token?: string; form?: Record<string, string> | string; headers?: Record<string, string> } = {}): Promise<Answer> {
-  const headers: Record<string, string> = { 'user-agent': UA, ...init.headers };
+  const headers: Record<string, string> = { 'user-agent': USER_AGENT, ...init.headers };
   if (init.token !== undefined) headers.authorization = `Bearer ${init.token}`;
   let body: string | undefined;
   if (init.form !== undefined) {

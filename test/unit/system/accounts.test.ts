@@ -2,7 +2,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { lookupInFile, nameInFile } from '../../../src/system/accounts';
+import { lookupInFile, nameInFile, parseAccountFile } from '../../../src/system/accounts';
+import { usableGroup } from '../../helpers';
 
 /** One reader of /etc/passwd and /etc/group, both ways (status and doctor name owners with it). */
 const etc = mkdtempSync(join(tmpdir(), 'hh-oauth-etc-'));
@@ -21,5 +22,14 @@ describe('accounts from the files', () => {
   it('no file is no answer, not an error', () => {
     expect(nameInFile('group', 0, etc)).toBeUndefined();
     expect(lookupInFile('group', 'root', etc)).toBeUndefined();
+  });
+});
+
+describe('group and passwd files', () => {
+  const group = usableGroup();
+
+  it('parses group and passwd files', () => {
+    expect(parseAccountFile('# c\nroot:x:0:\nbots:x:998:alice,bob\nbad:x:y:\n')).toEqual(new Map([['root', 0], ['bots', 998]]));
+    expect(lookupInFile('group', group.name)).toBe(group.gid);
   });
 });
