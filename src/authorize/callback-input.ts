@@ -5,6 +5,8 @@ import { usageError } from '../errors';
  * from the browser's address bar (from which code, state and error are read).
  */
 export interface CallbackInput {
+  /** A bare code was typed on purpose; a URL came from a browser, and must carry its state. */
+  source: 'code' | 'url';
   code?: string;
   state?: string;
   error?: string;
@@ -17,7 +19,7 @@ const PASTE_AS_IS = 'paste the URL exactly as the browser shows it after hh.ru r
 export function parseCallbackInput(raw: string): CallbackInput {
   const text = raw.trim();
   if (text === '') throw usageError('no code or callback URL given', 'paste the whole URL hh.ru redirected to, e.g. https://example.com/callback?code=…&state=…');
-  if (CODE.test(text) && !text.includes('://')) return { code: text };
+  if (CODE.test(text) && !text.includes('://')) return { source: 'code', code: text };
 
   const query = queryOf(text);
   if (query === undefined) throw usageError('this is neither an authorization code nor a callback URL', 'paste the whole URL from the address bar after hh.ru redirected you');
@@ -27,7 +29,7 @@ export function parseCallbackInput(raw: string): CallbackInput {
     if (values.length > 1) throw usageError(`the callback URL has more than one "${name}" parameter`, PASTE_AS_IS);
     return values[0] === undefined || values[0] === '' ? undefined : values[0];
   };
-  const result: CallbackInput = { code: pick('code'), state: pick('state'), error: pick('error'), errorDescription: pick('error_description') };
+  const result: CallbackInput = { source: 'url', code: pick('code'), state: pick('state'), error: pick('error'), errorDescription: pick('error_description') };
   if (result.code !== undefined && !CODE.test(result.code)) throw usageError('the "code" in the callback URL is malformed', PASTE_AS_IS);
   if (result.code === undefined && result.error === undefined) {
     throw usageError('the callback URL has neither "code" nor "error"', 'copy the URL only after hh.ru has redirected you back');

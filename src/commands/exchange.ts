@@ -5,7 +5,8 @@ import { loadConfig, type Config } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
 import { log, result } from '../output';
-import { findPending, forgetPending } from '../authorize/pending-authorizations';
+import { markUsed } from '../authorize/pending-authorizations';
+import { authorizationFor } from '../authorize/match-callback';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { readStdinLine } from '../stdin';
 
@@ -21,15 +22,7 @@ export default async function exchange(input: string | undefined, opts: Exchange
     const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${callback.error}"`;
     throw reauthorizeError(`${why}; nothing was sent to hh.ru`, 'run `hh-oauth authorize-url` again and allow access');
   }
-  if (opts.state !== undefined && callback.state !== undefined && opts.state !== callback.state) {
-    throw usageError('--state differs from the state in the callback URL');
-  }
-  const state = callback.state ?? opts.state;
-  const pending = await findPending(state);
-  if (state !== undefined && !pending) {
-    throw reauthorizeError('the state is unknown or older than 15 minutes (possible forgery, or a stale link); nothing was sent to hh.ru', 'run `hh-oauth authorize-url` again and use the new URL');
-  }
-  if (state === undefined && pending) log.warn('no state given: using the most recent `hh-oauth authorize-url`');
+  const pending = await authorizationFor(callback, opts.state);
   if (pending?.profile !== undefined) config = profileOf(config, pending.profile);
 
   let redirectUri: string | undefined;
@@ -48,16 +41,23 @@ export default async function exchange(input: string | undefined, opts: Exchange
   try {
     expiresAt = await storeNewGrant(config, authorization);
   } catch (err) {
-    // Only hh.ru's refusal kills a code; after a temporary failure or a local one (full disk,
-    // unreadable secret: nothing was sent) the same callback URL must still work.
-    if (pending && err instanceof HhOauthError && err.hhError !== undefined) await forgetPending(pending.state);
+    if (pending && codeIsDead(err)) await markUsed(pending.state);
     throw err;
   }
-  if (pending) await forgetPending(pending.state);
+  if (pending) await markUsed(pending.state);
 
   const tokenFile = config.tokenFile();
   log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
   result({ status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString() });
+}
+
+/**
+ * Only hh.ru saying the code is used, expired or unknown kills an authorization. After
+ * any other failure (a wrong client secret, a bad redirect URI, hh.ru unreachable, a full
+ * disk, an unreadable secret: the code was not spent) the same callback must still work.
+ */
+function codeIsDead(err: unknown): boolean {
+  return err instanceof HhOauthError && err.hhError !== undefined && err.code === 'reauthorize';
 }
 
 /** The token goes to the profile authorize-url was run for; naming another one here is a mistake, not a choice. */

@@ -122,6 +122,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
         callback_upstream: n.callbackUpstream,
         app_upstream: n.appUpstream,
         callback_log: `${n.logDir}/hh-oauth-callback.log`,
+        callback_error_log: `${n.logDir}/hh-oauth-callback.error.log`,
       },
       'nginx',
     );

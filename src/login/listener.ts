@@ -34,14 +34,23 @@ export interface Limits {
   keepAliveTimeoutMs: number;
   maxHeaderBytes: number;
   maxUrlBytes: number;
+  /**
+   * Open connections at most. A connection over the cap pushes out the oldest one that
+   * has no complete request (see makeRoom), so slow clients cannot keep the callback out.
+   */
   maxConnections: number;
 }
 
+/**
+ * A browser, or nginx in front of us, sends the request line and headers in one go right
+ * after connecting, and a callback is a GET without a body: seconds are generous. Only a
+ * client that trickles bytes on purpose needs longer, and it is the one to cut off.
+ */
 export const DEFAULT_LIMITS: Limits = {
-  headersTimeoutMs: 10_000,
-  requestTimeoutMs: 15_000,
-  idleTimeoutMs: 20_000,
-  keepAliveTimeoutMs: 5_000,
+  headersTimeoutMs: 5_000,
+  requestTimeoutMs: 5_000,
+  idleTimeoutMs: 5_000,
+  keepAliveTimeoutMs: 2_000,
   maxHeaderBytes: 8 * 1024,
   maxUrlBytes: 4 * 1024,
   maxConnections: 64,
@@ -93,14 +102,16 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
     // Node checks the two timeouts above only this often (30 s by default).
     connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
   });
-  server.maxConnections = limits.maxConnections;
+  // Not server.maxConnections: it refuses the newest connection, which is the browser's.
   server.maxRequestsPerSocket = 16;
 
-  const sockets = new Set<Socket>();
+  /** Open connections, oldest first, each with whether a complete request is being answered on it. */
+  const sockets = new Map<Socket, { busy: boolean }>();
   server.on('connection', (socket) => {
-    sockets.add(socket);
+    sockets.set(socket, { busy: false });
     socket.on('close', () => sockets.delete(socket));
     socket.setTimeout(limits.idleTimeoutMs, () => socket.destroy());
+    if (sockets.size > limits.maxConnections) makeRoom(sockets, socket);
   });
   server.on('clientError', (err, socket) => {
     // Node's parser refused the request (oversized headers, timeout, garbage): answer briefly, drop.
@@ -111,6 +122,11 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   });
 
   server.on('request', (req: IncomingMessage, res: ServerResponse) => {
+    const slot = sockets.get(req.socket);
+    if (slot) {
+      slot.busy = true;
+      res.once('close', () => (slot.busy = false));
+    }
     const arrival = arrivalOf(req);
     const refuse = (page: Page, reason: string) => {
       opts.onRefused?.(reason, arrival);
@@ -198,11 +214,28 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       phase = 'done';
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
-        for (const socket of sockets) socket.destroy();
+        for (const socket of sockets.keys()) socket.destroy();
       });
       return closing;
     },
   };
+}
+
+/**
+ * Over the cap: drop the oldest connection that has no complete request (still sending
+ * its headers, or idle between requests), or else the newcomer. A real callback is
+ * complete a moment after it connects, so it is busy long before it would be the oldest.
+ */
+function makeRoom(sockets: Map<Socket, { busy: boolean }>, newcomer: Socket): void {
+  for (const [socket, slot] of sockets) {
+    if (socket !== newcomer && !slot.busy) {
+      sockets.delete(socket);
+      socket.destroy();
+      return;
+    }
+  }
+  sockets.delete(newcomer);
+  newcomer.destroy();
 }
 
 function send(res: ServerResponse, page: Page): void {

@@ -4,7 +4,7 @@ import { errorCodeOf } from '../../helpers';
 
 describe('callback input (what exchange reads): a bare code, a pasted callback URL, or a usage error', () => {
   it('takes a bare code', () => {
-    expect(parseCallbackInput('  ABC123  \n')).toEqual({ code: 'ABC123' });
+    expect(parseCallbackInput('  ABC123  \n')).toEqual({ source: 'code', code: 'ABC123' });
   });
   it('reads code and state from a pasted callback URL, including extra parameters', () => {
     expect(parseCallbackInput('https://bot.example.com/callback?lang=RU&code=XYZ&state=s1')).toMatchObject({ code: 'XYZ', state: 's1' });
