@@ -4,9 +4,10 @@
 // dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-args.ts;
 // dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
 // single CommonJS files: they may require only the built-ins listed below, bundle only
-// ofetch and its two helpers (hot-full only), and import() only what is listed. (In a
-// CommonJS bundle a package imported at the top of a lazily loaded module becomes a
-// require(), which fails for ESM-only packages such as execa: this check catches that too.)
+// the HTTP stack (hot-full only: ofetch, minipass-fetch and their helpers), and import()
+// only what is listed. (In a CommonJS bundle a package imported at the top of a lazily
+// loaded module becomes a require(), which fails for ESM-only packages such as execa: this
+// check catches that too.)
 // dist/cli.js is the commander program; for the commands that scripts and timers call
 // (refresh, token, whoami, status) its static graph plus the command's chunk must not
 // reach the interactive commands' dependencies either.
@@ -16,7 +17,11 @@ import { fileURLToPath } from 'node:url';
 
 const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.url));
 const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
-const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'commander', 'chalk'];
+// The HTTP engine (src/hh/fetch-engine.ts: ofetch on minipass-fetch) and the built-ins it
+// requires, some by their bare names. Loaded for a request only: never at start-up.
+const ENGINE = ['minipass-fetch', 'minipass', 'minipass-sized', 'minizlib'];
+const ENGINE_BUILTINS = ['node:http', 'node:https', 'http', 'https', 'url', 'zlib', 'assert', 'buffer', 'node:events', 'node:stream', 'node:string_decoder'];
+const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'ofetch', ...ENGINE, 'commander', 'chalk'];
 const HOT_FILES = {
   'main.cjs': {
     requires: ['node:fs', 'node:path', 'node:fs/promises', './hot-full.cjs'],
@@ -24,10 +29,10 @@ const HOT_FILES = {
     bundled: [],
   },
   'hot-full.cjs': {
-    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os'],
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os', ...ENGINE_BUILTINS],
     // execa: only to run an --on-refresh hook, when one is configured and a refresh happened.
     imports: ['chalk', 'execa'],
-    bundled: ['ofetch', 'destr', 'ufo'],
+    bundled: ['ofetch', 'destr', 'ufo', ...ENGINE],
   },
 };
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];

@@ -52,13 +52,13 @@ type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: numbe
 
 async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
   // Loaded on the first request, not at start-up: most runs of the hot commands make none.
-  const { ofetch } = await import('ofetch');
+  const { client } = await import('./fetch-engine');
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutSeconds * 1000);
   const started = Date.now();
   const target = describe(req);
   try {
-    const response = await ofetch.raw(req.url, {
+    const response = await client.raw(req.url, {
       method: req.method,
       headers: buildHeaders(req, settings),
       body: req.form ? new URLSearchParams(req.form).toString() : undefined,
@@ -68,7 +68,7 @@ async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Ou
       ignoreResponseError: true,
       signal: controller.signal,
     });
-    const text = await readCapped(response.body, MAX_BODY_BYTES);
+    const text = await readCapped(response.body as unknown as AsyncIterable<Uint8Array> | null, MAX_BODY_BYTES, () => controller.abort());
     log.debug(`${target} → ${response.status} (${Date.now() - started} ms)`);
     return classify(target, response.status, response.headers, text);
   } catch (err) {
@@ -124,14 +124,15 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+/** The body, up to `limit` bytes: past that, the connection is dropped (`stop`) rather than drained. */
+async function readCapped(body: AsyncIterable<Uint8Array> | null, limit: number, stop: () => void): Promise<string> {
   if (!body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > limit) {
-      await body.cancel().catch(() => undefined);
+      stop();
       throw new HhOauthError('temporary', `the answer was larger than ${limit / 1024} KiB; refusing to read it`, {
         suggestion: 'check that HH_TOKEN_URL / HH_API_URL point at hh.ru, not at another service',
       });
