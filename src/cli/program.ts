@@ -85,6 +85,7 @@ export function buildProgram(): Command {
     // Not in the hot table: `refresh --all` always takes the full path (many files, many locks).
     .option('--all', 'every profile: the default file and each profiles/NAME.json, each under its own lock')
     .option('--concurrency <n>', 'with --all: how many profiles at a time (default 4)')
+    .option('--rate <n>', 'with --all: at most N requests per second to hh.ru in this run (default: HH_RATE_LIMIT, 5; 0: unpaced)')
     .addHelpText('after', examples(
       ...HOT_COMMANDS.refresh.examples,
       'hh-oauth --profile acme refresh',
@@ -252,6 +253,7 @@ export function buildProgram(): Command {
     .option('--code-ttl <seconds>', 'authorization code lifetime', '600')
     .option('--redirect-uri <uri>', 'redirect URI registered for the sandbox client', 'http://127.0.0.1:8400/callback')
     .option('--deny', 'answer every authorization with access_denied')
+    .option('--rate-limit <n>', 'answer HTTP 429 (the DDoS-guard page) beyond N requests per second per IP, as hh.ru does')
     .addOption(new Option('--user <kind>', 'whose /me to serve').choices(['applicant', 'employer']).default('applicant'))
     .addHelpText('after', examples('hh-oauth sandbox --port 8300 --expires-in 60', 'hh-oauth sandbox --port 0 --json'))
     .action(action(() => import('../commands/sandbox')));

@@ -10,6 +10,7 @@ export interface SandboxCommandOptions extends GlobalOptions {
   codeTtl: string;
   redirectUri: string;
   deny?: boolean;
+  rateLimit?: string;
   user: 'applicant' | 'employer';
 }
 
@@ -17,6 +18,11 @@ function positiveInt(value: string, flag: string, allowZero = false): number {
   const n = Number(value);
   if (!/^\d+$/.test(value) || (!allowZero && n === 0)) throw usageError(`${flag} must be a whole number${allowZero ? '' : ' above 0'}`);
   return n;
+}
+
+function requestsPerSecond(value: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw usageError(`${flag} must be a number of requests per second above 0, such as 10`);
+  return Number(value);
 }
 
 export default async function sandbox(opts: SandboxCommandOptions): Promise<void> {
@@ -29,6 +35,7 @@ export default async function sandbox(opts: SandboxCommandOptions): Promise<void
     expiresIn: positiveInt(opts.expiresIn, '--expires-in'),
     codeTtl: positiveInt(opts.codeTtl, '--code-ttl'),
     decision: opts.deny ? 'deny' : 'approve',
+    rateLimit: opts.rateLimit === undefined ? undefined : requestsPerSecond(opts.rateLimit, '--rate-limit'),
     user: opts.user,
     clients: [{ ...DEFAULT_CLIENT, redirectUri: opts.redirectUri }],
     log: (line) => log.info(line),

@@ -1,17 +1,22 @@
 import { HhOauthError } from '../errors';
 import { log } from '../output';
+import { paced } from './pace';
 
 /**
  * The one HTTP client. It owns what every hh.ru call needs: both User-Agent
- * headers, a timeout per attempt (covering the body too), a size cap, and bounded
- * retries for the failures hh.ru documents as transient (network, 5xx, 429, the
- * anti-DDoS HTML page). Everything else is returned for the caller to interpret.
+ * headers, the process's pace (pace.ts), a timeout per attempt (covering the body
+ * too), a size cap, and bounded retries for the failures hh.ru documents as transient
+ * (network, 5xx, 429, the anti-DDoS HTML page). Everything else is returned for the
+ * caller to interpret. The engine underneath (fetch-engine.ts) is node:http, not
+ * Node's fetch.
  */
 export interface HttpSettings {
   userAgent: string;
   timeoutSeconds: number;
   retries: number;
   headers?: Record<string, string>;
+  /** HH_RATE_LIMIT: requests per second for the whole process; 0 or unset, unpaced. */
+  ratePerSecond?: number;
 }
 
 export interface HttpRequest {
@@ -35,6 +40,8 @@ const MAX_RETRY_AFTER_SECONDS = 60;
 export async function httpRequest(req: HttpRequest, settings: HttpSettings): Promise<HttpResponse> {
   const attempts = 1 + Math.max(0, Math.floor(settings.retries));
   for (let attempt = 1; ; attempt++) {
+    // Every attempt is a request hh.ru counts; waiting for its turn is not part of its timeout.
+    await paced(settings.ratePerSecond ?? 0);
     const outcome = await attemptOnce(req, settings);
     if (!('retry' in outcome)) return outcome;
     const { error, retryAfter } = outcome.retry;

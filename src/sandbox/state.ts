@@ -50,6 +50,7 @@ export class SandboxStore {
     exchanged: 0,
     meCalls: 0,
     revoked: 0,
+    rateLimited: 0,
   };
   private readonly secrets: string[] = [];
 

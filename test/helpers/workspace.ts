@@ -77,6 +77,8 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
       HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
       HH_CONFIG_DIR: join(dir, 'config'),
       HH_HTTP_RETRIES: '0',
+      // Unpaced: a test about pacing sets it; the rest must not wait (refresh --all over many profiles).
+      HH_RATE_LIMIT: '0',
       ...extra,
     };
   };

@@ -7,6 +7,7 @@ export interface RefreshOptions extends GlobalOptions {
   force?: boolean;
   all?: boolean;
   concurrency?: string;
+  rate?: string;
 }
 
 export default async function refresh(opts: RefreshOptions): Promise<void> {
@@ -15,5 +16,6 @@ export default async function refresh(opts: RefreshOptions): Promise<void> {
     return refreshAll(opts);
   }
   if (opts.concurrency !== undefined) throw usageError('--concurrency only applies to --all');
+  if (opts.rate !== undefined) throw usageError('--rate only applies to --all (HH_RATE_LIMIT paces every command)');
   printOutcome(await refreshIfDue(loadConfig(opts), { force: opts.force }));
 }
