@@ -22,10 +22,9 @@ const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
 
 /**
- * HTTP is ofetch on minipass-fetch (src/hh/fetch-engine.ts), bundled into hot-full.cjs;
- * for cli.js, ofetch is bundled into the chunk that http.ts imports on its first request
- * (so that a command that makes no request neither resolves nor parses it), which imports
- * minipass-fetch from node_modules.
+ * HTTP is ofetch on a fetch over node:http (src/hh/fetch-engine.ts), bundled into
+ * hot-full.cjs, and for cli.js into the chunk that http.ts imports on its first request, so
+ * that a command that makes no request neither resolves nor parses it.
  *
  * ofetch's two entries both choose an engine when they load: its "node" entry loads
  * node-fetch-native, its platform-neutral one reads globalThis.Headers, and on Node 20
@@ -48,19 +47,6 @@ const ofetchWithoutEngine = {
       resolveDir: dirname(ofetchCore.path),
       contents: `export { ${ofetchCore.createFetch} as createFetch } from ${JSON.stringify(ofetchCore.path)};`,
     }));
-  },
-};
-
-/**
- * minipass-fetch requires iconv-lite, an optional dependency, inside a try, for a
- * textConverted() that nothing here calls; bundled, it would triple hot-full.cjs. Here it
- * is a module that fails to load, as if the optional install had been skipped.
- */
-const withoutIconv = {
-  name: 'without-iconv-lite',
-  setup(build: PluginBuild) {
-    build.onResolve({ filter: /^iconv-lite$/ }, () => ({ path: 'iconv-lite', namespace: 'absent' }));
-    build.onLoad({ filter: /.*/, namespace: 'absent' }, () => ({ loader: 'js' as const, contents: "throw new Error('iconv-lite is not bundled');" }));
   },
 };
 
@@ -134,13 +120,5 @@ export default defineConfig([
     splitting: false,
     esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate],
   },
-  {
-    ...common,
-    entry: { 'hot-full': 'src/cli/hot/full.ts' },
-    format: ['cjs'],
-    splitting: false,
-    // Self-contained. (cli.js imports minipass-fetch from node_modules: bundled into ESM, its require() calls would fail.)
-    noExternal: ['ofetch', 'minipass-fetch', 'minipass', 'minipass-sized', 'minizlib'],
-    esbuildPlugins: [ofetchWithoutEngine, withoutIconv, builtinsRequired],
-  },
+  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
 ]);

@@ -4,7 +4,7 @@
 // dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-args.ts;
 // dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
 // single CommonJS files: they may require only the built-ins listed below, bundle only
-// the HTTP stack (hot-full only: ofetch, minipass-fetch and their helpers), and import()
+// the HTTP stack (hot-full only: ofetch and its two helpers), and import()
 // only what is listed. (In a CommonJS bundle a package imported at the top of a lazily
 // loaded module becomes a require(), which fails for ESM-only packages such as execa: this
 // check catches that too.)
@@ -17,11 +17,11 @@ import { fileURLToPath } from 'node:url';
 
 const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.url));
 const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
-// The HTTP engine (src/hh/fetch-engine.ts: ofetch on minipass-fetch) and the built-ins it
-// requires, some by their bare names. Loaded for a request only: never at start-up.
-const ENGINE = ['minipass-fetch', 'minipass', 'minipass-sized', 'minizlib'];
-const ENGINE_BUILTINS = ['node:http', 'node:https', 'http', 'https', 'url', 'zlib', 'assert', 'buffer', 'node:events', 'node:stream', 'node:string_decoder'];
-const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'ofetch', ...ENGINE, 'commander', 'chalk'];
+// The HTTP stack (src/hh/fetch-engine.ts: ofetch on a fetch over node:http), for a request
+// only: never at start-up. A fetch library here (node-fetch-native, minipass-fetch…) costs
+// a due refresh more than its share of the ratio (README, Performance).
+const HTTP_BUILTINS = ['node:http', 'node:https'];
+const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'minipass-fetch', 'ofetch', 'commander', 'chalk'];
 const HOT_FILES = {
   'main.cjs': {
     requires: ['node:fs', 'node:path', 'node:fs/promises', './hot-full.cjs'],
@@ -29,10 +29,10 @@ const HOT_FILES = {
     bundled: [],
   },
   'hot-full.cjs': {
-    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os', ...ENGINE_BUILTINS],
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os', ...HTTP_BUILTINS],
     // execa: only to run an --on-refresh hook, when one is configured and a refresh happened.
     imports: ['chalk', 'execa'],
-    bundled: ['ofetch', 'destr', 'ufo', ...ENGINE],
+    bundled: ['ofetch', 'destr', 'ufo'],
   },
 };
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];
