@@ -19,7 +19,7 @@ const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.ur
 const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
 // The HTTP stack (src/hh/fetch-engine.ts: ofetch on a fetch over node:http), for a request
 // only: never at start-up. A fetch library here (node-fetch-native, minipass-fetch…) costs
-// a due refresh more than its share of the ratio (README, Performance).
+// a due refresh about 10 ms more than node:http (bench/http-engines.md).
 const HTTP_BUILTINS = ['node:http', 'node:https'];
 const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'minipass-fetch', 'ofetch', 'commander', 'chalk'];
 const HOT_FILES = {

@@ -4,10 +4,10 @@ import { createFetch } from 'ofetch';
 /**
  * The fetch that ofetch runs on (createFetch): node:http, and node:https for an https: URL,
  * instead of Node's built-in fetch, whose engine (undici) cost a due `refresh` more to load
- * than all its other work. Measured against the libraries that do the same (README,
- * Performance): minipass-fetch and node-fetch load streams, zlib and their own Body,
- * Request and Response classes, and cost a due refresh 10 ms more than this, a fifth of
- * the whole node:http reference (bench/ref-refresh-http.mjs).
+ * than all its other work. Measured against the libraries that do the same
+ * (bench/http-engines.md): minipass-fetch and node-fetch load streams, zlib and their own
+ * Body, Request and Response classes, and cost a due refresh about 10 ms more than this,
+ * a sixth of the whole node:http reference (bench/ref-refresh-http.mjs).
  *
  * So it implements only what ofetch and http.ts use: a method, headers, a string body and
  * an AbortSignal in; a status, headers readable by name, and the body as Node's stream of

@@ -9,25 +9,28 @@ import type { Reply } from './types';
  * errors have no value for it (a JSON errors[] entry would be an invented one); and 429
  * because that is what a client must recognise in either case.
  *
- * Per IP, a token bucket of N requests, refilled at N per second: the rate is N per second,
- * and N may arrive at once. hh.ru does not publish its mechanism; a bucket is what front
+ * Per IP, a token bucket of N requests (one at least), refilled at N per second: the rate
+ * is N per second, and N may arrive at once. hh.ru does not publish its mechanism; a bucket is what front
  * ends such as nginx's limit_req do, and it judges a client's rate rather than the accidents
  * of scheduling (a paced client's requests bunch when either process stalls for a moment;
  * a strict one-second window would call that exceeding the limit).
  */
 export class RateLimit {
   private readonly buckets = new Map<string, { tokens: number; updated: number }>();
+  private readonly capacity: number;
 
   constructor(
     readonly perSecond: number,
     private readonly now: () => number = () => performance.now(),
-  ) {}
+  ) {
+    this.capacity = Math.max(1, perSecond);
+  }
 
   /** True when this request from `ip` is over the limit; one that is not takes its token. */
   exceeded(ip: string): boolean {
     const now = this.now();
-    const bucket = this.buckets.get(ip) ?? { tokens: this.perSecond, updated: now };
-    bucket.tokens = Math.min(this.perSecond, bucket.tokens + ((now - bucket.updated) * this.perSecond) / 1000);
+    const bucket = this.buckets.get(ip) ?? { tokens: this.capacity, updated: now };
+    bucket.tokens = Math.min(this.capacity, bucket.tokens + ((now - bucket.updated) * this.perSecond) / 1000);
     bucket.updated = now;
     this.buckets.set(ip, bucket);
     if (bucket.tokens < 1) return true;

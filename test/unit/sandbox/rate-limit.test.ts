@@ -27,6 +27,16 @@ describe('the sandbox\'s per-IP rate limit', () => {
     expect(refused).toBeGreaterThan(80); // 11/s against 10/s: after the first second, about one in eleven
   });
 
+  it('below one per second: one request at a time, one per 1/N seconds', () => {
+    let now = 0;
+    const limit = new RateLimit(0.5, () => now);
+    expect([limit.exceeded('a'), limit.exceeded('a')]).toEqual([false, true]);
+    now = 1999;
+    expect(limit.exceeded('a')).toBe(true);
+    now = 4000;
+    expect(limit.exceeded('a')).toBe(false);
+  });
+
   it('counts each address on its own', () => {
     const limit = new RateLimit(1, () => 0);
     expect([limit.exceeded('a'), limit.exceeded('b'), limit.exceeded('a')]).toEqual([false, false, true]);
