@@ -5,14 +5,14 @@ import type { PluginBuild } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * Four builds into dist/ (see docs/performance.md):
+ * Three builds into dist/ (see docs/performance.md):
  * - main.cjs, the hot path: what bin/hh-oauth requires, one self-contained CommonJS file
  *   that answers the commands of src/cli/hot-commands.ts in their common case, without commander
  *   or Node's ES module loader, and hands every other argv to cli.js;
  * - hot-full.cjs: the hot commands' full implementations (lock, HTTP, writes), CommonJS,
  *   required by main.cjs only when its runner cannot answer (a due refresh);
  * - cli.js and its chunks: the commander program, ESM split into one chunk per command;
- * - ofetch.js: ofetch for cli.js, imported on its first HTTP request.
+ *   HTTP (src/hh/fetch-engine.ts) is the chunk imported on the first request.
  * Each command runs from one of them, so they need not share module instances.
  */
 const { version } = JSON.parse(readFileSync('package.json', 'utf8')) as { version: string };
@@ -22,23 +22,31 @@ const require = createRequire(import.meta.url);
 rmSync('dist', { recursive: true, force: true });
 
 /**
- * ofetch's "node" export loads node-fetch-native (a fetch polyfill, plus node:http and
- * node:https) even though Node 20 has fetch, which ofetch then uses; its platform-neutral
- * entry is the same client on globalThis.fetch. It is always bundled from that entry (with
- * destr and ufo): into hot-full.cjs, and for cli.js as ./ofetch.js, so that a command
- * that makes no request neither resolves nor parses it.
+ * HTTP is ofetch on a fetch over node:http (src/hh/fetch-engine.ts), bundled into
+ * hot-full.cjs, and for cli.js into the chunk that http.ts imports on its first request, so
+ * that a command that makes no request neither resolves nor parses it.
+ *
+ * ofetch's two entries both choose an engine when they load: its "node" entry loads
+ * node-fetch-native, its platform-neutral one reads globalThis.Headers, and on Node 20
+ * that getter alone loads undici, the cost this change removes. So `ofetch` resolves here
+ * to the module both entries share (createFetch, FetchError), which reads no global until
+ * called, and fetch-engine.ts hands createFetch its engine.
  */
 const ofetchEntry = join(dirname(require.resolve('ofetch/package.json')), 'dist/index.mjs');
-const ofetchAsOwnFile = {
-  name: 'ofetch-as-own-file',
+const ofetchCore = (() => {
+  const found = /import \{ (\w+) as createFetch \} from '(\.\/shared\/[^']+\.mjs)'/.exec(readFileSync(ofetchEntry, 'utf8'));
+  if (!found?.[1] || !found[2]) throw new Error(`tsup.config.ts: ${ofetchEntry} no longer imports createFetch from ./shared/…; update ofetchCore`);
+  return { path: join(dirname(ofetchEntry), found[2]), createFetch: found[1] };
+})();
+const ofetchWithoutEngine = {
+  name: 'ofetch-without-engine',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^ofetch$/ }, () => ({ path: './ofetch.js', external: true }));
-  },
-};
-const ofetchBundled = {
-  name: 'ofetch-bundled',
-  setup(build: PluginBuild) {
-    build.onResolve({ filter: /^ofetch$/ }, () => ({ path: ofetchEntry }));
+    build.onResolve({ filter: /^ofetch$/ }, () => ({ path: 'ofetch', namespace: 'ofetch-core' }));
+    build.onLoad({ filter: /.*/, namespace: 'ofetch-core' }, () => ({
+      loader: 'js' as const,
+      resolveDir: dirname(ofetchCore.path),
+      contents: `export { ${ofetchCore.createFetch} as createFetch } from ${JSON.stringify(ofetchCore.path)};`,
+    }));
   },
 };
 
@@ -104,7 +112,7 @@ const common: Options = {
 };
 
 export default defineConfig([
-  { ...common, entry: { cli: 'src/cli/entry.ts' }, splitting: true, esbuildPlugins: [ofetchAsOwnFile] },
+  { ...common, entry: { cli: 'src/cli/entry.ts' }, splitting: true, esbuildPlugins: [ofetchWithoutEngine] },
   {
     ...common,
     entry: { main: 'src/main.ts' },
@@ -112,6 +120,5 @@ export default defineConfig([
     splitting: false,
     esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate],
   },
-  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchBundled, builtinsRequired] },
-  { ...common, entry: { ofetch: ofetchEntry }, splitting: false, noExternal: ['ofetch', 'destr', 'ufo'] },
+  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
 ]);

@@ -1,4 +1,5 @@
-// The reference for `hh-oauth refresh` when due: the same work with no abstraction.
+// The fetch-based reference for `hh-oauth refresh` when due (npm run bench reports it; the
+// gate is against ref-refresh-http.mjs): the same work with no abstraction.
 // Read the token file, POST the refresh with Node's built-in fetch, write the result the
 // way docs/contract.md requires (temp file in the same directory, fsync, rename, fsync dir).
 import { closeSync, fsyncSync, openSync, readFileSync, renameSync, writeSync } from 'node:fs';

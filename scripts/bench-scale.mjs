@@ -2,10 +2,17 @@
 // Scale benchmark: N profiles, all due, refreshed by ONE `hh-oauth refresh --all --concurrency 8`
 // against the hh.ru sandbox (started in this process, loopback only). For each N it reports the
 // wall time, the cost per profile, the CLI's CPU and peak RSS, and what the sandbox itself cost,
-// so that a slow sandbox cannot pass for a slow CLI.
+// so that a slow sandbox cannot pass for a slow CLI. These runs are unpaced (HH_RATE_LIMIT=0).
 //
-//   npm run bench:scale                 # 100, 1,000 and 10,000 profiles
+// Then one paced run: PACED.profiles due profiles at `--rate PACED.rate` against the sandbox
+// limited to PACED.limit requests per second per IP (hh.ru's limit, scaled up so that the run
+// stays short: 400 profiles at 40/s is a 10 s floor; the pace is 0.8 of the limit, as in
+// test/e2e/paced-refresh-all.test.ts). It reports the wall time over its floor (profiles ÷
+// rate), which includes start-up: the target is ≤ 1.05×. A 429 fails the run.
+//
+//   npm run bench:scale                 # 100, 1,000 and 10,000 profiles, then the paced run
 //   npm run bench:scale -- 100 1000     # other sizes
+//   npm run bench:scale -- --no-paced   # skip the paced run
 //   npm run bench:scale -- --json       # one JSON document on stdout
 //
 // Exits 1 when a run fails or refreshes a different number of profiles than it should.
@@ -21,8 +28,10 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'hh-oauth');
 const args = process.argv.slice(2);
 const asJson = args.includes('--json');
+const withPaced = !args.includes('--no-paced');
 const sizes = args.filter((a) => /^\d+$/.test(a)).map(Number);
 if (sizes.length === 0) sizes.push(100, 1000, 10000);
+const PACED = { profiles: 400, rate: 40, limit: 50 };
 const CONCURRENCY = 8;
 const MINT_CONCURRENCY = 16;
 const TARGET = { profiles: 1000, seconds: 5 };
@@ -144,6 +153,10 @@ function envFor(sandbox, dir) {
     PATH: process.env.PATH,
     ...sandbox.env,
     HH_USER_AGENT: USER_AGENT,
+    // The scale runs measure the CLI's own cost; the paced run gives --rate.
+    HH_RATE_LIMIT: '0',
+    // A 429 in the paced run must show as a failed profile, not be retried away.
+    HH_HTTP_RETRIES: '0',
     HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
     HH_CONFIG_DIR: join(dir, 'config'),
     ...(process.env.UV_THREADPOOL_SIZE ? { UV_THREADPOOL_SIZE: process.env.UV_THREADPOOL_SIZE } : {}),
@@ -183,6 +196,31 @@ async function measure(n) {
       not_due_pass_peak_rss_mib: idle.maxRssKiB / 1024,
       summary: run.stderr.trim().split('\n').at(-1),
     };
+  } finally {
+    await sandbox.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** PACED.profiles due profiles at --rate PACED.rate against a sandbox limited to PACED.limit per second per IP. */
+async function measurePaced() {
+  const { profiles: n, rate, limit } = PACED;
+  const dir = mkdtempSync(join(work, 'paced-'));
+  const sandbox = await startSandbox({ expiresIn: 1, clients: [CLIENT] });
+  try {
+    const { latestExpiry } = await prepare(sandbox, dir, n);
+    await new Promise((r) => setTimeout(r, Math.max(0, latestExpiry - Date.now()) + 100));
+    // Minted unlimited; limited from here on, as hh.ru would be.
+    sandbox.setRateLimit(limit);
+    const before = sandbox.stats();
+    const run = await runCli(['refresh', '--all', '--concurrency', String(CONCURRENCY), '--rate', String(rate)], envFor(sandbox, dir));
+    const after = sandbox.stats();
+    const refreshed = after.refreshed - before.refreshed;
+    const rateLimited = after.rateLimited - before.rateLimited;
+    const ok = run.code === 0 && refreshed === n && rateLimited === 0;
+    if (!ok) say(`  paced: exit ${run.code}, refreshed ${refreshed} of ${n}, ${rateLimited} answered 429\n${run.stderr.trim()}`);
+    const floor = n / rate;
+    return { profiles: n, rate, sandbox_limit: limit, ok, exit_code: run.code, refreshed, rate_limited: rateLimited, wall_s: run.seconds, floor_s: floor, ratio: run.seconds / floor, summary: run.stderr.trim().split('\n').at(-1) };
   } finally {
     await sandbox.close();
     rmSync(dir, { recursive: true, force: true });
@@ -243,8 +281,13 @@ try {
     const marginals = results.map((r) => r.marginal_ms_per_profile);
     say(`per-profile cost (marginal, start-up excluded) from ${results[0].profiles} to ${results.at(-1).profiles}: ${marginals.map((m) => m.toFixed(2)).join(' → ')} ms (max/min ${(Math.max(...marginals) / Math.min(...marginals)).toFixed(2)})`);
   }
-  if (asJson) process.stdout.write(JSON.stringify({ concurrency: CONCURRENCY, baseline: base, results }) + '\n');
-  if (results.some((r) => !r.ok)) process.exitCode = 1;
+  let paced;
+  if (withPaced) {
+    paced = await measurePaced();
+    say(`\npaced: ${paced.profiles} profiles at --rate ${paced.rate} against a sandbox limited to ${paced.sandbox_limit}/s: ${paced.wall_s.toFixed(2)} s for a floor of ${paced.floor_s.toFixed(2)} s = ${paced.ratio.toFixed(3)}x (target ≤ 1.05x), ${paced.rate_limited} answered 429`);
+  }
+  if (asJson) process.stdout.write(JSON.stringify({ concurrency: CONCURRENCY, baseline: base, results, paced }) + '\n');
+  if (results.some((r) => !r.ok) || (paced && !paced.ok)) process.exitCode = 1;
 } finally {
   rmSync(work, { recursive: true, force: true });
 }

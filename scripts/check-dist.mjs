@@ -4,9 +4,10 @@
 // dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-commands.ts;
 // dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
 // single CommonJS files: they may require only the built-ins listed below, bundle only
-// ofetch and its two helpers (hot-full only), and import() only what is listed. (In a
-// CommonJS bundle a package imported at the top of a lazily loaded module becomes a
-// require(), which fails for ESM-only packages such as execa: this check catches that too.)
+// the HTTP stack (hot-full only: ofetch and its two helpers), and import()
+// only what is listed. (In a CommonJS bundle a package imported at the top of a lazily
+// loaded module becomes a require(), which fails for ESM-only packages such as execa: this
+// check catches that too.)
 // dist/cli.js is the commander program; for the commands that scripts and timers call
 // (refresh, token, whoami, status) its static graph plus the command's chunk must not
 // reach the interactive commands' dependencies either.
@@ -16,7 +17,11 @@ import { fileURLToPath } from 'node:url';
 
 const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.url));
 const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
-const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'commander', 'chalk'];
+// The HTTP stack (src/hh/fetch-engine.ts: ofetch on a fetch over node:http), for a request
+// only: never at start-up. A fetch library here (node-fetch-native, minipass-fetch…) costs
+// a due refresh about 10 ms more than node:http (bench/http-engines.md).
+const HTTP_BUILTINS = ['node:http', 'node:https'];
+const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'minipass-fetch', 'ofetch', 'commander', 'chalk'];
 const HOT_FILES = {
   'main.cjs': {
     requires: ['node:fs', 'node:path', 'node:fs/promises', './hot-full.cjs'],
@@ -24,7 +29,7 @@ const HOT_FILES = {
     bundled: [],
   },
   'hot-full.cjs': {
-    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os'],
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os', ...HTTP_BUILTINS],
     // execa: only to run an --on-refresh hook, when one is configured and a refresh happened.
     imports: ['chalk', 'execa'],
     bundled: ['ofetch', 'destr', 'ufo'],

@@ -249,6 +249,7 @@ export const SANDBOX = {
     { flags: '--code-ttl <seconds>', description: 'authorization code lifetime', default: '600' },
     { flags: '--redirect-uri <uri>', description: 'redirect URI registered for the sandbox client', default: `http://${CALLBACK_LISTEN}/callback` },
     { flags: '--deny', description: 'answer every authorization with access_denied' },
+    { flags: '--rate-limit <n>', description: 'answer HTTP 429 (the DDoS-guard page) beyond N requests per second per IP, as hh.ru does' },
     { flags: '--persona <kind>', description: 'whose token the sandbox grants (/me, manager accounts)', choices: ['employer', 'employer_integration', 'applicant'], default: 'employer' },
   ],
   examples: ['hh-oauth sandbox --port 8300 --expires-in 60', 'hh-oauth sandbox --port 0 --json'],

@@ -19,6 +19,7 @@ export const REFRESH = {
     // Cold: `refresh --all` always takes the full path (many files, many locks).
     { flags: '--all', description: 'every profile: the default file and each profiles/NAME.json, each under its own lock', cold: true },
     { flags: '--concurrency <n>', description: 'with --all: how many profiles at a time (default 4)', cold: true },
+    { flags: '--rate <n>', description: 'with --all: at most N requests per second to hh.ru in this run (default: HH_RATE_LIMIT, 5; 0: unpaced)', cold: true },
   ],
   examples: [
     'hh-oauth refresh',

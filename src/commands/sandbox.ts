@@ -14,6 +14,11 @@ function positiveInt(value: string, flag: string, allowZero = false): number {
   return n;
 }
 
+function requestsPerSecond(value: string, flag: string): number {
+  if (!/^\d+(\.\d+)?$/.test(value) || Number(value) <= 0) throw usageError(`${flag} must be a number of requests per second above 0, such as 10`);
+  return Number(value);
+}
+
 export default async function sandbox(opts: SandboxCommandOptions): Promise<void> {
   loadConfig(opts); // validates --env-file like every other command
   const port = positiveInt(opts.port, '--port', true);
@@ -25,6 +30,7 @@ export default async function sandbox(opts: SandboxCommandOptions): Promise<void
     codeTtl: positiveInt(opts.codeTtl, '--code-ttl'),
     decision: opts.deny ? 'deny' : 'approve',
     persona: opts.persona,
+    rateLimit: opts.rateLimit === undefined ? undefined : requestsPerSecond(opts.rateLimit, '--rate-limit'),
     clients: [{ ...DEFAULT_CLIENT, redirectUri: opts.redirectUri }],
     log: (line) => log.info(line),
   });

@@ -35,6 +35,8 @@ export const SETTINGS = {
   HH_API_URL: { key: 'api-url', default: 'https://api.hh.ru' },
   HH_HTTP_TIMEOUT: { key: 'http-timeout', default: '15' },
   HH_HTTP_RETRIES: { key: 'http-retries', default: '2' },
+  // Requests per second to hh.ru for the whole process; the default and the burst are explained in hh/pace.ts.
+  HH_RATE_LIMIT: { key: 'rate-limit', default: '5' },
   HH_LOCK_TIMEOUT: { key: 'lock-timeout', default: '60' },
   HH_APP_TOKEN_FILE: { key: 'app-token-file' },
   HH_ON_REFRESH: { key: 'on-refresh' },
@@ -51,15 +53,22 @@ export const DEFAULT_TOKEN_FILE = '/var/lib/hh-token/token.json';
 export const MAX_SECONDS = 2_147_483;
 /** HH_HTTP_RETRIES: each retry can wait seconds while the token file is locked. */
 export const MAX_HTTP_RETRIES = 10;
+/** HH_RATE_LIMIT: far above hh.ru's own limit; only a typo would go higher. */
+export const MAX_RATE_LIMIT = 1000;
 
 /**
  * What is wrong with a value of a numeric setting, if anything: the one rule for the
  * environment, `config set` and `doctor`. The *_TIMEOUT settings are plain decimal seconds
- * (no "1e3", no "0x10"); HH_HTTP_RETRIES a whole number.
+ * (no "1e3", no "0x10"); HH_HTTP_RETRIES a whole number; HH_RATE_LIMIT a plain decimal, 0 included.
  */
 export function numericSettingProblem(name: SettingName, value: string): string | undefined {
   if (name === 'HH_HTTP_RETRIES') {
     return /^\d+$/.test(value) && Number(value) <= MAX_HTTP_RETRIES ? undefined : `must be a whole number from 0 to ${MAX_HTTP_RETRIES}`;
+  }
+  if (name === 'HH_RATE_LIMIT') {
+    return /^\d+(\.\d+)?$/.test(value) && Number(value) <= MAX_RATE_LIMIT
+      ? undefined
+      : `must be a number of requests per second from 0 (unpaced) to ${MAX_RATE_LIMIT}, such as 5 or 0.5`;
   }
   return /^\d+(\.\d+)?$/.test(value) && Number(value) > 0 && Number(value) <= MAX_SECONDS ? undefined : `must be a positive number of seconds, at most ${MAX_SECONDS}`;
 }
@@ -193,6 +202,16 @@ export class Config {
   /** HH_HTTP_RETRIES: loosely parsed, "abc" would retry without end. */
   retries(): number {
     return this.numeric('HH_HTTP_RETRIES', 0);
+  }
+
+  /** HH_RATE_LIMIT, or `refresh --all --rate` (a flag: a bad one is a usage error). */
+  rateLimit(): number {
+    const setting = this.get('HH_RATE_LIMIT');
+    if (setting?.origin === 'flag') {
+      const problem = numericSettingProblem('HH_RATE_LIMIT', setting.value);
+      if (problem) throw usageError(`--rate ${problem}`);
+    }
+    return this.numeric('HH_RATE_LIMIT', 5);
   }
 
   private numeric(name: SettingName, example: string | number): number {

@@ -45,7 +45,7 @@ export function validateSettingValue(name: SettingName, raw: string): string {
     return raw;
   }
   if (name.endsWith('_FILE')) return resolve(raw);
-  if (name.endsWith('_TIMEOUT') || name === 'HH_HTTP_RETRIES') {
+  if (name.endsWith('_TIMEOUT') || name === 'HH_HTTP_RETRIES' || name === 'HH_RATE_LIMIT') {
     const problem = numericSettingProblem(name, raw);
     if (problem) throw bad(problem);
     return raw;

@@ -59,7 +59,7 @@ export function checkConfiguration(config: Config): CheckResult {
   }
   // Right for the sandbox, a mistake on a server: say it either way.
   for (const [host, names] of elsewhere) found.push(`${names.join(', ')} at ${host}, not hh.ru`);
-  for (const name of ['HH_HTTP_TIMEOUT', 'HH_LOCK_TIMEOUT', 'HH_HTTP_RETRIES'] as const) {
+  for (const name of ['HH_HTTP_TIMEOUT', 'HH_LOCK_TIMEOUT', 'HH_HTTP_RETRIES', 'HH_RATE_LIMIT'] as const) {
     const problem = numericSettingProblem(name, config.get(name)!.value);
     if (problem) {
       problems.push(`${name} (${from(name)}) ${problem}`);

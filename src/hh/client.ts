@@ -31,6 +31,7 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     timeoutSeconds: config.seconds('HH_HTTP_TIMEOUT'),
     retries: config.retries(),
     headers: extraHeaders,
+    ratePerSecond: config.rateLimit(),
   });
 
   let lastDate: { date: Date; receivedAt: Date } | undefined;

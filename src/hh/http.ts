@@ -1,17 +1,22 @@
 import { HhOauthError } from '../errors';
 import { log } from '../output';
+import { paced } from './pace';
 
 /**
  * The one HTTP client. It owns what every hh.ru call needs: both User-Agent
- * headers, a timeout per attempt (covering the body too), a size cap, and bounded
- * retries for the failures hh.ru documents as transient (network, 5xx, 429, the
- * anti-DDoS HTML page). Everything else is returned for the caller to interpret.
+ * headers, the process's pace (pace.ts), a timeout per attempt (covering the body
+ * too), a size cap, and bounded retries for the failures hh.ru documents as transient
+ * (network, 5xx, 429, the anti-DDoS HTML page). Everything else is returned for the
+ * caller to interpret. The engine underneath (fetch-engine.ts) is node:http, not
+ * Node's fetch.
  */
 export interface HttpSettings {
   userAgent: string;
   timeoutSeconds: number;
   retries: number;
   headers?: Record<string, string>;
+  /** HH_RATE_LIMIT: requests per second for the whole process; 0 or unset, unpaced. */
+  ratePerSecond?: number;
 }
 
 export interface HttpRequest {
@@ -35,6 +40,8 @@ const MAX_RETRY_AFTER_SECONDS = 60;
 export async function httpRequest(req: HttpRequest, settings: HttpSettings): Promise<HttpResponse> {
   const attempts = 1 + Math.max(0, Math.floor(settings.retries));
   for (let attempt = 1; ; attempt++) {
+    // Every attempt is a request hh.ru counts; waiting for its turn is not part of its timeout.
+    await paced(settings.ratePerSecond ?? 0);
     const outcome = await attemptOnce(req, settings);
     if (!('retry' in outcome)) return outcome;
     const { error, retryAfter } = outcome.retry;
@@ -52,13 +59,13 @@ type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: numbe
 
 async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
   // Loaded on the first request, not at start-up: most runs of the hot commands make none.
-  const { ofetch } = await import('ofetch');
+  const { client } = await import('./fetch-engine');
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutSeconds * 1000);
   const started = Date.now();
   const target = describe(req);
   try {
-    const response = await ofetch.raw(req.url, {
+    const response = await client.raw(req.url, {
       method: req.method,
       headers: buildHeaders(req, settings),
       body: req.form ? new URLSearchParams(req.form).toString() : undefined,
@@ -68,7 +75,7 @@ async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Ou
       ignoreResponseError: true,
       signal: controller.signal,
     });
-    const text = await readCapped(response.body, MAX_BODY_BYTES);
+    const text = await readCapped(response.body as unknown as AsyncIterable<Uint8Array> | null, MAX_BODY_BYTES, () => controller.abort());
     log.debug(`${target} → ${response.status} (${Date.now() - started} ms)`);
     return classify(target, response.status, response.headers, text);
   } catch (err) {
@@ -124,14 +131,15 @@ export function parseRetryAfter(value: string | null): number | undefined {
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - Date.now()) / 1000));
 }
 
-async function readCapped(body: ReadableStream<Uint8Array> | null, limit: number): Promise<string> {
+/** The body, up to `limit` bytes: past that, the connection is dropped (`stop`) rather than drained. */
+async function readCapped(body: AsyncIterable<Uint8Array> | null, limit: number, stop: () => void): Promise<string> {
   if (!body) return '';
   const chunks: Uint8Array[] = [];
   let size = 0;
-  for await (const chunk of body as unknown as AsyncIterable<Uint8Array>) {
+  for await (const chunk of body) {
     size += chunk.byteLength;
     if (size > limit) {
-      await body.cancel().catch(() => undefined);
+      stop();
       throw new HhOauthError('temporary', `the answer was larger than ${limit / 1024} KiB; refusing to read it`, {
         suggestion: 'check that HH_TOKEN_URL / HH_API_URL point at hh.ru, not at another service',
       });

@@ -6,6 +6,7 @@ import { applyFault, FaultSlot, validateFault } from './faults';
 import { tokenGrant } from './grants';
 import { badRequest, badUserAgent, notFound } from './hh-errors';
 import { flattenHeaders, isFormUrlEncoded, readBody, sendReply, userAgentVerdict } from './http';
+import { RateLimit } from './rate-limit';
 import { newRequestId } from './secrets';
 import { SandboxState } from './state';
 import type { Decision, RecordedRequest, Reply, Sandbox, SandboxClient, SandboxOptions } from './types';
@@ -78,6 +79,7 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
   const recorded: RecordedRequest[] = [];
   const sockets = new Set<Socket>();
   const log = opts.log ?? (() => {});
+  let rateLimit = opts.rateLimit ? new RateLimit(opts.rateLimit) : undefined;
 
   const setDecision = (d: Decision): void => {
     store.config.decision = d;
@@ -122,6 +124,13 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
       return;
     }
     recorded.push({ method, path: pathname, query: search, headers: flattenHeaders(req.headers), body: body.text });
+
+    // hh.ru's edge limits each IP before its API sees the request.
+    if (rateLimit?.exceeded(req.socket.remoteAddress ?? '')) {
+      store.stats.rateLimited++;
+      sendReply(res, rateLimit.reply());
+      return;
+    }
 
     const fault = faults.take(pathname);
     if (fault?.kind === 'lost-answer') {
@@ -207,6 +216,9 @@ export async function startSandbox(opts: SandboxOptions = {}): Promise<Sandbox> 
     url,
     env: { HH_AUTHORIZE_URL: `${url}/oauth/authorize`, HH_TOKEN_URL: `${url}/token`, HH_API_URL: url },
     stats: () => structuredClone(store.stats),
+    setRateLimit: (perSecond) => {
+      rateLimit = perSecond ? new RateLimit(perSecond) : undefined;
+    },
     issued: () => store.issued(),
     setDecision,
     fault: (f) => faults.set(f),

@@ -52,6 +52,7 @@ export class SandboxState {
     exchanged: 0,
     meCalls: 0,
     revoked: 0,
+    rateLimited: 0,
   };
   private readonly secrets: string[] = [];
 

@@ -25,6 +25,8 @@ export interface SandboxOptions {
   decision?: Decision;
   /** Whose /me a user token gets; default 'employer' (a manager with two manager accounts). */
   persona?: Persona;
+  /** hh.ru's per-IP limit: beyond this many requests per second, HTTP 429 (rate-limit.ts); default none. */
+  rateLimit?: number;
   /** Receives one line per request: `METHOD /path STATUS`. Never token values. */
   log?: (line: string) => void;
 }
@@ -35,6 +37,8 @@ export interface SandboxStats {
   exchanged: number;
   meCalls: number;
   revoked: number;
+  /** Requests answered 429 by the per-IP limit (rateLimit). */
+  rateLimited: number;
 }
 
 interface FaultScope {
@@ -87,6 +91,8 @@ export interface Sandbox {
   url: string;
   env: { HH_AUTHORIZE_URL: string; HH_TOKEN_URL: string; HH_API_URL: string };
   stats(): SandboxStats;
+  /** Sets, changes or (undefined) lifts the per-IP limit, e.g. after minting grants unlimited. */
+  setRateLimit(perSecond: number | undefined): void;
   issued(): string[];
   setDecision(d: Decision): void;
   fault(f: Fault | null): void;

@@ -35,13 +35,22 @@ describe('npm run check:dist', () => {
   });
 
   it('fails when a hot file loads a package, a heavy built-in or anything by ES import', () => {
-    const lines = ['var c = require("commander");', 'var h = require("node:http");', 'import { x } from "node:fs";', 'const o = () => import("open");'];
+    const lines = ['var c = require("commander");', 'var h = require("node:child_process");', 'import { x } from "node:fs";', 'const o = () => import("open");'];
     for (const file of ['main.cjs', 'hot-full.cjs'] as const) {
       for (const line of lines) {
         const { code, output } = check({ ...good, [file]: `${line}\n${good[file]}` });
         expect(code, `${file}: ${line}`).toBe(1);
         expect(output).toContain('check:dist FAILED');
       }
+    }
+  });
+
+  it('lets hot-full.cjs, and only it, require node:http and node:https', () => {
+    for (const line of ['var h = require("node:http");', 'var s = require("node:https");']) {
+      expect(check({ ...good, 'hot-full.cjs': `${line}\n${goodFull}` }).code, `hot-full.cjs: ${line}`).toBe(0);
+      const { code, output } = check({ ...good, 'main.cjs': `${line}\n${goodMain}` });
+      expect(code, `main.cjs: ${line}`).toBe(1);
+      expect(output).toMatch(/main\.cjs requires node:https?\b/);
     }
   });
 
@@ -66,7 +75,7 @@ describe('npm run check:dist', () => {
   });
 
   it('fails when a hot file bundles a package it should not (main.cjs: none; hot-full.cjs: ofetch and its helpers)', () => {
-    for (const [file, pkg] of [['main.cjs', 'ofetch'], ['hot-full.cjs', 'qrcode']] as const) {
+    for (const [file, pkg] of [['main.cjs', 'ofetch'], ['hot-full.cjs', 'qrcode'], ['hot-full.cjs', 'node-fetch-native']] as const) {
       const { code, output } = check({ ...good, [file]: `// node_modules/${pkg}/lib/index.js\n${good[file]}` });
       expect(code).toBe(1);
       expect(output).toContain(`${file} bundles ${pkg}`);

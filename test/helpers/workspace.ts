@@ -41,6 +41,8 @@ export function cliEnv(opts: { home: string; sandbox: Sandbox; clientId: string;
     HH_TOKEN_FILE: opts.tokenFile,
     HH_CONFIG_DIR: join(opts.home, 'config'),
     HH_HTTP_RETRIES: '0',
+    // Unpaced: a test about pacing sets it; the rest must not wait (refresh --all over many profiles).
+    HH_RATE_LIMIT: '0',
   };
 }
 

@@ -19,7 +19,9 @@ export default async function refreshAllCommand(opts: RefreshOptions): Promise<v
   const concurrency = parseConcurrency(opts.concurrency);
   if (opts.profile !== undefined) throw usageError('--all refreshes every profile; drop --profile (or drop --all)');
   // Each profile gets its own Config (forProfile); a selected profile, e.g. HH_PROFILE, does not narrow --all.
-  const config = loadConfig(opts);
+  if (opts.rate === '') throw usageError('--rate needs a number of requests per second (0: unpaced)');
+  const config = loadConfig(opts, { HH_RATE_LIMIT: opts.rate });
+  config.rateLimit(); // a bad --rate (or HH_RATE_LIMIT) fails here, before any profile starts
   // A run over thousands of profiles is long enough for systemd's start timeout or a
   // Ctrl-C to land in the middle. Dying then could lose the pairs hh.ru has just issued
   // (their refresh tokens are already spent), so a signal only stops new profiles from

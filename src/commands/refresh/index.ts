@@ -14,5 +14,6 @@ export default async function refresh(opts: RefreshOptions): Promise<void> {
     return refreshAll(opts);
   }
   if (opts.concurrency !== undefined) throw usageError('--concurrency only applies to --all');
+  if (opts.rate !== undefined) throw usageError('--rate only applies to --all (HH_RATE_LIMIT paces every command)');
   printOutcome(await refreshIfDue(loadConfig(opts), { force: opts.force }));
 }

@@ -34,9 +34,9 @@ describe('options types derived from the command table', () => {
     expectTypeOf<LoginOptions>().toEqualTypeOf<
       Flat<GlobalOptions & { listen: string; timeout: string; forceLogin?: boolean; skipChooseAccount?: boolean; open: boolean; probe: boolean; checkOnly?: boolean }>
     >();
-    expectTypeOf<RefreshOptions>().toEqualTypeOf<Flat<GlobalOptions & { force?: boolean; all?: boolean; concurrency?: string }>>();
+    expectTypeOf<RefreshOptions>().toEqualTypeOf<Flat<GlobalOptions & { force?: boolean; all?: boolean; concurrency?: string; rate?: string }>>();
     expectTypeOf<SandboxCommandOptions>().toEqualTypeOf<
-      Flat<GlobalOptions & { host: string; port: string; expiresIn: string; codeTtl: string; redirectUri: string; deny?: boolean; persona: 'employer' | 'employer_integration' | 'applicant' }>
+      Flat<GlobalOptions & { host: string; port: string; expiresIn: string; codeTtl: string; redirectUri: string; deny?: boolean; rateLimit?: string; persona: 'employer' | 'employer_integration' | 'applicant' }>
     >();
     expectTypeOf<InstallUnitsOptions>().toEqualTypeOf<OptionsFor<typeof INSTALL_UNITS>>();
     expectTypeOf<InstallUnitsOptions['onCalendar']>().toEqualTypeOf<string[] | undefined>();
