@@ -13,7 +13,8 @@ export type ErrorCode = keyof typeof EXIT_CODES;
 
 /**
  * The one order of seriousness, used wherever several failures must give one exit code
- * (`refresh --all` over its profiles, `doctor` over its checks). Most serious first, and
+ * (`refresh --all` over its profiles, `doctor` over its checks, several errors in one of
+ * hh.ru's answers: src/hh/errors.ts); docs/contract.md ("Errors") states it. Most serious first, and
  * the rule is "what must be fixed first": a failure comes before the ones whose fix it
  * would defeat.
  * - internal (1): a bug; nothing else reported can be trusted.
@@ -37,12 +38,31 @@ export function mostSerious(codes: Iterable<ErrorCode>): ErrorCode | undefined {
   return worst;
 }
 
+/** One entry of an `errors[]` body as hh.ru sent it: `type` always, `value` optional, and documented extras (`allowed_accounts`, `captcha_url`). */
+export interface HhErrorEntry {
+  type: string;
+  value?: string;
+  [key: string]: unknown;
+}
+
 export interface ErrorDetails {
   /** One actionable line for the operator: what to run or change. */
   suggestion?: string;
-  /** hh.ru's own `error` / `error_description`, only when hh.ru answered. */
+  /**
+   * hh.ru's own `error` / `error_description` (RFC 6749 bodies), or the first entry's
+   * `type` / `value` (`errors[]` bodies), only when hh.ru answered.
+   */
   hhError?: string;
   hhErrorDescription?: string;
+  /** Every entry of an `errors[]` body, verbatim (`--json` error.errors). */
+  hhErrors?: readonly HhErrorEntry[];
+  /** hh.ru's `request_id` (body or X-Request-Id), which its support asks for: shown in the message too. */
+  requestId?: string;
+  /**
+   * Which documented error decided the code, by its name in src/hh/errors.ts (e.g.
+   * `oauth/token_expired`), for the callers that act on one. Never printed.
+   */
+  hhReason?: string;
   /**
    * The command already printed its answer (a report that covers the failure, such as
    * doctor's or status's --json document): the handler adds no second JSON document.
@@ -61,21 +81,40 @@ export class HhOauthError extends Error {
   readonly suggestion?: string;
   readonly hhError?: string;
   readonly hhErrorDescription?: string;
+  readonly hhErrors?: readonly HhErrorEntry[];
+  readonly requestId?: string;
+  readonly hhReason?: string;
   readonly answered: boolean;
 
   constructor(code: ErrorCode, message: string, details: ErrorDetails = {}) {
-    super(message, details.cause === undefined ? undefined : { cause: details.cause });
+    // The request_id goes into the message itself, so that every place that prints one
+    // (the handler, doctor's checks, refresh --all's profiles) shows it.
+    super(withRequestId(message, details.requestId), details.cause === undefined ? undefined : { cause: details.cause });
     this.name = 'HhOauthError';
     this.code = code;
     this.suggestion = details.suggestion;
     this.hhError = details.hhError;
     this.hhErrorDescription = details.hhErrorDescription;
+    this.hhErrors = details.hhErrors;
+    this.requestId = details.requestId;
+    this.hhReason = details.hhReason;
     this.answered = details.answered ?? false;
   }
 
   get exitCode(): number {
     return EXIT_CODES[this.code];
   }
+}
+
+/** What hh.ru said, to carry over into an error that words it anew (`{...hhDetails(err), suggestion}`). */
+export function hhDetails(err: HhOauthError): ErrorDetails {
+  return { hhError: err.hhError, hhErrorDescription: err.hhErrorDescription, hhErrors: err.hhErrors, requestId: err.requestId, hhReason: err.hhReason };
+}
+
+function withRequestId(message: string, requestId: string | undefined): string {
+  if (!requestId) return message;
+  const tag = `request_id: ${requestId}`;
+  return message.includes(tag) ? message : `${message} (${tag})`;
 }
 
 export const usageError = (message: string, suggestion?: string) =>

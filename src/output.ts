@@ -1,6 +1,6 @@
 import { fstatSync, statSync, writeSync } from 'node:fs';
 import type { ChalkInstance } from 'chalk';
-import { errnoCode, HhOauthError } from './errors';
+import { errnoCode, type HhErrorEntry, type HhOauthError } from './errors';
 
 /**
  * All terminal output goes through here: stdout for data only, stderr for people.
@@ -138,14 +138,30 @@ export function mask(secret: string): string {
   return secret.length <= 4 ? '****' : `${secret.slice(0, 4)}…`;
 }
 
+/** The `--json` error object (docs/contract.md): hh.ru's fields only when hh.ru answered. */
+export interface ErrorJson {
+  code: HhOauthError['code'];
+  message: string;
+  suggestion?: string;
+  hh_error?: string;
+  hh_error_description?: string;
+  request_id?: string;
+  /** Every entry of an errors[] body, as hh.ru sent it. */
+  errors?: readonly HhErrorEntry[];
+}
+
+export function errorJson(err: HhOauthError): ErrorJson {
+  const error: ErrorJson = { code: err.code, message: err.message };
+  if (err.suggestion) error.suggestion = err.suggestion;
+  if (err.hhError !== undefined) error.hh_error = err.hhError;
+  if (err.hhErrorDescription !== undefined) error.hh_error_description = err.hhErrorDescription;
+  if (err.requestId !== undefined) error.request_id = err.requestId;
+  if (err.hhErrors !== undefined) error.errors = err.hhErrors;
+  return error;
+}
+
 export function reportError(err: HhOauthError): void {
-  if (state.json && !err.answered) {
-    const error: Record<string, string> = { code: err.code, message: err.message };
-    if (err.suggestion) error.suggestion = err.suggestion;
-    if (err.hhError !== undefined) error.hh_error = err.hhError;
-    if (err.hhErrorDescription !== undefined) error.hh_error_description = err.hhErrorDescription;
-    write(1, JSON.stringify({ error }) + '\n');
-  }
+  if (state.json && !err.answered) write(1, JSON.stringify({ error: errorJson(err) }) + '\n');
   emit('error', err.message);
   if (err.suggestion) emit('info', `${state.journal ? '' : chalk.cyan('hint:')}${state.journal ? 'hint: ' : ' '}${err.suggestion}`);
   if (state.debug && err.cause) emit('debug', String((err.cause as Error)?.stack ?? err.cause));

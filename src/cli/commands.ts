@@ -97,7 +97,7 @@ export const CONFIG_SET = {
   ],
   examples: [
     'hh-oauth config set redirect-uri https://bot.example.com/callback',
-    "hh-oauth config set user-agent 'MyBot/1.0 (ops@example.com)'",
+    "hh-oauth config set user-agent '<product>/<version> (<mailbox someone reads>)'",
     'hh-oauth config set client-secret < secret.txt',
   ],
 } as const satisfies CommandSpec;

@@ -2,7 +2,8 @@ import type { APP_TOKEN } from '../cli/commands';
 import type { OptionsFor } from '../cli/spec';
 import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
 import { loadConfig } from '../config/config';
-import { HhOauthError, usageError } from '../errors';
+import { HhOauthError, hhDetails, usageError } from '../errors';
+import { APP_TOKEN_TOO_EARLY } from '../hh/errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
 import { clientCredentialsForm } from '../hh/grant-forms';
@@ -65,15 +66,15 @@ export default async function appToken(opts: AppTokenOptions): Promise<void> {
 
 /** hh.ru's bare "app token refresh too early", turned into what the operator needs to know. */
 function explainTooEarly(err: unknown, existing: AppTokenRecord | undefined): unknown {
-  if (!(err instanceof HhOauthError) || err.hhErrorDescription !== 'app token refresh too early') return err;
+  // Either shape (RFC or errors[]); after an attempt whose answer was lost, the mapping's own words stand.
+  if (!(err instanceof HhOauthError) || err.hhReason !== APP_TOKEN_TOO_EARLY) return err;
   const after = existing?.obtainedAt ? new Date(existing.obtainedAt.getTime() + MIN_INTERVAL_MS) : undefined;
   const retry = after && after.getTime() > Date.now() ? `after ${after.toISOString()}` : 'in 5 minutes';
   return new HhOauthError(
     'rejected',
     'hh.ru refused a new application token (app token refresh too early): it issues at most one per 5 minutes per application, and each new one revokes the previous',
     {
-      hhError: err.hhError,
-      hhErrorDescription: err.hhErrorDescription,
+      ...hhDetails(err),
       suggestion: `nothing was revoked, so the application token hh.ru issued last still works${existing ? ` (the stored one, if no other machine asked since)` : ''}; run again ${retry}`,
     },
   );

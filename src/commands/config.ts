@@ -6,6 +6,7 @@ import { log, mask, result } from '../output';
 import { confFileEnv, openConfFile } from '../config/conf-files';
 import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../config/setting-values';
 import { readStdinLine } from '../stdin';
+import { USER_AGENT_ADVICE } from '../hh/user-agent';
 
 /**
  * `hh-oauth config set|get|unset|list`: defaults saved in `$HH_CONFIG_DIR/config.json`
@@ -38,7 +39,7 @@ export async function configSet(key: string, value: string | undefined, opts: Gl
   const spec = SETTINGS[name];
   const saved = validateSettingValue(name, await readValue(name, value));
   if (name === 'HH_USER_AGENT' && !hasContact(saved)) {
-    log.warn('this User-Agent has no contact; hh.ru asks for one in parentheses, e.g. "MyBot/1.0 (ops@example.com)"');
+    log.warn(`this User-Agent has no contact; hh.ru asks for ${USER_AGENT_ADVICE}`);
   }
 
   const file = await openConfFile<Saved>('config', confFileEnv(opts));

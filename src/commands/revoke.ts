@@ -5,7 +5,8 @@ import { HhOauthError, usageError } from '../errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
 import { loadToken } from '../lifecycle/refresh';
-import { freshToken } from '../lifecycle/fresh-token';
+import { withStoredToken } from '../lifecycle/api-call';
+import { TOKEN_REVOKED } from '../hh/errors';
 import { readStdinLine } from '../stdin';
 import { discardToken } from '../token/discard';
 
@@ -37,16 +38,18 @@ export default async function revoke(opts: RevokeOptions): Promise<void> {
   const client = hhClient(config);
   // Read after the question, not before: a timer may have stored a new pair meanwhile, and
   // that is the one to revoke. An expired access token cannot revoke anything, yet its
-  // refresh token still lives: freshToken refreshes it first, and the new pair is revoked.
-  const { token } = await freshToken(config, { client });
-  let already = false;
-  try {
-    await client.api('DELETE', '/oauth/token', token.accessToken);
-  } catch (err) {
-    if (!(err instanceof HhOauthError) || err.hhErrorDescription !== 'token_revoked') throw err;
-    already = true;
-    log.warn('hh.ru says this token was already revoked');
-  }
+  // refresh token still lives: it is refreshed first (also when hh.ru says token_expired
+  // while the file says valid), and the new pair is revoked.
+  const { result: already, token } = await withStoredToken(config, client, async (t) => {
+    try {
+      await client.api('DELETE', '/oauth/token', t.accessToken);
+      return false;
+    } catch (err) {
+      if (!(err instanceof HhOauthError) || err.hhReason !== TOKEN_REVOKED) throw err;
+      log.warn('hh.ru says this token was already revoked');
+      return true;
+    }
+  });
 
   const outcome = await discardToken(path, config.seconds('HH_LOCK_TIMEOUT'), token.refreshToken, { keep: opts.keep });
   const keptAs = outcome.action === 'kept' ? outcome.keptAs : null;

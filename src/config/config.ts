@@ -6,6 +6,7 @@ import { log } from '../output';
 import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
 import { VERSION } from '../version';
 import { CREDENTIAL } from '../system/unit-names';
+import { USER_AGENT_ADVICE } from '../hh/user-agent';
 
 /** Where a value came from, in the order of precedence of docs/contract.md. */
 export type Origin = 'flag' | 'env' | 'env-file' | 'config' | 'default';
@@ -291,12 +292,12 @@ export class Config {
   userAgent(): string {
     const setting = this.get('HH_USER_AGENT');
     if (setting) {
-      if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break', 'set HH_USER_AGENT to one line, e.g. "MyBot/1.0 (ops@example.com)"');
+      if (/[\r\n\0]/.test(setting.value)) throw configError('HH_USER_AGENT contains a line break', `set HH_USER_AGENT to one line: ${USER_AGENT_ADVICE}`);
       return setting.value;
     }
     if (!warnedUserAgent) {
       warnedUserAgent = true;
-      log.warn('HH_USER_AGENT is not set; hh.ru asks for a contact, e.g. HH_USER_AGENT="MyBot/1.0 (ops@example.com)"');
+      log.warn(`HH_USER_AGENT is not set; hh.ru asks for ${USER_AGENT_ADVICE}`);
     }
     return `hh-oauth/${VERSION}`;
   }

@@ -24,7 +24,7 @@ export function settingForKey(key: string): SettingName {
 
 const CONTACT = /\([^()]*[^\s()@<>]+@[^\s()@<>]+\.[^\s()@<>]+[^()]*\)/;
 
-/** True when a User-Agent carries an e-mail contact in parentheses, as hh.ru asks: `App/1.0 (ops@example.com)`. */
+/** True when a User-Agent carries an e-mail contact in parentheses, as hh.ru asks: `<product>/<version> (<mailbox>)`. */
 export function hasContact(userAgent: string): boolean {
   return CONTACT.test(userAgent);
 }

@@ -9,6 +9,7 @@ import { readToken, type StoredToken } from '../token/read';
 import { nameInFile } from '../system/accounts';
 import { CREDENTIAL } from '../system/unit-names';
 import { fail, failFrom, pass, type CheckResult } from './check';
+import { USER_AGENT_ADVICE } from '../hh/user-agent';
 
 /** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */
 
@@ -80,7 +81,7 @@ function secretSource(config: Config): string {
 
 export function checkUserAgent(config: Config): CheckResult {
   const setting = config.get('HH_USER_AGENT');
-  const fix = "hh-oauth config set user-agent 'MyBot/1.0 (ops@example.com)' (or export HH_USER_AGENT)";
+  const fix = `set HH_USER_AGENT to ${USER_AGENT_ADVICE} (\`hh-oauth config set user-agent …\`, or export it)`;
   if (!setting) return fail('user-agent', 'config', 'HH_USER_AGENT is not set, so hh-oauth sends its own name without a contact; hh.ru asks for one', fix);
   if (/[\r\n\0]/.test(setting.value)) return fail('user-agent', 'config', `HH_USER_AGENT (${setting.origin}) contains a line break`, fix);
   if (!hasContact(setting.value)) {

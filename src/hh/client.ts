@@ -1,6 +1,6 @@
 import type { Config } from '../config/config';
 import { HhOauthError } from '../errors';
-import { apiError, tokenEndpointError } from './errors';
+import { apiError, type ErrorContext, tokenEndpointError } from './errors';
 import { httpRequest, type HttpRequest, type HttpResponse, type HttpSettings } from './http';
 import { log } from '../output';
 import { usableExpiresIn } from '../token/record';
@@ -42,10 +42,21 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     return response;
   }
 
+  /** What the error mapping words its hints with: what was sent, and where to come back after a captcha. */
+  const context = (response: HttpResponse): ErrorContext => ({
+    headers: response.headers,
+    userAgent: config.userAgent(),
+    managerAccountId: extraHeaders['X-Manager-Account-Id'],
+    redirectUri: config.get('HH_REDIRECT_URI')?.value,
+    lostAttempt: response.lostAttempt,
+  });
+
   async function grant(form: Record<string, string>): Promise<Record<string, unknown>> {
     const url = config.url('HH_TOKEN_URL', 'talking to hh.ru');
     const response = await request({ method: 'POST', url, form });
-    if (response.status < 200 || response.status >= 300) throw tokenEndpointError(response.status, response.json);
+    if (response.status < 200 || response.status >= 300) {
+      throw tokenEndpointError(response.status, response.json, { ...context(response), managerAccountId: undefined, grantType: form.grant_type });
+    }
     if (typeof response.json !== 'object' || response.json === null || Array.isArray(response.json)) {
       throw malformed('its body is not a JSON object (truncated?)');
     }
@@ -72,7 +83,7 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
       const base = config.url('HH_API_URL', 'talking to hh.ru').replace(/\/+$/, '');
       const response = await request({ method, url: base + path, bearer: token });
       if (response.status >= 200 && response.status < 300) return response;
-      throw apiError(response.status, response.json).error;
+      throw apiError(response.status, response.json, { ...context(response), path });
     },
     serverDate: () => lastDate,
   };

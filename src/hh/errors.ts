@@ -1,103 +1,143 @@
-import { type ErrorCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
+import { type HhErrorEntry, HhOauthError, mostSerious, REAUTHORIZE_HINT } from '../errors';
+import {
+  AFTER_LOST,
+  API_ERRORS,
+  APP_TOKEN_TOO_EARLY,
+  BY_ERROR,
+  captcha,
+  type Entry,
+  type ErrorContext,
+  isObject,
+  LEGACY_OAUTH,
+  type Mapping,
+  NOT_EXPIRED,
+  own,
+  REPORT,
+  TOKEN_ERRORS,
+  TOO_EARLY,
+  trimmed,
+} from './error-table';
+
+export { APP_TOKEN_TOO_EARLY, type ErrorContext, TOKEN_EXPIRED, TOKEN_REVOKED } from './error-table';
 
 /**
- * hh.ru's documented errors, mapped to the exit codes of docs/contract.md, each with the one
- * line an operator needs. Keyed by `error` and `error_description` as hh.ru sends them.
+ * hh.ru's documented errors, mapped to the exit codes of docs/contract.md, each with the line
+ * an operator needs. hh.ru answers in two shapes, and either may come from either place
+ * (HH-FACTS.md): RFC 6749's `{error, error_description}` from the token endpoint, and
+ * `{errors: [{type, value?, …}], request_id}` from the API and from the token endpoint's 403
+ * and bad_user_agent. An error is named as the sandbox's DOCUMENTED_ERRORS name it:
+ * `error/error_description` or `type/value`. Values are compared trimmed: the specification's
+ * own prose has "bad token " and "token deactivated ".
  */
-interface Mapping {
-  code: ErrorCode;
-  message: string;
-  suggestion: string;
-}
-
-const NEW_CODE = 'get a new code: run `hh-oauth authorize-url`, open it, then `hh-oauth exchange -` with the callback URL';
-const CLIENT = 'check HH_CLIENT_ID and the client secret against https://dev.hh.ru/admin';
-
-const TOKEN_ERRORS: Record<string, Mapping> = {
-  'invalid_request/account not found': { code: 'rejected', message: 'hh.ru does not know this account', suggestion: CLIENT },
-  'invalid_request/account is locked': { code: 'rejected', message: 'the hh.ru account is locked', suggestion: 'unlock the account at hh.ru, then authorize again' },
-  'invalid_request/password invalidated': { code: 'reauthorize', message: "the account's password was reset; its tokens are dead", suggestion: REAUTHORIZE_HINT },
-  'invalid_request/login not verified': { code: 'rejected', message: 'the hh.ru login is not verified yet', suggestion: 'verify the account at hh.ru, then authorize again' },
-  'invalid_request/bad redirect url': { code: 'rejected', message: 'hh.ru refused the redirect URI (it differs from the one used to authorize, or from the one registered)', suggestion: 'use exactly the HH_REDIRECT_URI registered at https://dev.hh.ru/admin, for both authorize-url and exchange' },
-  'invalid_request/token is empty': { code: 'reauthorize', message: 'the refresh token is empty', suggestion: REAUTHORIZE_HINT },
-  'invalid_request/token not found': { code: 'reauthorize', message: 'hh.ru does not know this refresh token', suggestion: REAUTHORIZE_HINT },
-  'invalid_request/code not found': { code: 'reauthorize', message: 'hh.ru does not know this authorization code', suggestion: NEW_CODE },
-  'invalid_client/client_id or client_secret not found': { code: 'rejected', message: 'hh.ru does not know this client id / secret pair', suggestion: CLIENT },
-  'invalid_grant/token has already been refreshed': { code: 'reauthorize', message: 'this refresh token was already used (refresh tokens work once)', suggestion: REAUTHORIZE_HINT },
-  'invalid_grant/token not expired': { code: 'reauthorize', message: 'hh.ru refuses to refresh a token that has not expired yet', suggestion: 'nothing to do: refresh runs again once the token expires' },
-  'invalid_grant/token was revoked': { code: 'reauthorize', message: 'this token was revoked', suggestion: REAUTHORIZE_HINT },
-  'invalid_grant/token deactivated': { code: 'reauthorize', message: 'this token was deactivated (the password was changed?)', suggestion: REAUTHORIZE_HINT },
-  'invalid_grant/bad token': { code: 'reauthorize', message: 'hh.ru rejected the token as invalid', suggestion: REAUTHORIZE_HINT },
-  'invalid_grant/code has already been used': { code: 'reauthorize', message: 'this authorization code was already used (codes work once)', suggestion: NEW_CODE },
-  'invalid_grant/code expired': { code: 'reauthorize', message: 'this authorization code has expired (codes live a few minutes)', suggestion: NEW_CODE },
-  'invalid_grant/code was revoke': { code: 'reauthorize', message: 'this authorization code was revoked', suggestion: NEW_CODE },
-  'unsupported_grant_type/unsupported grant_type': { code: 'rejected', message: 'hh.ru does not support this grant type', suggestion: 'this is a bug in hh-oauth; please report it' },
-  'forbidden/app token refresh too early': { code: 'rejected', message: 'hh.ru issues an application token at most once per 5 minutes', suggestion: 'wait 5 minutes; note that a new application token revokes the previous one' },
-};
-
-const BY_ERROR: Record<string, Mapping> = {
-  invalid_client: TOKEN_ERRORS['invalid_client/client_id or client_secret not found']!,
-  unsupported_grant_type: TOKEN_ERRORS['unsupported_grant_type/unsupported grant_type']!,
-};
 
 /** True for hh.ru's answer to a refresh sent before expiry: for a scheduled refresh that is "not due", not a failure. */
 export function isNotExpiredAnswer(err: unknown): boolean {
-  return err instanceof HhOauthError && err.hhError === 'invalid_grant' && err.hhErrorDescription === 'token not expired';
+  return err instanceof HhOauthError && err.hhReason === NOT_EXPIRED;
 }
 
-export function tokenEndpointError(status: number, body: unknown): HhOauthError {
-  const apiError = apiErrorValue(body);
-  if (apiError?.type === 'bad_user_agent') return badUserAgent();
-  const { error, description } = rfcError(body);
+/** hh.ru's request_id: the body's, else the X-Request-Id header's (hh.ru has been seen sending it twice, "id, id"). */
+export function requestIdOf(body: unknown, headers?: Pick<Headers, 'get'> | null): string | undefined {
+  const inBody = isObject(body) && typeof body.request_id === 'string' ? body.request_id.trim() : '';
+  if (inBody) return inBody;
+  return (headers?.get('x-request-id') ?? '').split(',').map((id) => id.trim()).find((id) => id !== '');
+}
+
+/** A refusal from the token endpoint, in either shape. */
+export function tokenEndpointError(status: number, body: unknown, ctx: ErrorContext = {}): HhOauthError {
+  const requestId = requestIdOf(body, ctx.headers);
+  const entries = entriesOf(body);
+  if (entries) return fromEntries(entries, body as Record<string, unknown>, { ...ctx, path: undefined }, requestId);
+  const error = trimmed(isObject(body) ? body.error : undefined);
+  const description = trimmed(isObject(body) ? body.error_description : undefined);
   if (!error) {
     return new HhOauthError('rejected', `the token endpoint answered HTTP ${status} without an OAuth error`, {
+      requestId,
       suggestion: 'check that HH_TOKEN_URL points at hh.ru (https://api.hh.ru/token)',
     });
   }
-  if (error === 'bad_user_agent') return badUserAgent();
-  const mapping = TOKEN_ERRORS[`${error}/${description}`] ?? BY_ERROR[error];
-  const details = { hhError: error, hhErrorDescription: description };
-  if (mapping) return new HhOauthError(mapping.code, mapping.message, { ...details, suggestion: mapping.suggestion });
-  return new HhOauthError('rejected', `hh.ru refused the request: ${error}${description ? ` (${description})` : ''}`, {
-    ...details,
-    suggestion: 'see https://api.hh.ru/openapi/redoc#section/Avtorizaciya for this error',
+  const name = `${error}/${description}`;
+  const lost = ctx.lostAttempt ? own(AFTER_LOST, name)?.(ctx.lostAttempt) : undefined;
+  const mapping = lost ?? own(TOKEN_ERRORS, name) ?? own(BY_ERROR, error) ?? {
+    code: 'rejected' as const,
+    message: `hh.ru refused the request: ${error}${description ? ` (${description})` : ''}`,
+    suggestion: REPORT,
+  };
+  return new HhOauthError(mapping.code, mapping.message, {
+    hhError: error,
+    hhErrorDescription: description,
+    requestId,
+    hhReason: lost ? `${name} (answer lost)` : own(TOKEN_ERRORS, name) ? name : error,
+    suggestion: mapping.suggestion,
   });
 }
 
-/** API errors (403 with errors[]): which oauth value, mapped. */
-export function apiError(status: number, body: unknown): { value?: string; error: HhOauthError } {
-  const first = apiErrorValue(body);
-  if (first?.type === 'bad_user_agent') return { value: first.value, error: badUserAgent() };
-  const details = { hhError: first?.type, hhErrorDescription: first?.value };
-  if (first?.type === 'oauth') {
-    const dead = first.value === 'token_expired' ? 'the access token has expired' : first.value === 'token_revoked' ? 'the access token was revoked' : 'hh.ru rejected the access token';
-    return { value: first.value, error: new HhOauthError('reauthorize', dead, { ...details, suggestion: REAUTHORIZE_HINT }) };
+/** A refusal of an API call (a non-2xx answer with a bearer token). */
+export function apiError(status: number, body: unknown, ctx: ErrorContext = {}): HhOauthError {
+  const requestId = requestIdOf(body, ctx.headers);
+  const entries = entriesOf(body);
+  if (entries) return fromEntries(entries, body as Record<string, unknown>, ctx, requestId);
+  return new HhOauthError('rejected', `hh.ru refused the request (HTTP ${status})`, { requestId, suggestion: REPORT });
+}
+
+/**
+ * Every entry is reported; the exit code is the most serious one's (mostSerious, the one
+ * order of src/errors.ts); hh_error keeps the first entry, as hh.ru listed them.
+ */
+function fromEntries(entries: Entry[], body: Record<string, unknown>, ctx: ErrorContext, requestId: string | undefined): HhOauthError {
+  const explained = entries.map((entry) => explainEntry(entry, body, ctx));
+  const worst = mostSerious(explained.map((e) => e.mapping.code));
+  const deciding = explained.find((e) => e.mapping.code === worst)!;
+  const others = explained.filter((e) => e !== deciding);
+  const message = explained.length === 1
+    ? deciding.mapping.message
+    : `hh.ru answered ${explained.length} errors: ${explained.map((e, i) => `${i + 1}) ${e.mapping.message}`).join('; ')}`;
+  const suggestions = [...new Set([deciding, ...others].map((e) => e.mapping.suggestion))];
+  return new HhOauthError(deciding.mapping.code, message, {
+    hhError: entries[0]!.type,
+    hhErrorDescription: entries[0]!.value,
+    hhErrors: entries.map((e) => e.raw),
+    requestId,
+    hhReason: deciding.name,
+    suggestion: suggestions.join('; then '),
+  });
+}
+
+function explainEntry(entry: Entry, body: Record<string, unknown>, ctx: ErrorContext): { name: string; mapping: Mapping } {
+  const { type } = entry;
+  if (entry.value === 'captcha_required' || type === 'captcha_required') return { name: 'captcha_required', mapping: captcha(entry, ctx) };
+  if (type === 'oauth') {
+    // client-id-deleted outranks the value: whatever else hh.ru says about the token, the application is gone.
+    const legacy = typeof body.oauth_error === 'string' ? own(LEGACY_OAUTH, body.oauth_error) : undefined;
+    const value = legacy === 'application_not_found' ? legacy : (entry.value ?? legacy);
+    return named(`oauth/${value}`, entry, body, ctx) ?? {
+      name: 'oauth',
+      mapping: { code: 'reauthorize', message: `hh.ru refused the authorization (oauth${value ? `: ${value}` : ''})`, suggestion: REAUTHORIZE_HINT },
+    };
   }
-  const what = first ? `${first.type}${first.value ? `: ${first.value}` : ''}` : `HTTP ${status}`;
-  return { value: first?.value, error: new HhOauthError('rejected', `hh.ru refused the request (${what})`, details) };
-}
-
-function badUserAgent(): HhOauthError {
-  return new HhOauthError('config', 'hh.ru refused the User-Agent (bad_user_agent)', {
-    hhError: 'bad_user_agent',
-    suggestion: 'set HH_USER_AGENT="YourApp/1.0 (you@example.com)"',
-  });
-}
-
-function rfcError(body: unknown): { error?: string; description?: string } {
-  if (typeof body !== 'object' || body === null) return {};
-  const { error, error_description } = body as Record<string, unknown>;
+  // The token endpoint's 403: the specification's errors[] shape of the 5-minute refusal.
+  if (type === 'forbidden' && ctx.path === undefined && (ctx.grantType === 'client_credentials' || trimmed(body.description) === 'app token refresh too early')) {
+    const lost = ctx.lostAttempt ? AFTER_LOST[APP_TOKEN_TOO_EARLY]!(ctx.lostAttempt) : undefined;
+    return { name: lost ? `${APP_TOKEN_TOO_EARLY} (answer lost)` : APP_TOKEN_TOO_EARLY, mapping: lost ?? TOO_EARLY };
+  }
+  const found = named(`${type}/${entry.value}`, entry, body, ctx) ?? named(type, entry, body, ctx) ?? (entry.value ? named(entry.value, entry, body, ctx) : undefined);
+  if (found) return found;
+  if (type === 'bad_user_agent') return named('bad_user_agent/blacklisted', entry, body, ctx)!;
   return {
-    error: typeof error === 'string' ? error : undefined,
-    description: typeof error_description === 'string' ? error_description : undefined,
+    name: type,
+    mapping: { code: 'rejected', message: `hh.ru refused the request (${type}${entry.value ? `: ${entry.value}` : ''})`, suggestion: REPORT },
   };
 }
 
-function apiErrorValue(body: unknown): { type: string; value?: string } | undefined {
-  if (typeof body !== 'object' || body === null) return undefined;
-  const errors = (body as { errors?: unknown }).errors;
-  if (!Array.isArray(errors) || typeof errors[0] !== 'object' || errors[0] === null) return undefined;
-  const { type, value } = errors[0] as Record<string, unknown>;
-  if (typeof type !== 'string') return undefined;
-  return { type, value: typeof value === 'string' ? value : undefined };
+function named(name: string, entry: Entry, body: Record<string, unknown>, ctx: ErrorContext): { name: string; mapping: Mapping } | undefined {
+  const explain = own(API_ERRORS, name);
+  if (!explain) return undefined;
+  return { name, mapping: typeof explain === 'function' ? explain(entry, body, ctx) : explain };
+}
+
+function entriesOf(body: unknown): Entry[] | undefined {
+  if (!isObject(body) || !Array.isArray(body.errors)) return undefined;
+  const entries = body.errors
+    .filter((e): e is HhErrorEntry => isObject(e) && typeof e.type === 'string')
+    .map((raw) => ({ type: raw.type.trim(), value: trimmed(raw.value), raw }));
+  return entries.length > 0 ? entries : undefined;
 }

@@ -1,6 +1,7 @@
 import { HhOauthError } from '../errors';
 import { log } from '../output';
 import { paced } from './pace';
+import { requestIdOf } from './errors';
 
 /**
  * The one HTTP client. It owns what every hh.ru call needs: both User-Agent
@@ -32,6 +33,12 @@ export interface HttpResponse {
   text: string;
   /** Parsed body when it was JSON, else undefined. */
   json: unknown;
+  /**
+   * Set when an earlier attempt of this request failed after it may have reached hh.ru (a
+   * timeout, a reset, a 5xx): how it failed. hh.ru may have acted on it (spent the refresh
+   * token), so a refusal of the retry may be that first attempt's doing (hh/errors.ts).
+   */
+  lostAttempt?: string;
 }
 
 const MAX_BODY_BYTES = 1024 * 1024;
@@ -39,15 +46,17 @@ const MAX_RETRY_AFTER_SECONDS = 60;
 
 export async function httpRequest(req: HttpRequest, settings: HttpSettings): Promise<HttpResponse> {
   const attempts = 1 + Math.max(0, Math.floor(settings.retries));
+  let lostAttempt: string | undefined;
   for (let attempt = 1; ; attempt++) {
     // Every attempt is a request hh.ru counts; waiting for its turn is not part of its timeout.
     await paced(settings.ratePerSecond ?? 0);
     const outcome = await attemptOnce(req, settings);
-    if (!('retry' in outcome)) return outcome;
-    const { error, retryAfter } = outcome.retry;
+    if (!('retry' in outcome)) return lostAttempt ? { ...outcome, lostAttempt } : outcome;
+    const { error, retryAfter, mayHaveArrived } = outcome.retry;
+    if (mayHaveArrived) lostAttempt ??= error.message;
     if (attempt >= attempts) throw error;
     if (retryAfter !== undefined && retryAfter > MAX_RETRY_AFTER_SECONDS) {
-      throw new HhOauthError('temporary', `${error.message}; hh.ru asks to wait ${retryAfter} s`, { suggestion: error.suggestion });
+      throw new HhOauthError('temporary', `${error.message}; hh.ru asks to wait ${retryAfter} s`, { suggestion: error.suggestion, requestId: error.requestId });
     }
     const wait = retryAfter ?? Math.min(2 ** (attempt - 1), 8) * (0.5 + Math.random() / 2);
     log.warn(`${error.message}; retrying in ${wait.toFixed(1)} s (attempt ${attempt + 1} of ${attempts})`);
@@ -55,7 +64,10 @@ export async function httpRequest(req: HttpRequest, settings: HttpSettings): Pro
   }
 }
 
-type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: number } };
+type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: number; mayHaveArrived?: boolean } };
+
+/** Network errors that mean the request never left: hh.ru cannot have acted on it. */
+const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
 async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
   // Loaded on the first request, not at start-up: most runs of the hot commands make none.
@@ -83,7 +95,8 @@ async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Ou
     const reason = controller.signal.aborted
       ? `no answer within ${settings.timeoutSeconds} s`
       : networkReason(err);
-    return { retry: { error: temporary(`${target} failed: ${reason}`) } };
+    const mayHaveArrived = controller.signal.aborted || !NEVER_SENT.has(reason.split(' ')[0]!);
+    return { retry: { error: temporary(`${target} failed: ${reason}`), mayHaveArrived } };
   } finally {
     clearTimeout(timer);
   }
@@ -104,22 +117,25 @@ function buildHeaders(req: HttpRequest, settings: HttpSettings): Record<string, 
 function classify(target: string, status: number, headers: Headers, text: string): Outcome {
   const html = /text\/html/i.test(headers.get('content-type') ?? '') || /^\s*</.test(text);
   const retryAfter = parseRetryAfter(headers.get('retry-after'));
-  if (status === 429) return { retry: { error: temporary(`${target}: hh.ru is rate-limiting (HTTP 429)`), retryAfter } };
-  if (status >= 500) return { retry: { error: temporary(`${target}: hh.ru answered HTTP ${status}`), retryAfter } };
-  if (html && (status < 200 || status >= 300)) {
-    return { retry: { error: temporary(`${target}: hh.ru answered an HTML page with HTTP ${status} (its anti-DDoS layer or an outage)`), retryAfter } };
-  }
   let json: unknown;
   try {
-    json = text === '' ? undefined : JSON.parse(text);
+    json = text === '' || html ? undefined : JSON.parse(text);
   } catch {
     json = undefined;
+  }
+  const requestId = requestIdOf(json, headers);
+  if (status === 429) return { retry: { error: temporary(`${target}: hh.ru is rate-limiting (HTTP 429)`, requestId), retryAfter } };
+  // A 5xx may come after hh.ru acted on the request (a gateway timing out behind it).
+  if (status >= 500) return { retry: { error: temporary(`${target}: hh.ru answered HTTP ${status}`, requestId), retryAfter, mayHaveArrived: true } };
+  if (html && (status < 200 || status >= 300)) {
+    return { retry: { error: temporary(`${target}: hh.ru answered an HTML page with HTTP ${status} (its anti-DDoS layer or an outage)`, requestId), retryAfter } };
   }
   return { status, headers, text, json };
 }
 
-function temporary(message: string): HhOauthError {
+function temporary(message: string, requestId?: string): HhOauthError {
   return new HhOauthError('temporary', message, {
+    requestId,
     suggestion: 'this is temporary: run again later (under systemd the service retries by itself)',
   });
 }

@@ -1,6 +1,9 @@
 import type { Config } from '../config/config';
-import { HhOauthError } from '../errors';
-import { hhClient } from '../hh/client';
+import { HhOauthError, hhDetails } from '../errors';
+import { type HhClient, hhClient } from '../hh/client';
+import { TOKEN_EXPIRED } from '../hh/errors';
+import { log } from '../output';
+import type { StoredToken } from '../token/read';
 import { freshToken } from './fresh-token';
 
 /** GET /me with the stored token; `whoami` and `login` (for its closing summary) use it. */
@@ -9,35 +12,46 @@ export async function fetchMe(config: Config): Promise<{ me: Record<string, unkn
   return { me: body, expiresAt };
 }
 
-/** An API GET with the stored token, refreshing first when it has expired, and once more if hh.ru says so. */
+/** An API GET with the stored token (withStoredToken: refreshed when expired, by our clock or by hh.ru's). */
 export async function fetchApi(config: Config, path: string): Promise<{ body: Record<string, unknown>; expiresAt: Date }> {
   const client = hhClient(config);
   // X-Manager-Account-Id goes to API calls only, never to the token endpoint; listing
   // the manager accounts needs none.
   const api = path === '/manager_accounts/mine' ? client : hhClient(config, config.apiHeaders());
-  let { token } = await freshToken(config, { client });
-  let response;
-  try {
-    response = await api.api('GET', path, token.accessToken);
-  } catch (err) {
-    if (!(err instanceof HhOauthError)) throw err;
-    // manager_extra_accounts: an id that is none of this token's; manager_accounts: a blocked one.
-    if (err.hhError === 'manager_accounts' || err.hhError === 'manager_extra_accounts') throw managerAccountRefused(err);
-    // Our clock and hh.ru's disagree: hh.ru is the judge, so refresh once and retry.
-    if (err.hhErrorDescription !== 'token_expired') throw err;
-    ({ token } = await freshToken(config, { client, force: true }));
-    response = await api.api('GET', path, token.accessToken);
-  }
+  const { result: response, token } = await withStoredToken(config, client, (t) => api.api('GET', path, t.accessToken));
   return { body: (response.json ?? {}) as Record<string, unknown>, expiresAt: token.expiresAt };
 }
 
-function managerAccountRefused(err: HhOauthError): HhOauthError {
-  const notEmployer = err.hhErrorDescription === 'not_employer';
-  return new HhOauthError(err.code, notEmployer ? 'this token is not an employer\'s: it has no manager accounts' : 'hh.ru refused the manager account (X-Manager-Account-Id) for this token', {
-    hhError: err.hhError,
-    hhErrorDescription: err.hhErrorDescription,
-    suggestion: notEmployer
-      ? 'drop --manager-account / HH_MANAGER_ACCOUNT_ID for this profile'
-      : 'list the ids this token may use with `hh-oauth whoami --manager-accounts`, then fix --manager-account, HH_MANAGER_ACCOUNT_ID or `hh-oauth profiles set manager-account`',
+/**
+ * Calls hh.ru with the stored access token, refreshed first when the file says it has
+ * expired. When hh.ru answers oauth/token_expired, hh.ru is right whatever the file says:
+ * one forced refresh (a no-op when another process has just stored a new pair), and one
+ * more call with the token stored then. `client` is the one for the token endpoint.
+ */
+export async function withStoredToken<T>(
+  config: Config,
+  client: HhClient,
+  call: (token: StoredToken) => Promise<T>,
+): Promise<{ result: T; token: StoredToken; refreshedForHh: boolean }> {
+  let { token } = await freshToken(config, { client });
+  try {
+    return { result: await call(token), token, refreshedForHh: false };
+  } catch (err) {
+    if (!(err instanceof HhOauthError) || err.hhReason !== TOKEN_EXPIRED) throw err;
+    log.info('hh.ru says the access token has expired: refreshing it once, then trying again');
+  }
+  ({ token } = await freshToken(config, { client, force: true }));
+  try {
+    return { result: await call(token), token, refreshedForHh: true };
+  } catch (err) {
+    if (err instanceof HhOauthError && err.hhReason === TOKEN_EXPIRED) throw stillExpired(err);
+    throw err;
+  }
+}
+
+export function stillExpired(err: HhOauthError): HhOauthError {
+  return new HhOauthError('temporary', 'hh.ru still says the access token has expired, after refreshing it once', {
+    ...hhDetails(err),
+    suggestion: "check this machine's clock (`hh-oauth doctor`), then run again later",
   });
 }

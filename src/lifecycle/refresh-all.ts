@@ -4,6 +4,7 @@ import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
 import { forEachBounded, listProfiles, type ProfileEntry } from '../token/profiles';
 import { refreshIfDue } from './refresh';
+import { errorJson, type ErrorJson } from '../output';
 
 /**
  * `refresh --all`: every profile, a bounded number at a time, each through the same
@@ -16,7 +17,7 @@ export interface ProfileResult {
   status: 'refreshed' | 'not_due' | 'failed';
   expires_at?: string;
   seconds_left?: number;
-  error?: { code: ErrorCode; message: string; suggestion?: string; hh_error?: string; hh_error_description?: string };
+  error?: ErrorJson;
 }
 
 export interface RefreshAllSummary {
@@ -67,10 +68,7 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
       codes.add(e.code);
       summary.failed++;
       if (summary.firstFailures.length < NAMED_FAILURES) summary.firstFailures.push({ name: entry.name, code: e.code });
-      result.error = { code: e.code, message: e.message };
-      if (e.suggestion) result.error.suggestion = e.suggestion;
-      if (e.hhError !== undefined) result.error.hh_error = e.hhError;
-      if (e.hhErrorDescription !== undefined) result.error.hh_error_description = e.hhErrorDescription;
+      result.error = errorJson(e);
     }
     summary.results?.push(result);
   }, () => opts.stopRequested?.() !== undefined);

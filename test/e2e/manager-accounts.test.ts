@@ -112,21 +112,24 @@ describe('manager accounts', () => {
     expect(countOf('/me')).toBe(before);
   });
 
-  it('an id that is not this employer\'s is hh.ru\'s refusal (exit 5) with a pointer to --manager-accounts', async () => {
+  it('an id that is not this employer\'s is hh.ru\'s refusal (exit 5), naming the id, with a pointer to --manager-accounts', async () => {
     await storeGrant(h, h.tokenFile);
     const out = await h.run(['--manager-account', '123', 'whoami', '--json']);
     expect(out.code).toBe(5);
     const { error } = jsonOut(out);
     expect(error).toMatchObject({ code: 'rejected', hh_error: 'manager_extra_accounts', hh_error_description: 'manager_extra_account_not_found' });
+    expect(error.message).toContain('manager account 123');
     expect(error.suggestion).toContain('whoami --manager-accounts');
   });
 
-  it('a blocked account is hh.ru\'s refusal (exit 5) with a pointer to --manager-accounts', async () => {
+  it('a blocked account is hh.ru\'s refusal (exit 5), naming the id and the accounts hh.ru allows instead (allowed_accounts)', async () => {
     await storeGrant(h, h.tokenFile);
     const out = await h.run(['--manager-account', '5000009', 'whoami', '--json']);
     expect(out.code).toBe(5);
     const { error } = jsonOut(out);
     expect(error).toMatchObject({ code: 'rejected', hh_error: 'manager_accounts', hh_error_description: 'used_manager_account_forbidden' });
-    expect(error.suggestion).toContain('whoami --manager-accounts');
+    expect(error.message).toContain('manager account 5000009 is blocked');
+    expect(error.suggestion).toContain('5000001 (Example Sandbox LLC), 5000002 (Example Sandbox Recruiting LLC)');
+    expect(error.errors[0].allowed_accounts.map((a: { id: string }) => a.id)).toEqual(['5000001', '5000002']);
   });
 });

@@ -280,12 +280,24 @@ describe('fuzz: hh.ru answers (error mapping and Retry-After)', () => {
     const body = fc.oneof(
       fc.jsonValue(),
       fc.record({ error: fc.oneof(fc.string(), fc.jsonValue()), error_description: fc.oneof(fc.string(), fc.jsonValue()) }, { requiredKeys: [] }),
-      fc.record({ errors: fc.oneof(fc.jsonValue(), fc.array(fc.record({ type: fc.oneof(fc.string(), fc.jsonValue()), value: fc.oneof(fc.string(), fc.jsonValue()) }, { requiredKeys: [] }))) }),
+      fc.record({
+        errors: fc.oneof(fc.jsonValue(), fc.array(fc.record({
+          type: fc.oneof(fc.string(), fc.constantFrom('oauth', 'captcha_required', 'manager_accounts', 'bad_user_agent', 'forbidden'), fc.jsonValue()),
+          value: fc.oneof(fc.string(), fc.constantFrom('captcha_required', 'used_manager_account_forbidden', 'token_expired'), fc.jsonValue()),
+          captcha_url: fc.oneof(fc.string(), fc.jsonValue()),
+          fallback_url: fc.oneof(fc.string(), fc.jsonValue()),
+          allowed_accounts: fc.oneof(fc.jsonValue(), fc.array(fc.jsonValue())),
+        }, { requiredKeys: [] }))),
+        oauth_error: fc.oneof(fc.constantFrom('token-expired', 'client-id-deleted'), fc.jsonValue()),
+        description: fc.oneof(fc.string(), fc.jsonValue()),
+        request_id: fc.oneof(fc.string(), fc.jsonValue()),
+      }, { requiredKeys: ['errors'] }),
     );
+    const context = fc.record({ grantType: fc.constantFrom('client_credentials', 'refresh_token'), lostAttempt: fc.string(), redirectUri: fc.string(), managerAccountId: fc.string() }, { requiredKeys: [] });
     fc.assert(
-      fc.property(counted(fc.integer({ min: 100, max: 599 })), body, (status, b) => {
-        expect(ours(() => tokenEndpointError(status, b))).toBeInstanceOf(HhOauthError);
-        expect(ours(() => apiError(status, b).error)).toBeInstanceOf(HhOauthError);
+      fc.property(counted(fc.integer({ min: 100, max: 599 })), body, context, (status, b, ctx) => {
+        expect(ours(() => tokenEndpointError(status, b, ctx))).toBeInstanceOf(HhOauthError);
+        expect(ours(() => apiError(status, b, ctx))).toBeInstanceOf(HhOauthError);
       }),
       { numRuns: RUNS },
     );
