@@ -44,16 +44,12 @@ export default async function exchange(input: string | undefined, opts: Exchange
 
   const authorization = { clientId: config.require('HH_CLIENT_ID', 'exchange'), clientSecret: config.clientSecret('exchange'), code: callback.code!, redirectUri };
 
-  let expiresAt: Date;
-  try {
-    expiresAt = await storeNewGrant(config, authorization);
-  } catch (err) {
-    // Only hh.ru's refusal kills a code; after a temporary failure or a local one (full disk,
-    // unreadable secret: nothing was sent) the same callback URL must still work.
-    if (pending && err instanceof HhOauthError && err.hhError !== undefined) await forgetPending(pending.state);
-    throw err;
-  }
-  if (pending) await forgetPending(pending.state);
+  // Only hh.ru's answer (the pair, or its refusal) uses up a code; after a temporary failure or
+  // a local one (full disk, unreadable secret: nothing was sent) the same callback URL must still work.
+  const forget = async (err?: unknown) => {
+    if (pending && (err === undefined || (err instanceof HhOauthError && err.hhError !== undefined))) await forgetPending(pending.state);
+  };
+  const expiresAt = await storeNewGrant(config, authorization, forget);
 
   const tokenFile = config.tokenFile();
   log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
