@@ -144,6 +144,19 @@ describe('hh-oauth app-token', () => {
     expect(jsonOut(all).profiles.map((p: { name: string }) => p.name)).toEqual(['acme']);
   });
 
+  it('HH_APP_TOKEN_FILE naming a user token file (a typo): refused (exit 3) before hh.ru is asked, --rotate too; the user\'s pair is untouched', async () => {
+    await storeGrant(h, h.tokenFile);
+    const before = readFileSync(h.tokenFile, 'utf8');
+    const grants = h.sandbox.stats().grants.client_credentials;
+    for (const args of [['app-token'], ['app-token', '--rotate']]) {
+      const out = await h.run([...args, '--json'], { env: { HH_APP_TOKEN_FILE: h.tokenFile } });
+      expect(out.code, out.stderr).toBe(3);
+      expect(jsonOut(out).error.message).toContain('user token');
+    }
+    expect(h.sandbox.stats().grants.client_credentials, 'nothing was sent').toBe(grants);
+    expect(readFileSync(h.tokenFile, 'utf8')).toBe(before);
+  });
+
   it('needs the client id and secret (exit 3), before anything is sent', async () => {
     const out = await h.run(['app-token'], { env: { HH_CLIENT_SECRET: undefined } });
     expect(out.code).toBe(3);
