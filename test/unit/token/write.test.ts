@@ -187,6 +187,15 @@ describe('TokenWrite.run', () => {
     expect(files()).toEqual(['token.json']);
   });
 
+  it('the temp files a killed lock taker leaves (its lock\'s and its breaker\'s) are removed once their process is gone, a live one\'s kept', async () => {
+    // No such pid: above the kernel's largest (2^22).
+    const dead = 4_194_400;
+    const left = [`token.json.lock.${dead}.0a1b2c.tmp`, `token.json.lock.break.${dead}.0a1b2c.tmp`, `token.json.lock.break.${process.pid}.0a1b2c.tmp`];
+    for (const name of left) writeFileSync(join(path, '..', name), '{}');
+    await TokenWrite.run(path, 5, async () => 'not due');
+    expect(files()).toEqual([`token.json.lock.break.${process.pid}.0a1b2c.tmp`]);
+  });
+
   it('rehearse claims and gives back, under the lock, holding nothing', async () => {
     await TokenWrite.rehearse(path, 5);
     expect(files()).toEqual([]);
