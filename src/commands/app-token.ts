@@ -2,7 +2,7 @@ import type { APP_TOKEN } from '../cli/commands';
 import type { OptionsFor } from '../cli/spec';
 import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
 import { loadConfig } from '../config/config';
-import { HhOauthError, hhDetails, usageError } from '../errors';
+import { configError, HhOauthError, hhDetails, usageError } from '../errors';
 import { APP_TOKEN_TOO_EARLY } from '../hh/errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
@@ -28,6 +28,13 @@ export default async function appToken(opts: AppTokenOptions): Promise<void> {
 
   const stored = await TokenWrite.run(path, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
     const raw = await readRawFile(path);
+    // A user's pair there holds the only copy of its refresh token: never replaced by an application token, --rotate or not.
+    if ([config.tokenFile(), config.defaultTokenFile()].includes(path) || (raw && holdsUserPair(raw.text))) {
+      throw configError(
+        `HH_APP_TOKEN_FILE names ${path}, which is a user token file (it holds a refresh token), not the application token's file; nothing was sent to hh.ru`,
+        'point HH_APP_TOKEN_FILE at a file of its own, or unset it (the default is app-token.json beside the default token file)',
+      );
+    }
     let existing: AppTokenRecord | undefined;
     let damaged = false;
     if (raw) {
@@ -78,4 +85,14 @@ function explainTooEarly(err: unknown, existing: AppTokenRecord | undefined): un
       suggestion: `nothing was revoked, so the application token hh.ru issued last still works${existing ? ` (the stored one, if no other machine asked since)` : ''}; run again ${retry}`,
     },
   );
+}
+
+/** Whether the text is a user grant (it has a refresh token), as the user token file holds. */
+function holdsUserPair(text: string): boolean {
+  try {
+    const data: unknown = JSON.parse(text);
+    return typeof data === 'object' && data !== null && typeof (data as Record<string, unknown>).refresh_token === 'string';
+  } catch {
+    return false;
+  }
 }

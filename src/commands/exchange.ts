@@ -37,14 +37,14 @@ export default async function exchange(input: string | undefined, opts: Exchange
 
   const authorization = { clientId: config.require('HH_CLIENT_ID', 'exchange'), clientSecret: config.clientSecret('exchange'), code: callback.code!, redirectUri };
 
-  let expiresAt: Date;
-  try {
-    expiresAt = await storeNewGrant(config, authorization);
-  } catch (err) {
-    if (pending && codeIsDead(err)) await markUsed(pending.state);
-    throw err;
-  }
-  if (pending) await markUsed(pending.state);
+  // Only hh.ru's answer uses up a code: its pair, or a refusal that says the code is dead; after
+  // a temporary failure, a wrong client secret or a local one (full disk: nothing was sent) the
+  // same callback URL must still work. Recorded while the stop signals are still held, so that
+  // a signal during the grant cannot end the run before this and the error report.
+  const answered = async (err?: unknown) => {
+    if (pending && (err === undefined || codeIsDead(err))) await markUsed(pending.state);
+  };
+  const expiresAt = await storeNewGrant(config, authorization, answered);
 
   const tokenFile = config.tokenFile();
   log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);

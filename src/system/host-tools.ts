@@ -4,7 +4,8 @@ import { errnoCode } from '../errors';
 /**
  * The one way hh-oauth runs the host's own tools (systemctl, nginx, useradd, getent,
  * systemd-analyze): node:child_process, never through a shell, stdin closed, a time
- * limit, and LC_ALL=C because the callers read the tools' English messages (doctor tells
+ * limit, none of hh-oauth's HH_* settings in their environment (the client secret among
+ * them), and LC_ALL=C because the callers read the tools' English messages (doctor tells
  * "No such file" from "not booted with systemd"). Not execa: `status` asks systemctl
  * too, and the commands that scripts and timers run must not load execa (check:dist).
  * A missing tool is an answer, not an exception: the callers say what to run by hand.
@@ -27,6 +28,15 @@ export interface ToolOptions {
 /** No pager and no colour from systemd's tools, whatever the caller's environment says. */
 const TOOL_ENV = { LC_ALL: 'C', SYSTEMD_PAGER: '', SYSTEMD_COLORS: '0' };
 const KILL_GRACE_MS = 5000;
+/** How long output is still read once the tool has ended (a process it left behind may hold its pipes). */
+const OUTPUT_GRACE_MS = 1000;
+
+/** Ours minus hh-oauth's own settings: the host's tools need none of them, and HH_CLIENT_SECRET is a secret. */
+function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('HH_')) env[name] = value;
+  return { ...env, ...extra, ...TOOL_ENV };
+}
 /** Per stream; more than any of these tools prints (nginx -T of a large site is a few MB). */
 const OUTPUT_LIMIT = 16 * 1024 * 1024;
 
@@ -34,7 +44,7 @@ export function runTool(file: string, args: string[], opts: ToolOptions = {}): P
   const command = [file, ...args].join(' ');
   const timeoutMs = opts.timeoutMs ?? 60_000;
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env, ...TOOL_ENV } });
+    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv(opts.env) });
     const stdout = collect(child.stdout);
     const stderr = collect(child.stderr);
     let timedOut = false;
@@ -50,9 +60,19 @@ export function runTool(file: string, args: string[], opts: ToolOptions = {}): P
       const missing = errnoCode(err) === 'ENOENT';
       resolve({ command, status: missing ? 'missing' : 'failed', stdout: '', stderr: missing ? `${file}: not found on PATH` : err.message });
     });
+    // 'close' waits for the pipes too: a process the tool started and left running (a
+    // daemon) would hold them open, and runTool with them, past the tool's end and its limit.
+    let drain: NodeJS.Timeout | undefined;
+    child.on('exit', () => {
+      drain = setTimeout(() => {
+        child.stdout.destroy();
+        child.stderr.destroy();
+      }, OUTPUT_GRACE_MS);
+    });
     child.on('close', (code, signal) => {
       if (child.pid === undefined) return;
       clearTimeout(timer);
+      clearTimeout(drain);
       if (timedOut || code === null) {
         const why = timedOut ? `did not finish within ${timeoutMs / 1000} s and was stopped` : `was killed by ${signal}`;
         resolve({ command, status: 'failed', stdout: stdout(), stderr: `${command} ${why}\n${stderr()}` });

@@ -1,4 +1,4 @@
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { Config } from '../config/config';
 import { storeError } from '../errors';
 import { log } from '../output';
@@ -15,9 +15,14 @@ export interface AppTokenRecord {
   obtainedAt?: Date;
 }
 
+/**
+ * One per application, whichever profile asks (hh.ru revokes the last one when it issues a
+ * new one), so beside the default token file: beside a profile's file it would sit in
+ * profiles/, where every `*.json` is a profile, and `refresh --all` would fail on it.
+ */
 export function appTokenFile(config: Config): string {
   const explicit = config.get('HH_APP_TOKEN_FILE');
-  return explicit ? resolve(explicit.value) : join(dirname(config.tokenFile()), 'app-token.json');
+  return explicit ? resolve(explicit.value) : join(config.tokenDir(), 'app-token.json');
 }
 
 /** Pure validation of an app token file: a JSON object with a non-empty access_token (and obtained_at when we wrote it). */

@@ -8,8 +8,9 @@ import { processAlive } from '../lock/process';
  * which is settled before debris is removed.
  */
 
-// Temp files: `.NAME.<16 hex>.tmp` (kept-pair.ts), `.NAME.<pid>.<hex>.tmp` from earlier versions, and the lock's own.
-const TEMP = /^\.(.+)\.(?:[0-9a-f]{16}|\d+\.[0-9a-f]+)\.tmp$|^(.+)\.lock\.(\d+)\.[0-9a-f]+\.tmp$/;
+// Temp files: `.NAME.<16 hex>.tmp` (kept-pair.ts), `.NAME.<pid>.<hex>.tmp` from earlier versions, and the lock's
+// and its breaker's own (`NAME.lock.<pid>.<hex>.tmp`, `NAME.lock.break.<pid>.<hex>.tmp`, lock/lock.ts).
+const TEMP = /^\.(.+)\.(?:[0-9a-f]{16}|\d+\.[0-9a-f]+)\.tmp$|^(.+)\.lock(?:\.break)?\.(\d+)\.[0-9a-f]+\.tmp$/;
 
 /**
  * Temp-file names per directory, listed once per process: listing the directory on every

@@ -8,13 +8,27 @@ import { groupId } from '../system/accounts';
  * any grant is spent, so that the rename is the only step left once hh.ru has answered.
  */
 
-/** A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access. */
+/**
+ * A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access.
+ * Compared with what the new file really got (a setgid directory hands it the directory's group), and
+ * a group that cannot be kept is not replaced by another with the same rights: the file is then 0600.
+ */
 export async function matchOwnership(handle: FileHandle, path: string): Promise<void> {
   const old = await stat(path).catch(() => undefined);
   if (!old?.isFile()) return;
-  if (process.getuid?.() === 0 && (old.uid !== 0 || old.gid !== 0)) await handle.chown(old.uid, old.gid);
-  else if (old.gid !== process.getgid?.()) await handle.chown(-1, old.gid).catch(() => log.warn(`cannot keep group ${old.gid} on ${path}`));
-  await handle.chmod(old.mode & 0o640 || 0o600);
+  const fresh = await handle.stat();
+  let mode = old.mode & 0o640 || 0o600;
+  if (process.getuid?.() === 0) {
+    if (fresh.uid !== old.uid || fresh.gid !== old.gid) await handle.chown(old.uid, old.gid);
+  } else if (fresh.gid !== old.gid) {
+    try {
+      await handle.chown(-1, old.gid);
+    } catch {
+      mode = 0o600;
+      log.warn(`cannot keep group ${old.gid} on ${path}; the new file is readable by its owner only (mode 0600)`);
+    }
+  }
+  await handle.chmod(mode);
 }
 
 /**

@@ -2,6 +2,7 @@ import { fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
 import { open, unlink, type FileHandle } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, HhOauthError, storeError } from '../errors';
+import { log } from '../output';
 import { ensureDir, syncDir } from './directory';
 import { causeHint, renameHint, writeHint } from './hints';
 import { keptPairPath } from './kept-pair';
@@ -56,15 +57,23 @@ export class Reservation {
   async commit(data: Record<string, unknown>): Promise<void> {
     if (this.state !== 'claimed') throw new Error(`token write already ${this.state}`);
     const handle = this.handle;
-    const bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+    const bytes = serialize(data);
     // From hh.ru's answer until the pair is in the temp file, a crash loses it (a run killed
     // after that leaves it for the next run to put in place). Synchronous calls keep this
     // stretch to the syscalls themselves: no thread-pool round trips, no other callbacks
     // run in between (measured by test/e2e/crash.test.ts).
     try {
-      for (let done = 0; done < bytes.length; ) done += writeSync(handle.fd, bytes, done, bytes.length - done, done);
-      ftruncateSync(handle.fd, bytes.length);
-      fsyncSync(handle.fd);
+      try {
+        writeAll(handle.fd, bytes);
+      } catch (err) {
+        // More than the claimed space (an answer hh.ru bloated) on a disk that filled up since:
+        // what the token file needs of the answer still fits in the claimed bytes.
+        const code = errnoCode(err);
+        const essential = serialize(essentials(data));
+        if (bytes.length <= RESERVE_BYTES || essential.length > RESERVE_BYTES || (code !== 'ENOSPC' && code !== 'EDQUOT')) throw err;
+        writeAll(handle.fd, essential);
+        log.warn(`hh.ru's answer (${bytes.length} bytes) did not fit on the disk; stored what the token file needs of it (${ESSENTIAL_FIELDS.join(', ')})`);
+      }
     } catch (err) {
       await this.release();
       const code = errnoCode(err) ?? 'error';
@@ -99,4 +108,20 @@ export class Reservation {
     await this.handle.close().catch(() => undefined);
     await unlink(this.temp).catch(() => undefined);
   }
+}
+
+/** What readers of the token file and the app token file use of a grant's answer (token/record.ts, token/app-token.ts). */
+const ESSENTIAL_FIELDS = ['access_token', 'token_type', 'expires_in', 'refresh_token', 'obtained_at', 'expires_at'] as const;
+
+function essentials(data: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(ESSENTIAL_FIELDS.filter((name) => name in data).map((name) => [name, data[name]]));
+}
+
+const serialize = (data: Record<string, unknown>) => Buffer.from(JSON.stringify(data, null, 2) + '\n');
+
+/** The whole of bytes at the start of the file, and nothing after them, on disk. */
+function writeAll(fd: number, bytes: Buffer): void {
+  for (let done = 0; done < bytes.length; ) done += writeSync(fd, bytes, done, bytes.length - done, done);
+  ftruncateSync(fd, bytes.length);
+  fsyncSync(fd);
 }

@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { canMountTmpfs, jsonOut, meAnswer, readJson, requires, runSecret, sleep, useHarness, writeTokenFile } from '../helpers';
+import { canMountTmpfs, jsonOut, meAnswer, readJson, requires, runSecret, sleep, storeGrant, useHarness, writeTokenFile } from '../helpers';
 
 // hh.ru allows one application token per 5 minutes; the sandbox here, one per 3 s.
 const MIN_INTERVAL_S = 3;
@@ -126,6 +126,35 @@ describe('hh-oauth app-token', () => {
       spawnSync('chattr', ['-i', appFile]);
       spawnSync('umount', ['-l', mnt]);
     }
+  });
+
+  it('with a profile: one application token for the application, beside the default token file, never a profile of its own (refresh --all is not broken by it)', async () => {
+    await storeGrant(h, h.profileFile('acme'));
+    await waitForInterval();
+    const stored = await h.run(['--profile', 'acme', 'app-token', '--json']);
+    lastGrantAt = Date.now();
+    expect(stored.code, stored.stderr).toBe(0);
+    // hh.ru issues one application token per application (a new one revokes the last), whichever user profile asks.
+    expect(jsonOut(stored).app_token_file).toBe(join(h.tokenFile, '..', 'app-token.json'));
+    const again = await h.run(['--profile', 'other', 'app-token']);
+    expect(again.code, 'the same token: a second would revoke it').toBe(2);
+
+    const all = await h.run(['refresh', '--all', '--json']);
+    expect(all.code, all.stderr).toBe(0);
+    expect(jsonOut(all).profiles.map((p: { name: string }) => p.name)).toEqual(['acme']);
+  });
+
+  it('HH_APP_TOKEN_FILE naming a user token file (a typo): refused (exit 3) before hh.ru is asked, --rotate too; the user\'s pair is untouched', async () => {
+    await storeGrant(h, h.tokenFile);
+    const before = readFileSync(h.tokenFile, 'utf8');
+    const grants = h.sandbox.stats().grants.client_credentials;
+    for (const args of [['app-token'], ['app-token', '--rotate']]) {
+      const out = await h.run([...args, '--json'], { env: { HH_APP_TOKEN_FILE: h.tokenFile } });
+      expect(out.code, out.stderr).toBe(3);
+      expect(jsonOut(out).error.message).toContain('user token');
+    }
+    expect(h.sandbox.stats().grants.client_credentials, 'nothing was sent').toBe(grants);
+    expect(readFileSync(h.tokenFile, 'utf8')).toBe(before);
   });
 
   it('needs the client id and secret (exit 3), before anything is sent', async () => {

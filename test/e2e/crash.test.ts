@@ -156,7 +156,7 @@ function countDebris(lane: Lane): void {
     if (name === 'token.json') continue;
     if (name === 'token.json.lock') figures.debrisAfterKill.lock++;
     else if (name === 'token.json.lock.break') figures.debrisAfterKill.breaker++;
-    else if (/^token\.json\.lock\.\d+\.[0-9a-f]+\.tmp$/.test(name)) figures.debrisAfterKill.lockTemp++;
+    else if (/^token\.json\.lock(\.break)?\.\d+\.[0-9a-f]+\.tmp$/.test(name)) figures.debrisAfterKill.lockTemp++;
     else if (/^\.token\.json\.[0-9a-f]{16}\.tmp$/.test(name)) figures.debrisAfterKill.tempFile++;
     else throw new Error(`lane ${lane.id}: unexpected file after a kill: ${name}`);
   }

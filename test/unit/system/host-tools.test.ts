@@ -76,4 +76,46 @@ describe('the one way to run a host tool', () => {
     expect(run.exitCode).toBeUndefined();
     expect(run.stderr).toContain('stuck did not finish within 0.3 s and was stopped');
   });
+
+  it('gives the tool none of hh-oauth\'s own settings: the client secret stays with hh-oauth', async () => {
+    const saved = process.env.HH_CLIENT_SECRET;
+    process.env.HH_CLIENT_SECRET = 'hh-test-secret-not-for-tools';
+    try {
+      tool('envdump', 'env');
+      const run = await runTool('envdump', []);
+      expect(run.status).toBe('ok');
+      expect(run.stdout).toContain('LC_ALL=C');
+      expect(run.stdout).not.toContain('hh-test-secret-not-for-tools');
+      expect(run.stdout.split('\n').filter((line) => line.startsWith('HH_'))).toEqual([]);
+    } finally {
+      if (saved === undefined) delete process.env.HH_CLIENT_SECRET;
+      else process.env.HH_CLIENT_SECRET = saved;
+    }
+  });
+
+  it('a tool that leaves a process behind holding its output: the answer comes when the tool ends, and the time limit holds', async () => {
+    const pids = join(bin, 'pids');
+    tool('spawner', `sleep 10 & echo $! >> ${pids}; echo started`);
+    tool('stuck-spawner', `sleep 10 & echo $! >> ${pids}; sleep 10`);
+    try {
+      let started = Date.now();
+      const done = await runTool('spawner', [], { timeoutMs: 20_000 });
+      expect(Date.now() - started, 'not held by the process it left').toBeLessThan(5000);
+      expect(done).toMatchObject({ status: 'ok', exitCode: 0, stdout: 'started\n' });
+
+      started = Date.now();
+      const stuck = await runTool('stuck-spawner', [], { timeoutMs: 300 });
+      expect(Date.now() - started, 'the time limit holds').toBeLessThan(8000);
+      expect(stuck.status).toBe('failed');
+      expect(stuck.stderr).toContain('did not finish within 0.3 s and was stopped');
+    } finally {
+      for (const pid of readFileSync(pids, 'utf8').trim().split('\n')) {
+        try {
+          process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  });
 });

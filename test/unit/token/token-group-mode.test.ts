@@ -1,9 +1,9 @@
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { TokenWrite } from '../../../src/token/write';
-import { usableGroup, useTempDirs } from '../../helpers';
+import { isRoot, requires, usableGroup, useTempDirs } from '../../helpers';
 
 const tempDir = useTempDirs('hh-group-');
 afterEach(() => {
@@ -41,5 +41,25 @@ describe('the store honours HH_TOKEN_GROUP: the written file in that group, mode
     expect((err as HhOauthError).message).toContain('"no-such-group-hh", which does not exist');
     expect(readFileSync(path, 'utf8')).toBe('{"old":true}\n');
     expect(readdirSync(dir)).toEqual(['token.json']);
+  });
+});
+
+describe('a replacement is never readable by a group the old file did not have', () => {
+  it('in a setgid directory, a 0640 root:root file stays root:root: the directory\'s group does not get to read the new token', async (ctx) => {
+    requires(ctx, 'root (to own the file and give the directory another group)', isRoot);
+    const other = usableGroup();
+    requires(ctx, 'a group other than root', other.gid !== 0);
+    const dir = tempDir();
+    // setgid: a file created here gets the directory's group, not the creator's.
+    chownSync(dir, 0, other.gid);
+    chmodSync(dir, 0o2750);
+    const path = join(dir, 'token.json');
+    writeFileSync(path, '{"old":true}\n', { mode: 0o640 });
+    chownSync(path, 0, 0);
+    chmodSync(path, 0o640);
+
+    await writeThrough(path, { a: 1 });
+    const st = statSync(path);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, 'owner, group and mode as before').toEqual({ uid: 0, gid: 0, mode: 0o640 });
   });
 });

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,6 +8,7 @@ import { activeHolds, SignalHold } from '../../../src/token/signal-guard';
 import { keptPairPath } from '../../../src/token/kept-pair';
 import { RESERVE_BYTES } from '../../../src/token/reservation';
 import { TokenWrite } from '../../../src/token/write';
+import { canMountTmpfs, requires } from '../../helpers';
 
 /**
  * The write protocol (token/write.ts) in-process, against real files: the grant is called
@@ -185,6 +187,43 @@ describe('TokenWrite.run', () => {
     await done;
     expect(JSON.parse(readFileSync(path, 'utf8'))).toEqual(PAIR);
     expect(files()).toEqual(['token.json']);
+  });
+
+  it('the temp files a killed lock taker leaves (its lock\'s and its breaker\'s) are removed once their process is gone, a live one\'s kept', async () => {
+    // No such pid: above the kernel's largest (2^22).
+    const dead = 4_194_400;
+    const left = [`token.json.lock.${dead}.0a1b2c.tmp`, `token.json.lock.break.${dead}.0a1b2c.tmp`, `token.json.lock.break.${process.pid}.0a1b2c.tmp`];
+    for (const name of left) writeFileSync(join(path, '..', name), '{}');
+    await TokenWrite.run(path, 5, async () => 'not due');
+    expect(files()).toEqual([`token.json.lock.break.${process.pid}.0a1b2c.tmp`]);
+  });
+
+  it('an answer larger than the claimed space on a disk that filled up meanwhile: the pair is still stored (what the token file needs of it)', async (ctx) => {
+    requires(ctx, 'root and mount(8) for a tmpfs', canMountTmpfs());
+    const mnt = join(path, '..', 'mnt');
+    mkdirSync(mnt);
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=256k,mode=0700', 'tmpfs', mnt]).status).toBe(0);
+    try {
+      const file = join(mnt, 'token.json');
+      writeFileSync(file, JSON.stringify({ access_token: 'A1', refresh_token: 'R1' }), { mode: 0o600 });
+      // hh.ru's answer carries 64 KiB more than a pair (a hostile or broken answer), and by the time it arrives the disk is full.
+      const answer = { access_token: 'A2', token_type: 'bearer', expires_in: 1209600, refresh_token: 'R2', extra: 'x'.repeat(64 * 1024) };
+      const fill = () => {
+        for (let i = 0; ; i++) {
+          try {
+            writeFileSync(join(mnt, `filler-${i}`), Buffer.alloc(4096));
+          } catch {
+            return;
+          }
+        }
+      };
+      const outcome = await TokenWrite.run(file, 5, (write) => write.spend(async () => (fill(), answer), (a) => ({ ...a, obtained_at: 'now' }))).catch((e: unknown) => e);
+      expect(outcome, 'stored, not lost').not.toBeInstanceOf(Error);
+      const stored = JSON.parse(readFileSync(file, 'utf8'));
+      expect(stored).toMatchObject({ access_token: 'A2', refresh_token: 'R2', token_type: 'bearer', expires_in: 1209600, obtained_at: 'now' });
+    } finally {
+      spawnSync('umount', ['-l', mnt]);
+    }
   });
 
   it('rehearse claims and gives back, under the lock, holding nothing', async () => {
