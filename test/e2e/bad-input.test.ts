@@ -262,7 +262,7 @@ describe("hh.ru's answers", () => {
     ['200 with truncated JSON', { kind: 'truncated-json' }, {}, { exit: 6, code: 'temporary', message: /its body is not a JSON object \(truncated\?\); nothing was stored/, hint: /run again later/ }],
     ['200 without access_token', { kind: 'missing-access-token' }, {}, { exit: 6, code: 'temporary', message: /access_token is missing; nothing was stored/, hint: /run again later/ }],
     ['a huge body (8 MiB)', { kind: 'huge-body' }, {}, { exit: 6, code: 'temporary', message: /larger than 1024 KiB; refusing to read it/, hint: /HH_TOKEN_URL/ }],
-    ['an unknown error value', { kind: 'unknown-error' }, {}, { exit: 5, code: 'rejected', message: /hh\.ru refused the request: mystery_error \(something new\)/, hint: /see https:\/\/api\.hh\.ru/ }],
+    ['an unknown error value', { kind: 'unknown-error' }, {}, { exit: 5, code: 'rejected', message: /hh\.ru refused the request: mystery_error \(something new\)/, hint: /error reference \(https:\/\/api\.hh\.ru\/openapi/ }],
     ['a connection reset', { kind: 'reset' }, {}, { exit: 6, code: 'temporary', message: /POST 127\.0\.0\.1:\d+\/token failed: /, hint: TEMP }],
     ['no answer at all (HH_HTTP_TIMEOUT=1)', { kind: 'hang' }, { HH_HTTP_TIMEOUT: '1' }, { exit: 6, code: 'temporary', message: /no answer within 1 s/, hint: TEMP }],
   ];
