@@ -4,7 +4,7 @@ import { parseCallbackInput } from '../authorize/callback-input';
 import { loadConfig, type Config } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
-import { log, result } from '../output';
+import { log, printable, result } from '../output';
 import { findPending, forgetPending } from '../authorize/pending-authorizations';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { readStdinLine } from '../stdin';
@@ -18,7 +18,7 @@ export default async function exchange(input: string | undefined, opts: Exchange
   const callback = parseCallbackInput(raw);
 
   if (callback.error) {
-    const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${callback.error}"`;
+    const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${printable(callback.error)}"`;
     throw reauthorizeError(`${why}; nothing was sent to hh.ru`, 'run `hh-oauth authorize-url` again and allow access');
   }
   if (opts.state !== undefined && callback.state !== undefined && opts.state !== callback.state) {

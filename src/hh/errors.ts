@@ -1,4 +1,5 @@
 import { type ErrorCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
+import { printable } from '../output';
 
 /**
  * hh.ru's documented errors, mapped to the exit codes of docs/contract.md, each with the one
@@ -58,7 +59,8 @@ export function tokenEndpointError(status: number, body: unknown): HhOauthError 
   const mapping = TOKEN_ERRORS[`${error}/${description}`] ?? BY_ERROR[error];
   const details = { hhError: error, hhErrorDescription: description };
   if (mapping) return new HhOauthError(mapping.code, mapping.message, { ...details, suggestion: mapping.suggestion });
-  return new HhOauthError('rejected', `hh.ru refused the request: ${error}${description ? ` (${description})` : ''}`, {
+  // hh.ru's words go into our message through printable(); --json keeps them verbatim (hh_error*).
+  return new HhOauthError('rejected', `hh.ru refused the request: ${printable(error)}${description ? ` (${printable(description)})` : ''}`, {
     ...details,
     suggestion: 'see https://api.hh.ru/openapi/redoc#section/Avtorizaciya for this error',
   });
@@ -73,7 +75,7 @@ export function apiError(status: number, body: unknown): { value?: string; error
     const dead = first.value === 'token_expired' ? 'the access token has expired' : first.value === 'token_revoked' ? 'the access token was revoked' : 'hh.ru rejected the access token';
     return { value: first.value, error: new HhOauthError('reauthorize', dead, { ...details, suggestion: REAUTHORIZE_HINT }) };
   }
-  const what = first ? `${first.type}${first.value ? `: ${first.value}` : ''}` : `HTTP ${status}`;
+  const what = first ? printable(`${first.type}${first.value ? `: ${first.value}` : ''}`) : `HTTP ${status}`;
   return { value: first?.value, error: new HhOauthError('rejected', `hh.ru refused the request (${what})`, details) };
 }
 

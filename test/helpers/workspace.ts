@@ -76,6 +76,8 @@ export function useHarness(options: SandboxOptions = {}, setup: { redirectUri?: 
       HH_USER_AGENT: USER_AGENT,
       HH_TOKEN_FILE: join(dir, 'state', 'token.json'),
       HH_CONFIG_DIR: join(dir, 'config'),
+      // Not this machine's /etc/hh-oauth/hh-oauth.env: a path in the workspace, absent unless a test writes it.
+      HH_SYSTEM_ENV_FILE: join(dir, 'system.env'),
       HH_HTTP_RETRIES: '0',
       ...extra,
     };
