@@ -56,8 +56,9 @@ export function isJsonMode(): boolean {
   return state.json;
 }
 
-function labelled(level: Level, text: string): string {
-  if (state.journal) return text;
+function labelled(level: Level, text: string, hint: boolean): string {
+  if (state.journal) return hint ? `hint: ${text}` : text;
+  if (hint) return `${chalk.cyan('hint:')} ${text}`;
   switch (level) {
     case 'error':
       return `${chalk.red('error:')} ${text}`;
@@ -70,10 +71,45 @@ function labelled(level: Level, text: string): string {
   }
 }
 
-function emit(level: Level, message: string): void {
+/**
+ * Every line on stderr, ours included, loses escape sequences and control characters
+ * before it is labelled (and coloured): a terminal obeys them, and the journal keeps them.
+ * Our own line breaks stay; a foreign value has lost its own already (printable()).
+ */
+function emit(level: Level, message: string, hint = false): void {
   if (level === 'debug' && !state.debug) return;
-  const lines = message.split('\n').map((line) => (state.journal ? PRIORITY[level] + line : labelled(level, line)));
+  const lines = withoutControls(message, '\n\t')
+    .split('\n')
+    .map((line) => (state.journal ? PRIORITY[level] + labelled(level, line, hint) : labelled(level, line, hint)));
   write(2, lines.join('\n') + '\n');
+}
+
+// ESC sequences whole (CSI … final byte, OSC/DCS/APC/PM … ST or BEL, and two-byte ones), then
+// any single control character left: C0, DEL and C1 (of which U+009B is a CSI of its own).
+const ESCAPE_SEQUENCE = /\u001b(?:\[[0-?]*[ -/]*[@-~]|[\]PX^_][^\u0007\u001b]*(?:\u0007|\u001b\\)?|[ -/]*[0-~])?/g;
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/g;
+// Characters that reorder what a terminal shows (Trojan Source): a foreign value has no use for them.
+const BIDI = /[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
+
+function withoutControls(text: string, keep: string): string {
+  return text.replace(ESCAPE_SEQUENCE, '').replace(CONTROL, (c) => (keep.includes(c) ? c : ''));
+}
+
+/** The longest foreign value printed whole; a longer one is cut (hh.ru's descriptions are a few words). */
+const FOREIGN_MAX = 300;
+
+/**
+ * A string that someone else wrote (hh.ru's error or error_description, a parameter of a
+ * pasted URL, a name from /me, a server's Location header), made safe to print inside one
+ * of our lines, on the terminal or in the journal: no escape sequences, no control
+ * characters, no line breaks of its own (a tab or a line break becomes a space), no
+ * bidirectional overrides, at most FOREIGN_MAX characters. The one function for every such
+ * edge; --json output keeps the value as it was, JSON-escaped.
+ */
+export function printable(text: string): string {
+  const flat = text.replace(/[\t\n\r\u2028\u2029]+/g, ' ');
+  const clean = withoutControls(flat, '').replace(BIDI, '');
+  return clean.length > FOREIGN_MAX ? `${clean.slice(0, FOREIGN_MAX)}…` : clean;
 }
 
 /**
@@ -129,8 +165,17 @@ export const log = {
  * the human text (if any) on stdout, which is the data a script wants.
  */
 export function result(json: unknown, text?: string): void {
-  if (state.json) write(1, JSON.stringify(json) + '\n');
+  if (state.json) write(1, jsonLine(json));
   else if (text !== undefined) write(1, text.endsWith('\n') ? text : text + '\n');
+}
+
+/**
+ * One JSON document on one line. JSON.stringify escapes C0 but leaves DEL, C1 (U+009B is a
+ * terminal's CSI) and the two JavaScript line separators as they are: escaped here too, so
+ * that `hh-oauth … --json` on a terminal is as inert as the human output. Same value.
+ */
+function jsonLine(value: unknown): string {
+  return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 
 /** At most the first 4 characters of a secret, so logs can refer to one without leaking it. */
@@ -161,8 +206,8 @@ export function errorJson(err: HhOauthError): ErrorJson {
 }
 
 export function reportError(err: HhOauthError): void {
-  if (state.json && !err.answered) write(1, JSON.stringify({ error: errorJson(err) }) + '\n');
+  if (state.json && !err.answered) write(1, jsonLine({ error: errorJson(err) }));
   emit('error', err.message);
-  if (err.suggestion) emit('info', `${state.journal ? '' : chalk.cyan('hint:')}${state.journal ? 'hint: ' : ' '}${err.suggestion}`);
+  if (err.suggestion) emit('info', err.suggestion, true);
   if (state.debug && err.cause) emit('debug', String((err.cause as Error)?.stack ?? err.cause));
 }

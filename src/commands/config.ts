@@ -4,14 +4,16 @@ import { loadConfig, SETTINGS, type SettingName } from '../config/config';
 import { configError, usageError } from '../errors';
 import { log, mask, result } from '../output';
 import { confFileEnv, openConfFile } from '../config/conf-files';
+import { systemEnvFilePath } from '../config/env-file';
 import { effectiveSettings, hasContact, isSecret, savedSettingsFile, settingForKey, validateSettingValue, type EffectiveSetting } from '../config/setting-values';
 import { readStdinLine } from '../stdin';
 import { USER_AGENT_ADVICE } from '../hh/user-agent';
 
 /**
  * `hh-oauth config set|get|unset|list`: defaults saved in `$HH_CONFIG_DIR/config.json`
- * (written with conf, 0600 in 0700), the lowest layer below flags, the environment
- * and --env-file. config.ts reads that file directly, so the hot path never loads conf.
+ * (written with conf, 0600 in 0700), the lowest layer below flags, the environment, the
+ * --env-file and the system settings file. config.ts reads that file directly, so the hot
+ * path never loads conf.
  */
 type Saved = Record<string, string>;
 
@@ -50,15 +52,20 @@ export async function configSet(key: string, value: string | undefined, opts: Gl
   // Say so when the saved value will not be used: a higher layer wins.
   const effective = loadConfig(opts).get(name);
   if (effective && effective.origin !== 'config') {
-    log.warn(`${name} from the ${effective.origin === 'env-file' ? '--env-file' : 'environment'} overrides the saved value`);
+    log.warn(`${name} from the ${ORIGIN_NAMES[effective.origin]} overrides the saved value`);
   }
   result({ key: spec.key, env: name, value: shown, config_file: file.path });
 }
 
 export async function configGet(key: string, opts: GlobalOptions): Promise<void> {
   const name = settingForKey(key);
-  const entry = effectiveSettings(loadConfig(opts))[SETTINGS[name].key]!;
-  if (entry.problem) throw configError(entry.problem, `check ${entry.via ?? 'the secret file'}`);
+  const config = loadConfig(opts);
+  const entry = effectiveSettings(config)[SETTINGS[name].key]!;
+  if (entry.problem) {
+    // The secret's file could not be used: the error itself says why and what fixes it.
+    if (name === 'HH_CLIENT_SECRET') config.clientSecret('config get');
+    throw configError(entry.problem, `check ${entry.via ?? 'the secret file'}`);
+  }
   if (entry.value === null) {
     throw configError(`${SETTINGS[name].key} is not set`, `run \`hh-oauth config set ${SETTINGS[name].key} …\` or export ${name}`);
   }
@@ -77,15 +84,21 @@ export async function configUnset(key: string, opts: GlobalOptions): Promise<voi
   }
   log.info(removed ? `removed ${spec.key} from ${file}` : `${spec.key} was not saved in ${file}; nothing to do`);
   const still = loadConfig(opts).get(name);
-  if (still) log.info(`${name} is still set by the ${still.origin === 'default' ? 'built-in default' : still.origin}`);
+  if (still) log.info(`${name} is still set by the ${ORIGIN_NAMES[still.origin]}`);
   result({ key: spec.key, status: removed ? 'removed' : 'not_saved', config_file: file });
 }
 
+/** How a message names each origin. */
+const ORIGIN_NAMES = { flag: 'flag', env: 'environment', 'env-file': '--env-file', 'system-file': 'system settings file', config: 'saved settings', default: 'built-in default' } as const;
+
 export async function configList(opts: GlobalOptions): Promise<void> {
-  const settings = effectiveSettings(loadConfig(opts));
+  const config = loadConfig(opts);
+  const settings = effectiveSettings(config);
   const file = savedFile(opts);
-  log.info(`saved settings: ${file}${existsSync(file) ? '' : ' (none saved yet)'}; precedence: flag > env > --env-file > saved > default`);
-  result({ config_file: file, settings }, table(settings));
+  const system = systemEnvFilePath(config.env) ?? null;
+  const systemNote = system === null ? 'none (HH_SYSTEM_ENV_FILE is empty)' : `${system}${config.files.systemFile ? '' : existsSync(system) ? ' (not readable here)' : ' (none)'}`;
+  log.info(`saved settings: ${file}${existsSync(file) ? '' : ' (none saved yet)'}; system settings file: ${systemNote}; precedence: flag > env > --env-file > system file > saved > default`);
+  result({ config_file: file, system_file: system, settings }, table(settings));
 }
 
 function table(settings: Record<string, EffectiveSetting>): string {

@@ -4,7 +4,7 @@ import { parseCallbackInput } from '../authorize/callback-input';
 import { loadConfig, type Config } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { HhOauthError, reauthorizeError, usageError } from '../errors';
-import { log, result } from '../output';
+import { log, printable, result } from '../output';
 import { markUsed } from '../authorize/pending-authorizations';
 import { authorizationFor } from '../authorize/match-callback';
 import { storeNewGrant } from '../lifecycle/new-grant';
@@ -19,7 +19,7 @@ export default async function exchange(input: string | undefined, opts: Exchange
   const callback = parseCallbackInput(raw);
 
   if (callback.error) {
-    const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${callback.error}"`;
+    const why = callback.error === 'access_denied' ? 'access was denied at hh.ru (the user pressed "deny")' : `hh.ru redirected with error "${printable(callback.error)}"`;
     throw reauthorizeError(`${why}; nothing was sent to hh.ru`, 'run `hh-oauth authorize-url` again and allow access');
   }
   const pending = await authorizationFor(callback, opts.state);

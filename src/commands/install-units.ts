@@ -4,6 +4,7 @@ import { constants } from 'node:fs';
 import { access } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { loadConfig, type Config } from '../config/config';
+import { SYSTEM_ENV_FILE, systemEnvFilePath } from '../config/env-file';
 import { configError, usageError } from '../errors';
 import { firstLine, systemdCalendarCheck, type ToolRun } from '../system/host-tools';
 import { applyFile, planFile, planLink, type PlannedFile } from '../install/managed-files';
@@ -125,6 +126,7 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     bin,
     user: need('--user', checkAccountName(opts.user)),
     tokenGroup: opts.tokenGroup === undefined ? undefined : need('--token-group', checkAccountName(opts.tokenGroup)),
+    systemEnvFile: systemEnvFileFor(),
     environmentFile: opts.envFile === undefined ? undefined : need('--env-file', checkAbsolutePath(resolve(opts.envFile))),
     secretFile: secretFile(config),
     onRefresh: onRefreshHook(config),
@@ -133,12 +135,23 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     perProfile: opts.perProfile,
     expiry: need('--expiry-check', checkInterval(opts.expiryCheck)),
   };
-  if (settings.environmentFile && config.get('HH_CLIENT_SECRET')?.origin === 'env-file') {
-    log.warn(`${settings.environmentFile} holds HH_CLIENT_SECRET; the unit removes it from the service's environment (UnsetEnvironment=). Keep the secret in a root-only file and pass --client-secret-file instead`);
+  const secretOrigin = config.get('HH_CLIENT_SECRET')?.origin;
+  const secretHolder = secretOrigin === 'env-file' ? settings.environmentFile : secretOrigin === 'system-file' ? settings.systemEnvFile?.path : undefined;
+  if (secretHolder) {
+    log.warn(`${secretHolder} holds HH_CLIENT_SECRET; the unit removes it from the service's environment (UnsetEnvironment=). Keep the secret in a root-only file and pass --client-secret-file instead`);
   }
   if (opts.nginx) settings.nginx = nginxSettings(opts, config);
   if (opts.nginxConf !== undefined) need('--nginx-conf', checkAbsolutePath(opts.nginxConf));
   return settings;
+}
+
+/** The system settings file the unit hands to the service: where this process reads it (HH_SYSTEM_ENV_FILE may move it). */
+function systemEnvFileFor(): UnitSettings['systemEnvFile'] {
+  const path = systemEnvFilePath();
+  if (path === undefined) return undefined;
+  const checked = checkAbsolutePath(path);
+  if (!checked.ok) throw configError(`HH_SYSTEM_ENV_FILE ${checked.reason}`, 'point HH_SYSTEM_ENV_FILE at a plain absolute path, or unset it');
+  return { path: checked.value, moved: path !== SYSTEM_ENV_FILE };
 }
 
 /** `--on-refresh` (a global option) goes into the unit; from an env file the service gets it anyway. */

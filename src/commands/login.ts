@@ -9,7 +9,7 @@ import { startCallbackListener, type Arrival, type CallbackListener } from '../l
 import { pages } from '../login/pages';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
 import { diagnosisCode } from '../login/request-failure';
-import { isJsonMode, log, result } from '../output';
+import { isJsonMode, log, printable, result } from '../output';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { onStopSignal } from '../token/signal-guard';
 import { readToken } from '../token/read';
@@ -114,7 +114,7 @@ async function fullLogin(
       await listener.finish(callback.error === 'access_denied' ? pages.denied() : pages.hhError());
       throw callback.error === 'access_denied'
         ? reauthorizeError('access was refused at hh.ru; no code was issued and nothing was stored', 'run `hh-oauth login` again and allow access')
-        : reauthorizeError(`hh.ru redirected back with error "${callback.error}" instead of a code; nothing was stored`, 'run `hh-oauth login` again');
+        : reauthorizeError(`hh.ru redirected back with error "${printable(callback.error)}" instead of a code; nothing was stored`, 'run `hh-oauth login` again');
     }
 
     log.info(`authorization received (${describeArrival(callback.arrival)}); exchanging the code with hh.ru`);

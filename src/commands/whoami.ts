@@ -3,7 +3,7 @@ import type { OptionsFor } from '../cli/spec';
 import { loadConfig } from '../config/config';
 import { meSummary } from '../hh/me';
 import { fetchApi, fetchMe } from '../lifecycle/api-call';
-import { result } from '../output';
+import { printable, result } from '../output';
 
 /** Typed from the command's declaration (WHOAMI in src/cli/commands.ts). */
 export type WhoamiOptions = OptionsFor<typeof WHOAMI>;
@@ -25,7 +25,7 @@ function managerAccountLines(body: Record<string, unknown>): string {
   if (items.length === 0) return 'no manager accounts';
   const employerName = (a: Record<string, unknown>): string => {
     const employer = a?.employer as Record<string, unknown> | undefined;
-    return typeof employer?.name === 'string' ? employer.name : '';
+    return typeof employer?.name === 'string' ? printable(employer.name) : '';
   };
-  return items.map((a) => `${String(a?.id ?? '?')}\t${employerName(a)}${a?.id === body.primary_account_id ? '\t(primary)' : ''}`).join('\n');
+  return items.map((a) => `${printable(String(a?.id ?? '?'))}\t${employerName(a)}${a?.id === body.primary_account_id ? '\t(primary)' : ''}`).join('\n');
 }

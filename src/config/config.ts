@@ -1,15 +1,17 @@
-import { readFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { configError, errnoCode, HhOauthError, usageError } from '../errors';
-import { readEnvFile } from './env-file';
+import { configError, HhOauthError, usageError } from '../errors';
+import { readEnvFile, readSystemEnvFile, type EnvFile } from './env-file';
 import { log } from '../output';
+import { readTrustedFile } from '../system/file-trust';
+import { exposure, readSecretFile, type SecretFile } from './secret-files';
+import { cleartextProblem, isHttpUrl, redirectCleartextWarning } from './urls';
 import { DEFAULT_PROFILE, PROFILE_RULE, profileNameProblem } from './profile-name';
 import { VERSION } from '../version';
 import { CREDENTIAL } from '../system/unit-names';
 import { USER_AGENT_ADVICE } from '../hh/user-agent';
 
 /** Where a value came from, in the order of precedence of docs/contract.md. */
-export type Origin = 'flag' | 'env' | 'env-file' | 'config' | 'default';
+export type Origin = 'flag' | 'env' | 'env-file' | 'system-file' | 'config' | 'default';
 export interface Setting {
   value: string;
   origin: Origin;
@@ -90,9 +92,12 @@ export interface GlobalFlags {
 /** Settings saved for single profiles: profile name → setting key → value. */
 export type ProfileSettings = Record<string, Record<string, string>>;
 
-/** The directory `hh-oauth config set` writes to; read here without loading conf (it is slow to import). */
-export function configDir(env: NodeJS.ProcessEnv = process.env, envFile: Record<string, string> = {}): string | undefined {
-  const explicit = env.HH_CONFIG_DIR ?? envFile.HH_CONFIG_DIR;
+/**
+ * The directory `hh-oauth config set` writes to; read here without loading conf (it is slow
+ * to import). HH_CONFIG_DIR comes from the environment, the --env-file or the system file, in that order.
+ */
+export function configDir(env: NodeJS.ProcessEnv = process.env, envFile: Record<string, string> = {}, systemFile: Record<string, string> = {}): string | undefined {
+  const explicit = env.HH_CONFIG_DIR ?? envFile.HH_CONFIG_DIR ?? systemFile.HH_CONFIG_DIR;
   if (explicit) return resolve(explicit);
   if (env.XDG_CONFIG_HOME) return join(env.XDG_CONFIG_HOME, 'hh-oauth');
   if (env.HOME) return join(env.HOME, '.config', 'hh-oauth');
@@ -104,23 +109,38 @@ interface Saved {
   profiles: ProfileSettings;
 }
 
-function readSaved(dir: string | undefined): Saved {
+/** config.json: a few settings and one entry per profile; even thousands of profiles fit. */
+export const SAVED_SETTINGS_MAX_BYTES = 4 * 1024 * 1024;
+
+function readSaved(dir: string | undefined): Saved & { mode?: number; file?: string } {
   if (!dir) return { top: {}, profiles: {} };
   const file = join(dir, 'config.json');
-  let text: string;
+  const read = readTrustedFile(file, {
+    what: 'the saved settings',
+    maxBytes: SAVED_SETTINGS_MAX_BYTES,
+    optional: true,
+    unreadable: (code) => configError(`cannot read saved settings ${file} (${code})`, 'fix its permissions or remove it'),
+  });
+  if (!read) return { top: {}, profiles: {} };
+  const data = parseSavedSettings(read.text, file);
+  return { top: strings(data), profiles: profileSettings(data.profiles), mode: read.mode, file };
+}
+
+/**
+ * config.json's object, or an error that says where and never what: the file holds the
+ * client secret, and V8's JSON errors quote the text around the mistake.
+ */
+export function parseSavedSettings(text: string, file: string, what = 'saved settings'): Record<string, unknown> {
+  let data: unknown;
   try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { top: {}, profiles: {} };
-    throw configError(`cannot read saved settings ${file} (${errnoCode(err) ?? 'error'})`, 'fix its permissions or remove it');
-  }
-  try {
-    const data: unknown = JSON.parse(text);
-    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object');
-    return { top: strings(data), profiles: profileSettings((data as Record<string, unknown>).profiles) };
+    data = JSON.parse(text);
   } catch {
-    throw configError(`saved settings ${file} are not valid JSON`, `fix or remove ${file}, then use \`hh-oauth config set\``);
+    data = undefined;
   }
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) {
+    throw configError(`${what} ${file} ${what.endsWith('s') ? 'are' : 'is'} not valid JSON`, `fix or remove ${file}, then use \`hh-oauth config set\``);
+  }
+  return data as Record<string, unknown>;
 }
 
 function strings(data: object): Record<string, string> {
@@ -142,6 +162,13 @@ let warnedUserAgent = false;
 
 const MANAGER_ACCOUNT = /^[0-9]{1,20}$/;
 
+/** The files a Config read its values from, with their modes (for warnings about who may read a secret). */
+export interface SettingsFiles {
+  envFile?: EnvFile;
+  systemFile?: EnvFile;
+  saved?: { path: string; mode: number };
+}
+
 export class Config {
   constructor(
     private readonly flags: Flags,
@@ -149,6 +176,8 @@ export class Config {
     private readonly envFile: Record<string, string>,
     private readonly saved: Record<string, string>,
     private readonly savedProfiles: ProfileSettings = {},
+    private readonly systemFile: Record<string, string> = {},
+    readonly files: SettingsFiles = {},
   ) {}
 
   get(name: SettingName): Setting | undefined {
@@ -158,6 +187,7 @@ export class Config {
       ['flag', this.flags[name]],
       ['env', this.env[name]],
       ['env-file', this.envFile[name]],
+      ['system-file', this.systemFile[name]],
       ['config', perProfile ?? this.saved[spec.key]],
       ['default', spec.default],
     ];
@@ -173,22 +203,31 @@ export class Config {
       const key = SETTINGS[name].key;
       throw configError(
         `${name} is not set; ${purpose} needs it`,
-        `export ${name}=…, put it in the --env-file, or run \`hh-oauth config set ${key} …\``,
+        `export ${name}=…, put it in the --env-file or the system settings file, or run \`hh-oauth config set ${key} …\``,
       );
     }
     return setting.value;
   }
 
-  /** An http(s) URL setting, validated; a bad flag is a usage error, a bad env/file value a config error. */
+  /**
+   * An http(s) URL setting, validated; a bad flag is a usage error, a bad env/file value a
+   * config error. The URLs that carry credentials must be https:// unless they stay on this
+   * machine (cleartextProblem); an http:// redirect URI elsewhere is warned about once.
+   */
   url(name: SettingName, purpose: string): string {
     const value = this.require(name, purpose);
-    if (!isHttpUrl(value)) {
-      const origin = this.get(name)?.origin;
-      const message = `${name} is not an http(s) URL`;
-      throw origin === 'flag'
-        ? usageError(message, `give --${SETTINGS[name].key} an absolute URL such as https://example.com/callback`)
-        : configError(message, `set ${name} to an absolute URL such as https://example.com/callback`);
+    const origin = this.get(name)?.origin;
+    const refuse = (message: string, fix: string) =>
+      origin === 'flag' ? usageError(message, `give --${SETTINGS[name].key} ${fix}`) : configError(message, `set ${name} to ${fix}`);
+    if (!isHttpUrl(value)) throw refuse(`${name} is not an http(s) URL`, 'an absolute URL such as https://example.com/callback');
+    const cleartext = cleartextProblem(name, value);
+    if (cleartext) {
+      throw new HhOauthError(origin === 'flag' ? 'usage' : 'config', `${name} (${origin}) is ${cleartext.origin}: ${cleartext.carries} would cross the network unencrypted`, {
+        suggestion: `use https://, or unset ${name} to use hh.ru (http:// is for this machine only: 127.0.0.1, [::1], localhost)`,
+      });
     }
+    const warning = name === 'HH_REDIRECT_URI' ? redirectCleartextWarning(value) : undefined;
+    if (warning) warnOnce(warning);
     return value;
   }
 
@@ -266,7 +305,7 @@ export class Config {
 
   /** The same settings for another profile (refresh --all, exchange adopting authorize-url's profile). */
   forProfile(profile: string): Config {
-    return new Config({ ...this.flags, HH_PROFILE: profile }, this.env, this.envFile, this.saved, this.savedProfiles);
+    return new Config({ ...this.flags, HH_PROFILE: profile }, this.env, this.envFile, this.saved, this.savedProfiles, this.systemFile, this.files);
   }
 
   /** Settings saved for single profiles, for listings. */
@@ -305,57 +344,72 @@ export class Config {
   /** The client secret: HH_CLIENT_SECRET, else the file in HH_CLIENT_SECRET_FILE, else the systemd credential. */
   clientSecret(purpose: string): string {
     const direct = this.get('HH_CLIENT_SECRET');
-    if (direct) return direct.value;
-    const file = this.get('HH_CLIENT_SECRET_FILE');
-    if (file) return readSecretFile(file.value, 'HH_CLIENT_SECRET_FILE');
-    const credentials = this.env.CREDENTIALS_DIRECTORY;
-    if (credentials) {
-      const path = join(credentials, CREDENTIAL);
-      try {
-        return readSecretFile(path, `systemd credential ${CREDENTIAL}`);
-      } catch (err) {
-        if (errnoCode((err as Error).cause) !== 'ENOENT') throw err;
-      }
+    if (direct) {
+      const exposed = this.secretExposure();
+      if (exposed) warnOnce(exposed.message);
+      return direct.value;
+    }
+    const file = this.secretFile();
+    const read = file && readSecretFile(file);
+    if (read) {
+      const exposed = exposure(file!.path, read.mode);
+      if (exposed) warnOnce(exposed.message);
+      return read.secret;
     }
     throw configError(
       `the client secret is not set; ${purpose} needs it`,
       `export HH_CLIENT_SECRET_FILE=/path/to/file (first line is the secret), set HH_CLIENT_SECRET in the environment or --env-file, or use LoadCredential=${CREDENTIAL}:… under systemd`,
     );
   }
+
+  /** The file the client secret is read from when HH_CLIENT_SECRET is not set: HH_CLIENT_SECRET_FILE, else the systemd credential. */
+  secretFile(): SecretFile | undefined {
+    const file = this.get('HH_CLIENT_SECRET_FILE');
+    if (file) return { path: file.value, what: 'HH_CLIENT_SECRET_FILE', optional: false };
+    const credentials = this.env.CREDENTIALS_DIRECTORY;
+    return credentials ? { path: join(credentials, CREDENTIAL), what: `systemd credential ${CREDENTIAL}`, optional: true } : undefined;
+  }
+
+  /**
+   * A file holding the client secret that every user may read: the secret file, or the
+   * settings file HH_CLIENT_SECRET came from. A warning where the secret is used; doctor fails it.
+   */
+  secretExposure(): { message: string; fix: string } | undefined {
+    const origin = this.get('HH_CLIENT_SECRET')?.origin;
+    if (origin === undefined) {
+      const file = this.secretFile();
+      let read;
+      try {
+        read = file && readSecretFile(file);
+      } catch {
+        return undefined; // reported where the secret is read
+      }
+      return read ? exposure(file!.path, read.mode) : undefined;
+    }
+    const holder = origin === 'env-file' ? this.files.envFile : origin === 'system-file' ? this.files.systemFile : origin === 'config' ? this.files.saved : undefined;
+    return holder && exposure(holder.path, holder.mode);
+  }
 }
 
-function readSecretFile(path: string, what: string): string {
-  let text: string;
-  try {
-    text = readFileSync(path, 'utf8');
-  } catch (err) {
-    throw new HhOauthError('config', `cannot read the client secret from ${what} ${path} (${errnoCode(err) ?? 'error'})`, {
-      suggestion: 'check the path and that this user can read the file',
-      cause: err,
-    });
-  }
-  const secret = text.split(/\r?\n/)[0]!.trim();
-  if (!secret) throw configError(`the first line of ${what} ${path} is empty`, 'put the client secret on the first line');
-  return secret;
+/** Warned once per process, not once per profile (refresh --all builds a Config per profile). */
+const warned = new Set<string>();
+function warnOnce(message: string): void {
+  if (warned.has(message)) return;
+  warned.add(message);
+  log.warn(message);
 }
 
-export function isHttpUrl(value: string): boolean {
-  if (/[\s\0]/.test(value)) return false;
-  try {
-    const url = new URL(value);
-    return (url.protocol === 'http:' || url.protocol === 'https:') && url.hostname !== '';
-  } catch {
-    return false;
-  }
-}
+export { cleartextProblem, isHttpUrl, redirectCleartextWarning } from './urls';
 
 export function loadConfig(global: GlobalFlags, flags: Flags = {}, env: NodeJS.ProcessEnv = process.env): Config {
-  const envFile = global.envFile ? readEnvFile(global.envFile) : {};
+  const envFile = global.envFile ? readEnvFile(global.envFile) : undefined;
   // An empty --profile '' would otherwise read as "not given" and quietly pick the default file.
   if (global.profile === '') throw usageError('--profile: the profile name is not valid: it is empty', `a profile name is ${PROFILE_RULE}`);
-  const saved = readSaved(configDir(env, envFile));
+  const systemFile = readSystemEnvFile(env);
+  const saved = readSaved(configDir(env, envFile?.values, systemFile?.values));
   const all: Flags = { HH_ON_REFRESH: global.onRefresh, HH_PROFILE: global.profile, HH_MANAGER_ACCOUNT_ID: global.managerAccount, ...flags };
-  const config = new Config(all, env, envFile, saved.top, saved.profiles);
+  const files: SettingsFiles = { envFile, systemFile, saved: saved.file === undefined ? undefined : { path: saved.file, mode: saved.mode! } };
+  const config = new Config(all, env, envFile?.values ?? {}, saved.top, saved.profiles, systemFile?.values ?? {}, files);
   config.profileName(); // fails early, before any command does work, on a bad name
   return config;
 }

@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { configDir, isHttpUrl, numericSettingProblem, SETTINGS, type Config, type Origin, type SettingName } from './config';
+import { configDir, numericSettingProblem, SETTINGS, type Config, type Origin, type SettingName } from './config';
+import { cleartextProblem, isHttpUrl, redirectCleartextWarning } from './urls';
 import { HhOauthError, usageError } from '../errors';
-import { mask } from '../output';
+import { log, mask } from '../output';
 import { VERSION } from '../version';
 import { CREDENTIAL } from '../system/unit-names';
 
@@ -42,6 +43,10 @@ export function validateSettingValue(name: SettingName, raw: string): string {
 
   if (name === 'HH_REDIRECT_URI' || name.endsWith('_URL')) {
     if (!isHttpUrl(raw)) throw bad('not an http(s) URL', 'give an absolute URL such as https://example.com/callback');
+    const cleartext = cleartextProblem(name, raw);
+    if (cleartext) throw bad(`http:// would send ${cleartext.carries} to ${cleartext.origin} unencrypted`, 'give an https:// URL (http:// is for this machine only: 127.0.0.1, [::1], localhost)');
+    const warning = name === 'HH_REDIRECT_URI' ? redirectCleartextWarning(raw) : undefined;
+    if (warning) log.warn(warning);
     return raw;
   }
   if (name.endsWith('_FILE')) return resolve(raw);

@@ -1,6 +1,8 @@
 import { lstat, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
-import { isHttpUrl, numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config/config';
+import { numericSettingProblem, SETTINGS, type Config, type SettingName } from '../config/config';
+import { cleartextProblem, isHttpUrl, redirectCleartextWarning } from '../config/urls';
+import { systemEnvFilePath } from '../config/env-file';
 import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
@@ -9,7 +11,7 @@ import { readToken, type StoredToken } from '../token/read';
 import { nameInFile } from '../system/accounts';
 import { CREDENTIAL } from '../system/unit-names';
 import { fail, failFrom, pass, type CheckResult } from './check';
-import { USER_AGENT_ADVICE } from '../hh/user-agent';
+import { USER_AGENT_ADVICE, USER_AGENT_FORM } from '../hh/user-agent';
 
 /** Checks that need no network: the settings, the User-Agent, the token file and its permissions. */
 
@@ -20,7 +22,7 @@ export function checkConfiguration(config: Config): CheckResult {
   const fixes: string[] = [];
   const found: string[] = [];
   const from = (name: SettingName) => config.get(name)?.origin;
-  const setHint = (name: SettingName, example: string) => `hh-oauth config set ${SETTINGS[name].key} ${example} (or export ${name})`;
+  const setHint = (name: SettingName, example: string) => settingHint(config, name, example);
 
   const clientId = config.get('HH_CLIENT_ID');
   if (clientId) found.push(`client id ${clientId.value} (${clientId.origin})`);
@@ -32,10 +34,18 @@ export function checkConfiguration(config: Config): CheckResult {
   try {
     const secret = config.clientSecret('doctor');
     found.push(`secret ${mask(secret)} (${secretSource(config)})`);
+    const exposed = config.secretExposure();
+    if (exposed) {
+      problems.push(exposed.message.replace(/; run `.*`$/, ''));
+      fixes.push(exposed.fix);
+    }
   } catch (err) {
     if (!(err instanceof HhOauthError)) throw err;
     problems.push(err.message.replace('; doctor needs it', ''));
-    fixes.push(`hh-oauth config set client-secret < secret.txt, or HH_CLIENT_SECRET_FILE=/path, or LoadCredential=${CREDENTIAL}:… under systemd`);
+    const system = systemEnvFilePath(config.env);
+    fixes.push(process.geteuid?.() === 0 && system
+      ? `put it in a root-only file (umask 077; printf '%s\\n' SECRET > /etc/hh-oauth/client-secret) and add HH_CLIENT_SECRET_FILE=/etc/hh-oauth/client-secret to ${system}; under systemd, LoadCredential=${CREDENTIAL}:…`
+      : `hh-oauth config set client-secret < secret.txt, or HH_CLIENT_SECRET_FILE=/path, or LoadCredential=${CREDENTIAL}:… under systemd`);
   }
 
   const redirect = config.get('HH_REDIRECT_URI');
@@ -45,14 +55,22 @@ export function checkConfiguration(config: Config): CheckResult {
   } else if (!isHttpUrl(redirect.value)) {
     problems.push(`HH_REDIRECT_URI (${redirect.origin}) is not an http(s) URL`);
     fixes.push(setHint('HH_REDIRECT_URI', 'https://bot.example.com/callback'));
-  } else found.push(`redirect URI ${redirect.value} (${redirect.origin})`);
+  } else {
+    // hh.ru allows http:// redirect URIs; the code would travel in cleartext, so say it, but pass.
+    const cleartext = redirectCleartextWarning(redirect.value);
+    found.push(`redirect URI ${redirect.value} (${redirect.origin})${cleartext ? ' (http://: the authorization code reaches it unencrypted)' : ''}`);
+  }
 
   const elsewhere = new Map<string, string[]>();
   for (const name of ['HH_AUTHORIZE_URL', 'HH_TOKEN_URL', 'HH_API_URL'] as const) {
     const value = config.get(name)!.value;
+    const cleartext = cleartextProblem(name, value);
     if (!isHttpUrl(value)) {
       problems.push(`${name} (${from(name)}) is not an http(s) URL`);
       fixes.push(`unset ${name} to use hh.ru, or give an absolute URL`);
+    } else if (cleartext) {
+      problems.push(`${name} (${from(name)}) is ${cleartext.origin}: ${cleartext.carries} would cross the network unencrypted`);
+      fixes.push(`use https:// for ${name}, or unset it to use hh.ru (http:// is for 127.0.0.1, [::1] and localhost only)`);
     } else if (!HH_HOSTS.test(new URL(value).hostname)) {
       const host = new URL(value).host;
       elsewhere.set(host, [...(elsewhere.get(host) ?? []), name]);
@@ -72,16 +90,26 @@ export function checkConfiguration(config: Config): CheckResult {
   return pass('configuration', found.join(', '));
 }
 
+/**
+ * Where to put a missing setting: for root, the system settings file, which the service and
+ * every root command read (docs/configuration.md); for anyone else, `config set`.
+ */
+function settingHint(config: Config, name: SettingName, example: string): string {
+  const system = systemEnvFilePath(config.env);
+  if (process.geteuid?.() === 0 && system) return `add ${name}=${example} to ${system} (or export ${name})`;
+  return `hh-oauth config set ${SETTINGS[name].key} ${example} (or export ${name})`;
+}
+
 function secretSource(config: Config): string {
   const direct = config.get('HH_CLIENT_SECRET');
-  if (direct) return direct.origin === 'config' ? 'saved with config set' : `HH_CLIENT_SECRET, ${direct.origin}`;
+  if (direct) return direct.origin === 'config' ? 'saved with config set' : direct.origin === 'system-file' ? `HH_CLIENT_SECRET, the system settings file` : `HH_CLIENT_SECRET, ${direct.origin}`;
   const file = config.get('HH_CLIENT_SECRET_FILE');
   return file ? `file ${file.value}` : `systemd credential ${CREDENTIAL}`;
 }
 
 export function checkUserAgent(config: Config): CheckResult {
   const setting = config.get('HH_USER_AGENT');
-  const fix = `set HH_USER_AGENT to ${USER_AGENT_ADVICE} (\`hh-oauth config set user-agent …\`, or export it)`;
+  const fix = `set HH_USER_AGENT to ${USER_AGENT_ADVICE}: ${settingHint(config, 'HH_USER_AGENT', USER_AGENT_FORM)}`;
   if (!setting) return fail('user-agent', 'config', 'HH_USER_AGENT is not set, so hh-oauth sends its own name without a contact; hh.ru asks for one', fix);
   if (/[\r\n\0]/.test(setting.value)) return fail('user-agent', 'config', `HH_USER_AGENT (${setting.origin}) contains a line break`, fix);
   if (!hasContact(setting.value)) {

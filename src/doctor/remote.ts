@@ -8,6 +8,7 @@ import { stillExpired } from '../lifecycle/api-call';
 import { TOKEN_EXPIRED } from '../hh/errors';
 import type { StoredToken } from '../token/read';
 import { diagnoseNetworkError, diagnosisCode } from '../login/request-failure';
+import { printable } from '../output';
 import { fail, failFrom, pass, skip, type CheckResult } from './check';
 
 /** Checks that talk to the network: hh.ru's /me, and the public callback URL. */
@@ -102,6 +103,6 @@ export async function checkCallback(config: Config): Promise<CheckResult> {
   }
   const note = status === 502 || status === 503 || status === 504
     ? ' from the proxy: DNS, TLS and the proxy work; nothing listens behind it, which is normal while `hh-oauth login` is not running'
-    : status >= 300 && status < 400 && location ? ` (redirects to ${location.slice(0, 200)})` : '';
+    : status >= 300 && status < 400 && location ? ` (redirects to ${printable(location)})` : '';
   return pass('callback', `${where} answers HTTP ${status}${note}`);
 }

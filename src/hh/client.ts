@@ -82,11 +82,22 @@ export function hhClient(config: Config, extraHeaders: Record<string, string> = 
     async api(method, path, token) {
       const base = config.url('HH_API_URL', 'talking to hh.ru').replace(/\/+$/, '');
       const response = await request({ method, url: base + path, bearer: token });
-      if (response.status >= 200 && response.status < 300) return response;
-      throw apiError(response.status, response.json, { ...context(response), path });
+      if (response.status < 200 || response.status >= 300) throw apiError(response.status, response.json, { ...context(response), path });
+      // Every GET of hh.ru's API answers a JSON object. Anything else with a 2xx (a proxy's or
+      // the anti-DDoS layer's page, a cut body) is no answer: temporary, as for the token endpoint.
+      if (method === 'GET' && !isJsonObject(response.json)) throw notAnAnswer(`GET ${new URL(base).host}${path}`, response.status);
+      return response;
     },
     serverDate: () => lastDate,
   };
+}
+
+const isJsonObject = (value: unknown): boolean => typeof value === 'object' && value !== null && !Array.isArray(value);
+
+function notAnAnswer(target: string, status: number): HhOauthError {
+  return new HhOauthError('temporary', `${target}: hh.ru answered HTTP ${status}, but the body is not a JSON object (a proxy's page, or a cut answer?)`, {
+    suggestion: 'this is temporary: run again later; if it persists, check that HH_API_URL points at hh.ru (https://api.hh.ru)',
+  });
 }
 
 function malformed(why: string): HhOauthError {

@@ -1,4 +1,5 @@
 import { type HhErrorEntry, HhOauthError, mostSerious, REAUTHORIZE_HINT } from '../errors';
+import { printable } from '../output';
 import {
   AFTER_LOST,
   API_ERRORS,
@@ -59,7 +60,8 @@ export function tokenEndpointError(status: number, body: unknown, ctx: ErrorCont
   const lost = ctx.lostAttempt ? own(AFTER_LOST, name)?.(ctx.lostAttempt) : undefined;
   const mapping = lost ?? own(TOKEN_ERRORS, name) ?? own(BY_ERROR, error) ?? {
     code: 'rejected' as const,
-    message: `hh.ru refused the request: ${error}${description ? ` (${description})` : ''}`,
+    // hh.ru's words go into our message through printable(); --json keeps them verbatim (hh_error*).
+    message: `hh.ru refused the request: ${printable(error)}${description ? ` (${printable(description)})` : ''}`,
     suggestion: REPORT,
   };
   return new HhOauthError(mapping.code, mapping.message, {
@@ -124,7 +126,7 @@ function explainEntry(entry: Entry, body: Record<string, unknown>, ctx: ErrorCon
   if (type === 'bad_user_agent') return named('bad_user_agent/blacklisted', entry, body, ctx)!;
   return {
     name: type,
-    mapping: { code: 'rejected', message: `hh.ru refused the request (${type}${entry.value ? `: ${entry.value}` : ''})`, suggestion: REPORT },
+    mapping: { code: 'rejected', message: `hh.ru refused the request (${printable(`${type}${entry.value ? `: ${entry.value}` : ''}`)})`, suggestion: REPORT },
   };
 }
 

@@ -1,3 +1,4 @@
+import { printable } from '../output';
 import { formatDuration, secondsLeft } from '../token/expiry';
 
 /**
@@ -8,12 +9,13 @@ import { formatDuration, secondsLeft } from '../token/expiry';
  * manager account's); an employer_integration is no person, so its employer names it.
  */
 export function describeMe(me: Record<string, unknown>): string {
-  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : undefined);
+  // hh.ru's strings, printed on the terminal: through printable().
+  const str = (v: unknown) => (typeof v === 'string' && v !== '' ? printable(v) : undefined);
   const field = (o: unknown, key: string) => (o && typeof o === 'object' ? str((o as Record<string, unknown>)[key]) : undefined);
   const person = [str(me.first_name), str(me.last_name)].filter(Boolean).join(' ');
   const employerName = field(me.employer, 'name') ?? (me.employer && typeof me.employer === 'object' ? 'employer' : undefined);
   const name = person || employerName || 'application';
-  const email = str(me.email) ? ` <${me.email}>` : '';
+  const email = str(me.email) ? ` <${str(me.email)}>` : '';
   const employer = person && employerName ? `, ${employerName}` : '';
   const manager = field(me.manager, 'id');
   return `${name}${email} (${str(me.auth_type) ?? 'unknown'}${employer}${manager ? `, manager ${manager}` : ''})`;

@@ -19,6 +19,12 @@ export interface UnitSettings {
   bin: string;
   user: string;
   tokenGroup?: string;
+  /**
+   * The system settings file (/etc/hh-oauth/hh-oauth.env), given to the service whether or
+   * not it exists yet (EnvironmentFile=-): systemd reads it as root, so the service has its
+   * values even where the file is root's alone. Before the --env-file, which thus wins.
+   */
+  systemEnvFile?: { path: string; moved: boolean };
   environmentFile?: string;
   secretFile?: string;
   /** HH_ON_REFRESH for the service, already checked by checkHookCommand. */
@@ -82,6 +88,10 @@ export function homeAccess(node: string, bin: string): { protectHome: 'yes' | 't
 export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: string[] } {
   const home = homeAccess(s.node, s.bin);
   const environment: string[] = [];
+  const system = s.systemEnvFile;
+  if (system && system.path !== s.environmentFile) environment.push(`EnvironmentFile=-${systemdValue(system.path)}`);
+  // Moved from /etc (HH_SYSTEM_ENV_FILE): the service looks where root's commands look.
+  if (system?.moved) environment.push(`Environment="HH_SYSTEM_ENV_FILE=${systemdValue(system.path)}"`);
   if (s.environmentFile) environment.push(`EnvironmentFile=${systemdValue(s.environmentFile)}`);
   if (s.tokenGroup) environment.push(`Environment=HH_TOKEN_GROUP=${s.tokenGroup}`);
   if (s.onRefresh) environment.push(`Environment="HH_ON_REFRESH=${systemdValue(s.onRefresh)}"`);

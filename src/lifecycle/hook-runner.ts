@@ -1,5 +1,5 @@
-import { SETTINGS } from '../config/config';
 import { log } from '../output';
+import { childEnv } from '../system/host-tools';
 
 /**
  * Runs the rotation hook. Loaded lazily (execa is slow to import). Never throws:
@@ -8,16 +8,13 @@ import { log } from '../output';
  */
 const KILL_GRACE_MS = 5000;
 
-/** The hook's environment: ours, minus secrets and the hook setting itself, plus what it is told. */
+/** The hook's environment: every child's (no secrets), minus the hook setting itself, plus what it is told. */
 export function hookEnv(base: NodeJS.ProcessEnv, told: Record<string, string>): Record<string, string> {
-  const dropped = new Set<string>(['HH_ON_REFRESH']);
-  for (const [name, spec] of Object.entries(SETTINGS)) if ('secret' in spec && spec.secret) dropped.add(name);
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(base)) if (value !== undefined && !dropped.has(name)) env[name] = value;
-  return { ...env, ...told };
+  return childEnv(base, told, ['HH_ON_REFRESH']);
 }
 
-export async function runHook(argv: string[], timeoutSeconds: number, told: Record<string, string>, base: NodeJS.ProcessEnv): Promise<void> {
+/** `program`: the checked path of argv[0] (hook.ts), run in its place; without one, argv[0] as it is (it will not be found). */
+export async function runHook(argv: string[], timeoutSeconds: number, told: Record<string, string>, base: NodeJS.ProcessEnv, program?: string): Promise<void> {
   const [file, ...args] = argv as [string, ...string[]];
   const started = Date.now();
   log.info(`on-refresh: running ${file} (${told.HH_EVENT})`);
@@ -25,7 +22,8 @@ export async function runHook(argv: string[], timeoutSeconds: number, told: Reco
     // Imported here, not at the top: the CommonJS hot bundle (dist/hot-full.cjs) would turn
     // a top-level import into require(), which cannot load execa (ESM only on Node 20).
     const { execa } = await import('execa');
-    const outcome = await execa(file, args, {
+    const outcome = await execa(program ?? file, args, {
+      argv0: file,
       env: hookEnv(base, told),
       extendEnv: false,
       stdin: 'ignore',

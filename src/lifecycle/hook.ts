@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
 import { configError, usageError } from '../errors';
+import { trustedProgram } from '../system/file-trust';
 
 /**
  * The rotation hook (--on-refresh CMD / HH_ON_REFRESH): a command run after a new
@@ -72,7 +73,13 @@ export function splitCommand(command: string): string[] | string {
   return words;
 }
 
-/** The configured hook, validated, or undefined. Called before a grant is spent, so a typo fails early and costs nothing. */
+/**
+ * The configured hook, validated, or undefined. Called before a grant is spent, so a typo
+ * fails early and costs nothing. Its program (the path given, or what PATH finds) must be
+ * trusted (file-trust.ts): root runs it, so a program that another user could change would
+ * run their code as root. It then runs by the path that was checked. A program that is not
+ * there at all is left to the run, which warns "command not found".
+ */
 export function refreshHook(config: Config): RefreshHook | undefined {
   const setting = config.get('HH_ON_REFRESH');
   if (!setting) return undefined;
@@ -82,12 +89,13 @@ export function refreshHook(config: Config): RefreshHook | undefined {
     throw setting.origin === 'flag' ? usageError(message, 'fix --on-refresh') : configError(message, 'fix HH_ON_REFRESH (see "Rotation hook" in the README)');
   }
   const timeoutSeconds = config.seconds('HH_ON_REFRESH_TIMEOUT');
+  const program = trustedProgram('the on-refresh command', argv[0]!, config.env.PATH);
   return {
     argv,
     timeoutSeconds,
     async run(event, tokenFile, expiresAt) {
       const { runHook } = await import('./hook-runner');
-      await runHook(argv, timeoutSeconds, { HH_TOKEN_FILE: tokenFile, HH_EXPIRES_AT: expiresAt.toISOString(), HH_EVENT: event }, config.env);
+      await runHook(argv, timeoutSeconds, { HH_TOKEN_FILE: tokenFile, HH_EXPIRES_AT: expiresAt.toISOString(), HH_EVENT: event }, config.env, program);
     },
   };
 }

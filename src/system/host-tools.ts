@@ -1,5 +1,24 @@
 import { spawn } from 'node:child_process';
 import { errnoCode } from '../errors';
+import { trustedProgram } from './file-trust';
+
+/**
+ * The settings that hold a secret (config.ts marks the same ones `secret: true`; a unit test
+ * keeps the two lists equal). hh-oauth reads them; no program it starts needs them.
+ */
+export const SECRET_VARIABLES: readonly string[] = ['HH_CLIENT_SECRET'];
+
+/**
+ * The environment of every program hh-oauth starts (host tools, the browser, the rotation
+ * hook): ours, without the secrets, with `extra` on top. The one place that decides it:
+ * a child that inherits HH_CLIENT_SECRET hands it on to everything it starts in turn.
+ */
+export function childEnv(base: NodeJS.ProcessEnv = process.env, extra: Record<string, string> = {}, drop: readonly string[] = []): Record<string, string> {
+  const dropped = new Set([...SECRET_VARIABLES, ...drop]);
+  const env: Record<string, string> = {};
+  for (const [name, value] of Object.entries(base)) if (value !== undefined && !dropped.has(name)) env[name] = value;
+  return { ...env, ...extra };
+}
 
 /**
  * The one way hh-oauth runs the host's own tools (systemctl, nginx, useradd, getent,
@@ -9,6 +28,8 @@ import { errnoCode } from '../errors';
  * "No such file" from "not booted with systemd"). Not execa: `status` asks systemctl
  * too, and the commands that scripts and timers run must not load execa (check:dist).
  * A missing tool is an answer, not an exception: the callers say what to run by hand.
+ * The tool PATH finds must be trusted (file-trust.ts; exit 3 otherwise, as root runs most
+ * of them), and it runs by the path that was checked, with childEnv().
  */
 export interface ToolRun {
   command: string;
@@ -33,18 +54,21 @@ const OUTPUT_GRACE_MS = 1000;
 
 /** Ours minus hh-oauth's own settings: the host's tools need none of them, and HH_CLIENT_SECRET is a secret. */
 function toolEnv(extra: Record<string, string> = {}): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [name, value] of Object.entries(process.env)) if (value !== undefined && !name.startsWith('HH_')) env[name] = value;
+  const env = childEnv(process.env);
+  for (const name of Object.keys(env)) if (name.startsWith('HH_')) delete env[name];
   return { ...env, ...extra, ...TOOL_ENV };
 }
 /** Per stream; more than any of these tools prints (nginx -T of a large site is a few MB). */
 const OUTPUT_LIMIT = 16 * 1024 * 1024;
 
-export function runTool(file: string, args: string[], opts: ToolOptions = {}): Promise<ToolRun> {
+export async function runTool(file: string, args: string[], opts: ToolOptions = {}): Promise<ToolRun> {
   const command = [file, ...args].join(' ');
   const timeoutMs = opts.timeoutMs ?? 60_000;
+  const env = toolEnv(opts.env);
+  const program = trustedProgram('the host tool', file, env.PATH);
+  if (program === undefined) return { command, status: 'missing', stdout: '', stderr: `${file}: not found on PATH` };
   return new Promise((resolve) => {
-    const child = spawn(file, args, { stdio: ['ignore', 'pipe', 'pipe'], env: toolEnv(opts.env) });
+    const child = spawn(program, args, { argv0: file, stdio: ['ignore', 'pipe', 'pipe'], env });
     const stdout = collect(child.stdout);
     const stderr = collect(child.stderr);
     let timedOut = false;

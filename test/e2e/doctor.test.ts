@@ -143,7 +143,9 @@ describe('hh-oauth doctor against the sandbox', () => {
     expect(out.code).toBe(3);
     expect(checks.configuration).toMatchObject({ status: 'fail', code: 'config' });
     expect(checks.configuration!.message).toContain('the client secret is not set');
-    expect(checks.configuration!.fix).toContain('hh-oauth config set client-secret < secret.txt');
+    // Root's fixes point at the system settings file, which the service reads too; anyone else's at `config set`.
+    if (process.getuid?.() === 0) expect(checks.configuration!.fix).toMatch(/add HH_CLIENT_SECRET_FILE=\/etc\/hh-oauth\/client-secret to \S+system\.env/);
+    else expect(checks.configuration!.fix).toContain('hh-oauth config set client-secret < secret.txt');
     expect(checks['user-agent']).toMatchObject({ status: 'fail', code: 'config' });
     expect(checks['user-agent']!.message).toContain('"curl/8.0" (env) has no contact');
     expect(checks['token-accepted']!.status).toBe('skip');

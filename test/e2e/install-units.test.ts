@@ -172,6 +172,26 @@ describe('install-units: rendering and writing', () => {
     }
   });
 
+  it('the service gets the system settings file (EnvironmentFile=-, read by systemd as root), before the --env-file; named once when they are the same', async () => {
+    const dir = workspace();
+    const plain = await install(dir, ['--dry-run', '--no-nginx']);
+    expect(plain.code, plain.stderr).toBe(0);
+    expect(plain.stdout).toContain('\nEnvironmentFile=-/etc/hh-oauth/hh-oauth.env\n');
+    expect(plain.stdout).not.toContain('HH_SYSTEM_ENV_FILE');
+    writeFileSync(join(dir, 'bot.env'), 'HH_CLIENT_ID=x\n', { mode: 0o600 });
+    const both = await install(dir, ['--env-file', join(dir, 'bot.env'), '--dry-run', '--no-nginx']);
+    expect(both.stdout).toContain(`\nEnvironmentFile=-/etc/hh-oauth/hh-oauth.env\nEnvironmentFile=${join(dir, 'bot.env')}\n`);
+    // Moved (packaging, tests): the unit names where it is, and tells the service too.
+    const moved = join(dir, 'etc', 'hh-oauth.env');
+    mkdirSync(join(dir, 'etc'), { mode: 0o755 });
+    writeFileSync(moved, 'HH_CLIENT_ID=x\n', { mode: 0o600 });
+    const same = await install(dir, ['--env-file', moved, '--dry-run', '--no-nginx'], { HH_SYSTEM_ENV_FILE: moved });
+    expect(same.stdout).toContain(`\nEnvironment="HH_SYSTEM_ENV_FILE=${moved}"\nEnvironmentFile=${moved}\n`);
+    expect(same.stdout).not.toContain('EnvironmentFile=-');
+    const off = await install(dir, ['--dry-run', '--no-nginx'], { HH_SYSTEM_ENV_FILE: '' });
+    expect(off.stdout).not.toContain('EnvironmentFile');
+  });
+
   it('without --all-profiles/--per-profile the service refreshes the single token and no template unit is written', async () => {
     const dir = workspace();
     const out = await install(dir, ['--dry-run', '--no-nginx', '--json']);

@@ -22,3 +22,4 @@ export * from './doctor'; // useStandInCallback, writeSiteConf
 export * from './temp'; // useTempDirs
 export * from './time'; // sleep, waitForExpiry, waitUntilExpired
 export * from './errors'; // thrownBy, errorCodeOf
+export * from './second-user'; // secondUser: a real second local account (useradd) for the trust tests; Peer

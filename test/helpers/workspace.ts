@@ -40,6 +40,8 @@ export function cliEnv(opts: { home: string; sandbox: Sandbox; clientId: string;
     HH_USER_AGENT: USER_AGENT,
     HH_TOKEN_FILE: opts.tokenFile,
     HH_CONFIG_DIR: join(opts.home, 'config'),
+    // Not this machine's /etc/hh-oauth/hh-oauth.env: a path in the workspace, absent unless a test writes it.
+    HH_SYSTEM_ENV_FILE: join(opts.home, 'system.env'),
     HH_HTTP_RETRIES: '0',
     // Unpaced: a test about pacing sets it; the rest must not wait (refresh --all over many profiles).
     HH_RATE_LIMIT: '0',

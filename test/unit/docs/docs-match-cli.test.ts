@@ -239,7 +239,7 @@ function documentedInvocations(): Invocation[] {
  * to the rotation hook. Each must still occur in src/ (checked below), so this list cannot
  * outlive the code.
  */
-const ENVIRONMENT_ONLY = ['HH_CONFIG_DIR', 'HH_TOKEN_GROUP', 'HH_DEBUG', 'HH_EVENT', 'HH_EXPIRES_AT'];
+const ENVIRONMENT_ONLY = ['HH_CONFIG_DIR', 'HH_TOKEN_GROUP', 'HH_DEBUG', 'HH_EVENT', 'HH_EXPIRES_AT', 'HH_SYSTEM_ENV_FILE'];
 
 /**
  * Names of the contract's additions that are agreed but not built yet. They may appear only

@@ -119,3 +119,31 @@ describe('the one way to run a host tool', () => {
     }
   });
 });
+
+describe('the environment of every child (issue 14, item 12)', () => {
+  it('is ours without the secret settings: the list in host-tools.ts is exactly the settings marked secret', async () => {
+    const { SETTINGS } = await import('../../../src/config/config');
+    const { SECRET_VARIABLES } = await import('../../../src/system/host-tools');
+    const secret = Object.entries(SETTINGS).filter(([, spec]) => 'secret' in spec && spec.secret).map(([name]) => name);
+    expect([...SECRET_VARIABLES].sort()).toEqual(secret.sort());
+  });
+
+  it('a real tool sees PATH and the rest, never HH_CLIENT_SECRET', async () => {
+    tool('printenv-tool', `tr '\\0' '\\n' < /proc/$$/environ`);
+    process.env.HH_CLIENT_SECRET = 'not-for-children-0123456789';
+    process.env.HH_CLIENT_ID = 'id-for-everyone';
+    try {
+      const run = await runTool('printenv-tool', []);
+      expect(run.status).toBe('ok');
+      const env = run.stdout.split('\n');
+      expect(env).toContain('HH_CLIENT_ID=id-for-everyone');
+      expect(env).toContain(`PATH=${process.env.PATH}`);
+      expect(env).toContain('LC_ALL=C');
+      expect(run.stdout).not.toContain('HH_CLIENT_SECRET');
+      expect(run.stdout).not.toContain('not-for-children');
+    } finally {
+      delete process.env.HH_CLIENT_SECRET;
+      delete process.env.HH_CLIENT_ID;
+    }
+  });
+});
