@@ -5,7 +5,8 @@ import { errnoCode, HhOauthError, storeError } from '../errors';
 import { ensureDir, syncDir } from './directory';
 import { causeHint, renameHint, writeHint } from './hints';
 import { keptPairPath } from './kept-pair';
-import { applyTokenGroup, matchOwnership } from './ownership';
+import { READ_LIMITS } from '../files/read-limits';
+import { giveToStore, storeOwner } from './ownership';
 import { assertReplaceable } from './replace-checks';
 
 /**
@@ -35,12 +36,13 @@ export class Reservation {
   static async reserve(path: string): Promise<Reservation> {
     await ensureDir(dirname(path));
     await assertReplaceable(path);
+    const owner = storeOwner(dirname(path));
     const temp = await keptPairPath(path);
     let handle: FileHandle | undefined;
     try {
+      // 'wx': O_EXCL, so a name someone else made (a link, a file) is never opened.
       handle = await open(temp, 'wx', 0o600);
-      await matchOwnership(handle, path);
-      await applyTokenGroup(handle);
+      await giveToStore(handle, path, owner);
       await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
       await handle.sync();
     } catch (err) {
@@ -56,7 +58,9 @@ export class Reservation {
   async commit(data: Record<string, unknown>): Promise<void> {
     if (this.state !== 'claimed') throw new Error(`token write already ${this.state}`);
     const handle = this.handle;
-    const bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+    let bytes = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+    // Never more than the reader accepts (read-limits.ts): only a pathological answer gets here.
+    if (bytes.length > READ_LIMITS.tokenFile) bytes = Buffer.from(JSON.stringify(data) + '\n');
     // From hh.ru's answer until the pair is in the temp file, a crash loses it (a run killed
     // after that leaves it for the next run to put in place). Synchronous calls keep this
     // stretch to the syscalls themselves: no thread-pool round trips, no other callbacks
