@@ -96,7 +96,8 @@ async function tryCreate(path: string, content: string, opts: LockOptions): Prom
 async function giveTo(handle: FileHandle, owner: LockOptions['owner']): Promise<void> {
   if (!owner || process.getuid?.() !== 0) return;
   const st = await handle.stat();
-  if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) await handle.chown(owner.uid, owner.gid ?? st.gid);
+  // Best effort (root without CAP_CHOWN, an unmapped owner in a rootless container): the lock is then root's, as it always was.
+  if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) await handle.chown(owner.uid, owner.gid ?? st.gid).catch(() => undefined);
 }
 
 function lockHint(err: unknown): string {

@@ -3,7 +3,9 @@ import { chmod, chown, mkdir, open } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { accessHint } from './hints';
+import { log } from '../output';
 import { storeOwner } from './ownership';
+import { describeUser } from './trusted-dir';
 
 /**
  * The token file's directory, created when missing: each missing level private (0700,
@@ -32,7 +34,13 @@ export async function ensureDir(dir: string): Promise<void> {
     }
     try {
       const st = statSync(level);
-      if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) await chown(level, owner.uid, owner.gid ?? st.gid);
+      if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) {
+        await chown(level, owner.uid, owner.gid ?? st.gid).catch((err: unknown) => {
+          // As for files (ownership.ts): root that may not chown keeps it, private.
+          if (!owner.forOwner) throw err;
+          log.warn(`cannot give the new directory ${level} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's`);
+        });
+      }
       // mkdir's mode passes through the umask (the unit's is 0077): set it as meant.
       await chmod(level, owner.dirMode);
     } catch (err) {

@@ -90,6 +90,7 @@ export async function giveToStore(handle: FileHandle, path: string, owner: Store
       keptGroup = true;
     }
   }
+  let stayedRoots = false;
   const st = await handle.stat();
   if (st.uid !== owner.uid || (gid !== undefined && st.gid !== gid)) {
     await handle.chown(st.uid === owner.uid ? -1 : owner.uid, gid ?? -1).catch((err: unknown) => {
@@ -99,14 +100,16 @@ export async function giveToStore(handle: FileHandle, path: string, owner: Store
       if (owner.tokenGroup && st.uid === owner.uid) {
         throw storeError(`cannot give the token file to the group ${owner.tokenGroup} (${code})`, `the user writing it must belong to ${owner.tokenGroup} (the unit sets Group=${owner.tokenGroup})`, err);
       }
-      throw storeError(
-        `cannot give ${path} to ${describeUser(owner.uid)}, who owns its directory (${code}); nothing was sent to hh.ru`,
-        `run as that user (e.g. \`sudo -u ${userArg(owner.uid)} hh-oauth …\`), or as root with its usual capabilities`,
-        err,
-      );
+      if (owner.forOwner) {
+        // Root without CAP_CHOWN, or a directory owner that this user namespace does not map
+        // (a rootless container): the file stays root's, as it always was, and private.
+        stayedRoots = true;
+        return log.warn(`cannot give ${path} to ${describeUser(owner.uid)}, who owns its directory (${code}); it stays root's: \`chown ${userArg(owner.uid)} ${path}\` once it is written, or run as that user`);
+      }
+      throw storeError(`cannot give ${path} to ${describeUser(owner.uid)} (${code}); nothing was sent to hh.ru`, `run as that user (e.g. \`sudo -u ${userArg(owner.uid)} hh-oauth …\`)`, err);
     });
   }
-  await handle.chmod(mode);
+  await handle.chmod(stayedRoots ? 0o600 : mode);
 }
 
 function lstatQuietly(path: string): Stats | undefined {
