@@ -3,11 +3,10 @@ import { chmodSync, chownSync, existsSync, lstatSync, mkdirSync, readFileSync, s
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { recordFromGrant } from '../../src/token/record';
-import { BIN, jsonOut, runCli } from '../helpers/cli';
-import { mintGrant, storeGrant, waitForExpiry } from '../helpers/grants';
-import { canUseLocalUsers, homeFor, localGroup, localUser, OTHER_USER, runAs, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../helpers/local-users';
-import { nobodyCanRunCli, requires } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import {
+  canUseLocalUsers, homeFor, jsonOut, localGroup, localUser, mintGrant, nobodyCanRunCli, OTHER_USER, requires, runAs, runCli, SERVICE_USER, storeGrant,
+  TOKEN_GROUP, tokenPosts, useHarness, waitForExpiry, type LocalUser,
+} from '../helpers';
 
 /**
  * A kept pair (`.token.json.<hash of the content it replaces>.tmp`, token/kept-pair.ts) is
@@ -22,13 +21,12 @@ import { useHarness } from '../helpers/workspace';
  */
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 /** Compared by hash: a failed comparison must not print a token. */
 const digest = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
 const tag = (content: Buffer | string) => createHash('sha256').update(content).digest('hex').slice(0, 16);
 const keptName = (dir: string, content: Buffer | string = '') => join(dir, `.token.json.${tag(content)}.tmp`);
 
-const usable = canUseLocalUsers && nobodyCanRunCli(BIN);
+const usable = canUseLocalUsers && nobodyCanRunCli();
 const NEEDS = 'root, useradd and setpriv (real local users), and a checkout other users can read';
 let service: LocalUser;
 let other: LocalUser;
@@ -59,7 +57,7 @@ describe('a kept pair planted by another user while no token file exists (a shar
   it('root\'s `hh-oauth token` neither installs nor prints it: exit 7 naming the file, its owner and the fix', async (ctx) => {
     requires(ctx, NEEDS, usable);
     const { kept, accessToken } = await plantHerPair();
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const out = await runCli(['token', '--json'], { env: h.env(), secretStdout: true });
     expect(out.stdout.includes(accessToken), 'her access token printed').toBe(false);
     expect(out.code, out.stderr).toBe(7);
@@ -70,7 +68,7 @@ describe('a kept pair planted by another user while no token file exists (a shar
     expect(error.suggestion).toMatch(REFUSED_HINT);
     expect(existsSync(h.tokenFile), 'nothing was installed').toBe(false);
     expect(existsSync(kept)).toBe(true);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 
   it('a non-root user meets the same refusal, with the fix (remove it), not a hint to move it into place', async (ctx) => {
@@ -113,7 +111,7 @@ describe('a kept pair beside an expired token: refused unless the store wrote it
   ])('%s: exit 7, the token file untouched, no refresh sent', async ([, make, message], ctx) => {
     requires(ctx, NEEDS, usable);
     const { kept, before } = await expiredWithKept(make);
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const out = await h.run(['refresh', '--json']);
     expect(out.code, out.stderr).toBe(7);
     const { error } = jsonOut(out);
@@ -121,7 +119,7 @@ describe('a kept pair beside an expired token: refused unless the store wrote it
     expect(error.message).toMatch(message);
     expect(error.message).toMatch(/nothing was sent to hh\.ru/);
     expect(error.suggestion).toMatch(REFUSED_HINT);
-    expect(tokenPosts(), 'no refresh past it').toBe(posts);
+    expect(tokenPosts(h), 'no refresh past it').toBe(posts);
     expect(lstatSync(h.tokenFile).isFile()).toBe(true);
     expect(digest(readFileSync(h.tokenFile)), 'the token file is unchanged').toBe(digest(before));
   });

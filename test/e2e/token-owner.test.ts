@@ -1,13 +1,11 @@
 import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, unlinkSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { storeGrant, waitForExpiry } from '../helpers/grants';
-import { BOT_USER, canUseLocalUsers, homeFor, localGroup, localUser, OTHER_USER, runAs, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../helpers/local-users';
-import { nobodyCanRunCli, requires } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import {
+  BOT_USER, canUseLocalUsers, homeFor, jsonOut, localGroup, localUser, nobodyCanRunCli, OTHER_USER, PRELOAD, requires, runAs, runCli,
+  SERVICE_USER, sleep, storeGrant, TOKEN_GROUP, tokenPosts, useHarness, waitForExpiry, type LocalUser, type RunResult,
+} from '../helpers';
 
 /**
  * Who a new token pair belongs to, played with real local users: root (this process), the
@@ -19,13 +17,10 @@ import { useHarness } from '../helpers/workspace';
  */
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-const KILL_AT_RENAME = fileURLToPath(new URL('../helpers/kill-at-rename.cjs', import.meta.url));
 /** Compared by hash: a failed comparison must not print a token. */
 const digest = (content: Buffer | string) => createHash('sha256').update(content).digest('hex');
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 
-const usable = canUseLocalUsers && nobodyCanRunCli(BIN);
+const usable = canUseLocalUsers && nobodyCanRunCli();
 const NEEDS = 'root, useradd and setpriv (real local users), and a checkout other users can read';
 let service: LocalUser;
 let other: LocalUser;
@@ -108,9 +103,9 @@ describe('everything root creates in the service user\'s directory belongs to th
     // hh.ru hangs on the first answer: root's exchange sits inside the lock while we look.
     h.sandbox.fault({ kind: 'hang', path: '/token', times: 1 });
     const callback = await h.authorize();
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const held = h.run(['exchange', '-', '--json'], { input: callback, env: { HH_TOKEN_GROUP: TOKEN_GROUP, HH_HTTP_TIMEOUT: '3' } });
-    for (let i = 0; i < 400 && tokenPosts() === posts; i++) await sleep(25);
+    for (let i = 0; i < 400 && tokenPosts(h) === posts; i++) await sleep(25);
     expect(existsSync(lock), 'root holds the lock').toBe(true);
     expect(ownerOf(lock)).toMatchObject({ uid: service.uid, gid: tokenGid, mode: 0o600 });
     expect((await held).code).toBe(6);
@@ -130,9 +125,9 @@ describe('everything root creates in the service user\'s directory belongs to th
     chmodSync(h.tokenFile, 0o640);
     const lock = `${h.tokenFile}.lock`;
     h.sandbox.fault({ kind: 'hang', path: '/token' });
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const victim = h.run(['refresh', '--force'], { env: { HH_HTTP_TIMEOUT: '60', HH_TOKEN_GROUP: TOKEN_GROUP } });
-    for (let i = 0; i < 400 && tokenPosts() === posts; i++) await sleep(25);
+    for (let i = 0; i < 400 && tokenPosts(h) === posts; i++) await sleep(25);
     const holder = JSON.parse(readFileSync(lock, 'utf8')) as { pid: number };
     process.kill(holder.pid, 'SIGKILL');
     expect((await victim).signal).toBe('SIGKILL');
@@ -153,7 +148,7 @@ describe('everything root creates in the service user\'s directory belongs to th
     chmodSync(h.tokenFile, 0o640);
     await waitForExpiry(EXPIRES_IN);
     const grants = h.sandbox.stats().refreshed;
-    const killed = await h.run(['refresh'], { env: { NODE_OPTIONS: `--require ${KILL_AT_RENAME}`, HH_TOKEN_GROUP: TOKEN_GROUP } });
+    const killed = await h.run(['refresh'], { env: { NODE_OPTIONS: `--require ${PRELOAD.killAtRename}`, HH_TOKEN_GROUP: TOKEN_GROUP } });
     expect(killed.signal).toBe('SIGKILL');
     const kept = readdirSync(state()).filter((name) => /^\.token\.json\.[0-9a-f]{16}\.tmp$/.test(name));
     expect(kept).toHaveLength(1);

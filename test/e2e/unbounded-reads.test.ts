@@ -1,15 +1,13 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../src/lock/process';
-import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { storeGrant, waitForExpiry } from '../helpers/grants';
-import { canUseLocalUsers, homeFor, localGroup, localUser, OTHER_USER, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../helpers/local-users';
-import { findTool, nobodyCanRunCli, requires } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import {
+  canUseLocalUsers, deadProcess, findTool, homeFor, jsonOut, localGroup, localUser, nobodyCanRunCli, OTHER_USER, requires, runCli, SERVICE_USER,
+  storeGrant, TOKEN_GROUP, tokenPosts, useHarness, waitForExpiry, type LocalUser, type RunResult,
+} from '../helpers';
 
 /**
  * Files that are not what they should be, put where hh-oauth reads: a FIFO (opening it
@@ -21,7 +19,6 @@ import { useHarness } from '../helpers/workspace';
  */
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
-const tokenPosts = () => h.sandbox.requests().filter((r) => r.method === 'POST' && r.path === '/token').length;
 const TIME = '/usr/bin/time';
 const canMeasure = !!findTool('mkfifo') && !!findTool('truncate') && existsSync(TIME);
 const NEEDS_TOOLS = 'mkfifo, truncate and GNU time (/usr/bin/time, for peak memory)';
@@ -98,9 +95,9 @@ describe('the token file', { timeout: 60_000 }, () => {
     const { createHash } = await import('node:crypto');
     const kept = join(h.dir, 'state', `.token.json.${createHash('sha256').update(readFileSync(h.tokenFile)).digest('hex').slice(0, 16)}.tmp`);
     mkfifo(kept);
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     expectPromptRefusal(await measured(['refresh', '--json']), /\.tmp is not a regular file \(a FIFO\)/);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
   });
 });
 
@@ -122,7 +119,7 @@ describe('the lock', { timeout: 60_000 }, () => {
   it('a breaker that is a FIFO beside a stale lock: exit 7 at once', async (ctx) => {
     requires(ctx, NEEDS_TOOLS, canMeasure);
     await h.login();
-    const dead = await deadPid();
+    const dead = await deadProcess();
     writeFileSync(`${h.tokenFile}.lock`, JSON.stringify({ pid: dead.pid, start: dead.start, host: hostname() }), { mode: 0o600 });
     mkfifo(`${h.tokenFile}.lock.break`);
     expectPromptRefusal(await measured(['refresh', '--force', '--json'], { HH_LOCK_TIMEOUT: '2' }), /token\.json\.lock\.break is not a regular file \(a FIFO\)/);
@@ -132,7 +129,7 @@ describe('the lock', { timeout: 60_000 }, () => {
 describe('a stale lock this user may not remove (another owner, a sticky directory)', () => {
   let service: LocalUser;
   let other: LocalUser;
-  const usable = canUseLocalUsers && nobodyCanRunCli(BIN);
+  const usable = canUseLocalUsers && nobodyCanRunCli();
   beforeAll(() => {
     if (!usable) return;
     localGroup(TOKEN_GROUP);
@@ -147,7 +144,7 @@ describe('a stale lock this user may not remove (another owner, a sticky directo
     chmodSync(join(h.dir, 'state'), 0o1777);
     await storeGrant(h, h.tokenFile);
     chownSync(h.tokenFile, service.uid, service.gid);
-    const dead = await deadPid();
+    const dead = await deadProcess();
     const path = `${h.tokenFile}${name}`;
     writeFileSync(path, JSON.stringify({ pid: dead.pid, start: dead.start, host: hostname() }), { mode: 0o644 });
     chownSync(path, other.uid, other.gid);
@@ -158,11 +155,11 @@ describe('a stale lock this user may not remove (another owner, a sticky directo
     requires(ctx, `${NEEDS_TOOLS}; root, useradd and setpriv (real local users)`, usable && canMeasure);
     const stale = await staleOfAnother(suffix);
     if (suffix === '.lock.break') {
-      const dead = await deadPid();
+      const dead = await deadProcess();
       writeFileSync(`${h.tokenFile}.lock`, JSON.stringify({ pid: dead.pid, start: dead.start, host: hostname() }), { mode: 0o644 });
       chownSync(`${h.tokenFile}.lock`, service.uid, service.gid);
     }
-    const posts = tokenPosts();
+    const posts = tokenPosts(h);
     const out = await measured(['refresh', '--force', '--json'], { ...homeFor(service, h.dir), HH_LOCK_TIMEOUT: '3' }, service.wrap());
     expect(out.code, out.stderr).toBe(7);
     const { error } = jsonOut(out);
@@ -171,17 +168,7 @@ describe('a stale lock this user may not remove (another owner, a sticky directo
     expect(error.message).toMatch(/sticky/);
     expect(error.suggestion).toMatch(new RegExp(`sudo rm ${stale.replace(/[.]/g, '\\.')}`));
     expect(out.ms).toBeLessThan(5000);
-    expect(tokenPosts()).toBe(posts);
+    expect(tokenPosts(h)).toBe(posts);
     expect(existsSync(stale)).toBe(true);
   });
 });
-
-/** The pid and start time of a process that has exited (its pid is not reused this quickly). */
-async function deadPid(): Promise<{ pid: number; start: string | undefined }> {
-  const child = spawn('sleep', ['5']);
-  const start = processStartTime(child.pid!);
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
-  return { pid: child.pid!, start };
-}
-

@@ -1,14 +1,11 @@
-import { spawn } from 'node:child_process';
 import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { processStartTime } from '../../src/lock/process';
-import { BIN, jsonOut, runCli, type RunResult } from '../helpers/cli';
-import { storeGrant, waitForExpiry } from '../helpers/grants';
-import { BOT_USER, canUseLocalUsers, homeFor, localGroup, localUser, runAs, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../helpers/local-users';
-import { nobodyCanRunCli, requires } from '../helpers/tools';
-import { useHarness } from '../helpers/workspace';
+import {
+  BOT_USER, canUseLocalUsers, deadProcess, homeFor, jsonOut, localGroup, localUser, nobodyCanRunCli, requires, runAs, runCli, SERVICE_USER, storeGrant,
+  TOKEN_GROUP, useHarness, waitForExpiry, type LocalUser, type RunResult,
+} from '../helpers';
 
 /**
  * An installation made by earlier versions keeps working: the owners and modes they
@@ -25,7 +22,7 @@ import { useHarness } from '../helpers/workspace';
 const EXPIRES_IN = 1;
 const h = useHarness({ expiresIn: EXPIRES_IN });
 
-const usable = canUseLocalUsers && nobodyCanRunCli(BIN);
+const usable = canUseLocalUsers && nobodyCanRunCli();
 const NEEDS = 'root, useradd and setpriv (real local users), and a checkout other users can read';
 let service: LocalUser;
 let bot: LocalUser;
@@ -140,7 +137,7 @@ describe.each([
   it('debris and a lock from earlier versions (no PID namespace, no boot id) of a dead process: recovered', async (ctx) => {
     requires(ctx, NEEDS, usable);
     await unitLayout(withGroup);
-    const dead = await deadPid();
+    const dead = await deadProcess();
     const lock = `${h.tokenFile}.lock`;
     writeFileSync(lock, JSON.stringify({ pid: dead.pid, start: dead.start, host: hostname() }), { mode: 0o600 });
     writeFileSync(join(state(), `.token.json.${dead.pid}.abcdef012345.tmp`), '{"half":', { mode: 0o600 });
@@ -179,12 +176,3 @@ describe('root\'s own layout: a root-owned file in a root-owned 0700 directory',
     ok(await asRoot(['refresh', '--all', '--json']), 'root refresh --all');
   });
 });
-
-/** The pid and start time of a process that has exited (its pid is not reused this quickly). */
-async function deadPid(): Promise<{ pid: number; start: string | undefined }> {
-  const child = spawn('sleep', ['5']);
-  const start = processStartTime(child.pid!);
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
-  return { pid: child.pid!, start };
-}

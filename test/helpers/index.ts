@@ -22,3 +22,5 @@ export * from './doctor'; // useStandInCallback, writeSiteConf
 export * from './temp'; // useTempDirs
 export * from './time'; // sleep, waitForExpiry, waitUntilExpired
 export * from './errors'; // thrownBy, errorCodeOf
+export * from './local-users'; // localUser, localGroup, homeFor, runAs, canUseLocalUsers: real local users (useradd), acted as with setpriv
+export * from './processes'; // deadProcess: the owner of a stale lock

@@ -1,13 +1,11 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { acquireLock } from '../../../src/lock/lock';
-import { processStartTime } from '../../../src/lock/process';
-import { canUseLocalUsers, localUser, SERVICE_USER, type LocalUser } from '../../helpers/local-users';
-import { isRoot, requires } from '../../helpers/tools';
+import { canUseLocalUsers, deadProcess, isRoot, localUser, requires, SERVICE_USER, type LocalUser } from '../../helpers';
 
 /**
  * The lock file is read only when it is a regular file of at most 4 KiB: anything else
@@ -44,11 +42,8 @@ async function refusedWithin(ms: number, timeoutMs = 5000): Promise<HhOauthError
 }
 
 async function deadOwner(): Promise<string> {
-  const child = spawn('sleep', ['5']);
-  const start = processStartTime(child.pid!);
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
-  return JSON.stringify({ pid: child.pid, start, host: hostname() });
+  const { pid, start } = await deadProcess();
+  return JSON.stringify({ pid, start, host: hostname() });
 }
 
 describe('what stands where the lock should be', () => {

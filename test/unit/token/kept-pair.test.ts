@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { keptPairPath, settleKeptPair } from '../../../src/token/kept-pair';
-import { canUseLocalUsers, localUser, OTHER_USER, SERVICE_USER, type LocalUser } from '../../helpers/local-users';
-import { requires } from '../../helpers/tools';
+import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser } from '../../helpers';
 
 /**
  * settleKeptPair adopts a kept pair only as hh-oauth writes one: a regular file, not a

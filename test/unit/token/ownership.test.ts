@@ -5,8 +5,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureDir } from '../../../src/token/directory';
 import { decideStoreOwner, giveToStore, storeOwner } from '../../../src/token/ownership';
-import { canUseLocalUsers, localGroup, localUser, OTHER_USER, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../../helpers/local-users';
-import { requires } from '../../helpers/tools';
+import { canUseLocalUsers, localGroup, localUser, OTHER_USER, requires, SERVICE_USER, TOKEN_GROUP, type LocalUser } from '../../helpers';
 
 /**
  * Who owns what hh-oauth creates in a token directory (token/ownership.ts): this user, or

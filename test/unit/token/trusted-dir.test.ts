@@ -4,8 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { assertTrustedDir } from '../../../src/token/trusted-dir';
-import { canUseLocalUsers, localUser, OTHER_USER, SERVICE_USER, type LocalUser } from '../../helpers/local-users';
-import { requires } from '../../helpers/tools';
+import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser } from '../../helpers';
 
 /**
  * A token directory that others can write is refused (exit 7, naming it and the fix),
