@@ -1,4 +1,8 @@
-import { link, readFile, stat, unlink, writeFile } from 'node:fs/promises';
+import { lstatSync } from 'node:fs';
+import { link, open, unlink, type FileHandle } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { readCapped } from '../files/capped-read';
+import { READ_LIMITS } from '../files/read-limits';
 import { errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { elsewhere, judgeOwner, parseOwner, type Owner } from './owner';
@@ -12,14 +16,25 @@ import { randomHex } from './random-hex';
  * fails if the lock exists), so no reader ever sees an empty lock. A lock whose owner is
  * provably dead is broken under a second, short-lived lock so that two waiters never
  * both break it.
+ *
+ * Only a regular file of at most READ_LIMITS.lock bytes is read as a lock: a FIFO there
+ * would block the open for ever, a link to /dev/zero would be read without end. Such a
+ * file is refused at once (exit 7); every other wait is bounded by the timeout.
  */
 export interface Lock {
   release(): Promise<void>;
 }
 
+export interface LockOptions {
+  /** Who the lock file belongs to (root writing for the state directory's owner); applied by root only. */
+  owner?: { uid: number; gid?: number };
+  /** A user's name for messages: lock/ reads no account database itself. */
+  describeUser?: (uid: number) => string;
+}
+
 const BREAKER_STALE_MS = 10_000;
 
-export async function acquireLock(path: string, timeoutMs: number): Promise<Lock> {
+export async function acquireLock(path: string, timeoutMs: number, opts: LockOptions = {}): Promise<Lock> {
   // node:os is loaded here rather than at start-up: a run that finds the token valid never locks.
   const host = (await import('node:os')).hostname();
   const me: Owner = { pid: process.pid, start: processStartTime(process.pid), host, ns: pidNamespace(), boot: bootId() };
@@ -27,12 +42,12 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
   const deadline = Date.now() + timeoutMs;
   let delay = 20;
   for (;;) {
-    if (await tryCreate(path, content)) {
+    if (await tryCreate(path, content, opts)) {
       return { release: () => releaseIfOurs(path, content) };
     }
-    const holder = await readOwner(path, me);
+    const holder = readOwner(path, me);
     // Breaking a stale lock can wait on another breaker; HH_LOCK_TIMEOUT bounds that too.
-    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder.raw, holder.why, content, me);
+    if (holder.kind === 'stale' && Date.now() < deadline) await breakStale(path, holder, content, me, opts);
     else {
       if (Date.now() >= deadline) {
         const who =
@@ -53,12 +68,18 @@ export async function acquireLock(path: string, timeoutMs: number): Promise<Lock
   }
 }
 
-async function tryCreate(path: string, content: string): Promise<boolean> {
+async function tryCreate(path: string, content: string, opts: LockOptions): Promise<boolean> {
   const temp = `${path}.${process.pid}.${await randomHex(6)}.tmp`;
+  let handle: FileHandle | undefined;
   try {
-    await writeFile(temp, content, { mode: 0o600, flag: 'wx' });
+    handle = await open(temp, 'wx', 0o600);
+    await giveTo(handle, opts.owner);
+    await handle.writeFile(content);
   } catch (err) {
+    if (handle) await unlink(temp).catch(() => undefined);
     throw storeError(`cannot create the lock beside the token file: ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
+  } finally {
+    await handle?.close().catch(() => undefined);
   }
   try {
     await link(temp, path);
@@ -71,6 +92,14 @@ async function tryCreate(path: string, content: string): Promise<boolean> {
   }
 }
 
+/** Root gives the lock to the state directory's owner, so that the service can read a lock root left behind. */
+async function giveTo(handle: FileHandle, owner: LockOptions['owner']): Promise<void> {
+  if (!owner || process.getuid?.() !== 0) return;
+  const st = await handle.stat();
+  // Best effort (root without CAP_CHOWN, an unmapped owner in a rootless container): the lock is then root's, as it always was.
+  if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) await handle.chown(owner.uid, owner.gid ?? st.gid).catch(() => undefined);
+}
+
 function lockHint(err: unknown): string {
   const code = errnoCode(err);
   if (code === 'EACCES' || code === 'EPERM') return 'run as the user that owns the token directory (e.g. `sudo -u hh-oauth hh-oauth …`)';
@@ -79,50 +108,100 @@ function lockHint(err: unknown): string {
   return 'check that the token directory exists and is writable by this user';
 }
 
+/** A lock file as read: `key` tells this file and content from any later one (a new lock, even with equal content, is another inode). */
+interface LockFile {
+  key: string;
+  raw: string | undefined;
+  uid: number;
+}
+
+function readLockFile(path: string): LockFile | undefined {
+  const read = readCapped(path, READ_LIMITS.lock);
+  if (read.ok) return { key: `${read.info.ino}:${read.bytes.toString('utf8')}`, raw: read.bytes.toString('utf8'), uid: read.info.uid };
+  switch (read.why) {
+    case 'missing':
+      return undefined;
+    case 'too-large':
+      // Not an owner record hh-oauth wrote: judged like unreadable content.
+      return { key: `${read.info.ino}:${read.info.size}:too-large`, raw: undefined, uid: read.info.uid };
+    case 'link':
+    case 'not-regular':
+      throw storeError(`the lock ${path} ${read.problem}; hh-oauth never makes one, and will not read it`, `remove it (\`rm ${path}\`) and run again`);
+    case 'error':
+      throw storeError(`cannot read the lock ${path} (${read.code})`, lockHint(read.cause), read.cause);
+  }
+}
+
 type Holder =
   | { kind: 'free' }
   | { kind: 'held'; owner: Owner }
-  | { kind: 'stale'; raw: string; why: string };
+  | { kind: 'stale'; file: LockFile; why: string };
 
-async function readOwner(path: string, me: Owner): Promise<Holder> {
-  let raw: string;
-  try {
-    raw = await readFile(path, 'utf8');
-  } catch (err) {
-    if (errnoCode(err) === 'ENOENT') return { kind: 'free' };
-    throw storeError(`cannot read the lock ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
-  }
-  const owner = parseOwner(raw);
-  if (!owner) return { kind: 'stale', raw, why: 'unreadable content' };
+function readOwner(path: string, me: Owner): Holder {
+  const file = readLockFile(path);
+  if (!file) return { kind: 'free' };
+  const owner = file.raw === undefined ? undefined : parseOwner(file.raw);
+  if (!owner) return { kind: 'stale', file, why: file.raw === undefined ? `unreadable content (larger than ${READ_LIMITS.lock} bytes)` : 'unreadable content' };
   const verdict = judgeOwner(owner, me, processAlive, pidNamespaceGone);
-  return verdict.stale ? { kind: 'stale', raw, why: verdict.why } : { kind: 'held', owner };
+  return verdict.stale ? { kind: 'stale', file, why: verdict.why } : { kind: 'held', owner };
 }
 
-async function breakStale(path: string, raw: string, why: string, content: string, me: Owner): Promise<void> {
+async function breakStale(path: string, holder: Extract<Holder, { kind: 'stale' }>, content: string, me: Owner, opts: LockOptions): Promise<void> {
   const breaker = `${path}.break`;
   // Created like the lock (our pid inside, in one step), so that a breaker whose owner died can be told apart.
-  if (!(await tryCreate(breaker, content))) {
+  if (!(await tryCreate(breaker, content, opts))) {
     // A breaker left by a process killed mid-break would block everyone: drop it once its owner is gone (or it is old).
-    const holder = await readOwner(breaker, me);
-    const age = await stat(breaker).then((s) => Date.now() - s.mtimeMs, () => 0);
-    if (holder.kind === 'stale') await releaseIfOurs(breaker, holder.raw);
-    else if (age > BREAKER_STALE_MS) await unlink(breaker).catch(() => undefined);
+    const other = readOwner(breaker, me);
+    const age = Date.now() - (lstatSync(breaker, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (other.kind === 'stale') await removeIfUnchanged(breaker, other.file, other.why, opts);
+    else if (other.kind === 'held' && age > BREAKER_STALE_MS) {
+      const file = readLockFile(breaker);
+      if (file) await removeIfUnchanged(breaker, file, `older than ${BREAKER_STALE_MS / 1000} s`, opts);
+    }
     await sleep(10);
     return;
   }
   try {
-    const again = await readFile(path, 'utf8').catch(() => undefined);
-    if (again === raw) {
-      await unlink(path);
-      log.warn(`recovered a stale lock ${path} (${why})`);
-    }
+    if (await removeIfUnchanged(path, holder.file, holder.why, opts)) log.warn(`recovered a stale lock ${path} (${holder.why})`);
   } finally {
     await releaseIfOurs(breaker, content);
   }
 }
 
+/**
+ * Removes a stale lock (or breaker) if it is still the file that was judged. One that this
+ * user may not remove (another user's, in a sticky directory) is a store problem to fix by
+ * hand: exit 7, naming its owner, rather than a wait until the timeout or an exit 1.
+ */
+async function removeIfUnchanged(path: string, judged: LockFile, why: string, opts: LockOptions): Promise<boolean> {
+  if (readLockFile(path)?.key !== judged.key) return false;
+  try {
+    await unlink(path);
+    return true;
+  } catch (err) {
+    const code = errnoCode(err) ?? 'error';
+    if (code === 'ENOENT') return false;
+    const dir = dirname(path);
+    const sticky = ((lstatSync(dir, { throwIfNoEntry: false })?.mode ?? 0) & 0o1000) !== 0;
+    const owner = opts.describeUser?.(judged.uid) ?? `uid ${judged.uid}`;
+    const because = sticky
+      ? `its directory ${dir} is sticky, so only that user, the directory's owner or root may remove it`
+      : `this user may not change its directory ${dir}`;
+    throw storeError(
+      `cannot remove the stale lock ${path} (${why}) (${code}): it belongs to ${owner}, and ${because}; nothing was sent to hh.ru`,
+      `remove it as that user or as root (\`sudo rm ${path}\`), then run again; better, keep the token file in a directory of its own (HH_TOKEN_FILE)`,
+      err,
+    );
+  }
+}
+
 async function releaseIfOurs(path: string, content: string): Promise<void> {
-  const current = await readFile(path, 'utf8').catch(() => undefined);
+  let current: string | undefined;
+  try {
+    current = readLockFile(path)?.raw;
+  } catch {
+    return;
+  }
   if (current === content) await unlink(path).catch(() => undefined);
 }
 

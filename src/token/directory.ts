@@ -1,14 +1,61 @@
-import { constants } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { constants, statSync } from 'node:fs';
+import { chmod, chown, mkdir, open } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { accessHint } from './hints';
+import { log } from '../output';
+import { storeOwner } from './ownership';
+import { describeUser } from './trusted-dir';
 
-/** The token file's directory: created private (0700) when missing. */
+/**
+ * The token file's directory, created when missing: each missing level private (0700,
+ * or 0750 in HH_TOKEN_GROUP so that its members may enter), and owned like a file created
+ * in the nearest directory that exists (ownership.ts): root adding `profiles/` to the
+ * service user's state directory leaves it the service user's, so the service can list it.
+ */
 export async function ensureDir(dir: string): Promise<void> {
+  const missing: string[] = [];
+  let existing = dir;
+  while (!exists(existing)) {
+    missing.unshift(existing);
+    const up = dirname(existing);
+    if (up === existing) break;
+    existing = up;
+  }
+  if (missing.length === 0) return;
+  const owner = storeOwner(existing);
+  for (const level of missing) {
+    try {
+      await mkdir(level, { mode: owner.dirMode });
+    } catch (err) {
+      // Made by another run in between: its own run gave it its owner.
+      if (errnoCode(err) === 'EEXIST') continue;
+      throw storeError(`cannot create the token directory ${level} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+    }
+    try {
+      const st = statSync(level);
+      if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) {
+        await chown(level, owner.uid, owner.gid ?? st.gid).catch((err: unknown) => {
+          // As for files (ownership.ts): root that may not chown keeps it, private.
+          if (!owner.forOwner) throw err;
+          log.warn(`cannot give the new directory ${level} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's`);
+        });
+      }
+      // mkdir's mode passes through the umask (the unit's is 0077): set it as meant.
+      await chmod(level, owner.dirMode);
+    } catch (err) {
+      throw storeError(`cannot give the new directory ${level} its owner and mode (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+    }
+  }
+}
+
+function exists(path: string): boolean {
   try {
-    await mkdir(dir, { recursive: true, mode: 0o700 });
+    statSync(path);
+    return true;
   } catch (err) {
-    throw storeError(`cannot create the token directory ${dir} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
+    // Anything but "missing" is reported where the directory is used.
+    return errnoCode(err) !== 'ENOENT';
   }
 }
 

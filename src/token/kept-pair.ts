@@ -1,10 +1,14 @@
-import { readFileSync, renameSync } from 'node:fs';
+import { lstatSync, renameSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { syncDir } from './directory';
+import { readCapped } from '../files/capped-read';
+import { READ_LIMITS } from '../files/read-limits';
 import { accessHint, renameHint } from './hints';
+import { refusedRead } from './read';
+import { describeUser, userArg } from './trusted-dir';
 
 /**
  * Where a write puts its new content before the rename over the token file: a name tied
@@ -16,12 +20,13 @@ import { accessHint, renameHint } from './hints';
  * place (settleKeptPair). No pid and no clock is consulted: containers reuse pids, clocks step.
  */
 export async function keptPairPath(path: string): Promise<string> {
+  const read = readCapped(path, READ_LIMITS.tokenFile);
   let bytes: Buffer;
-  try {
-    bytes = readFileSync(path);
-  } catch {
-    bytes = Buffer.alloc(0);
-  }
+  if (read.ok) bytes = read.bytes;
+  // A directory holds no content (a rename over it fails later, and is reported there).
+  else if (read.why === 'missing' || (read.why === 'not-regular' && read.info.isDirectory())) bytes = Buffer.alloc(0);
+  // A FIFO would block, a link or a huge file is not ours to hash: the read path refuses them the same way.
+  else throw refusedRead(path, read, 'point HH_TOKEN_FILE at');
   const { createHash } = await import('node:crypto');
   return join(dirname(path), `.${basename(path)}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.tmp`);
 }
@@ -36,24 +41,40 @@ export function isCompleteWrite(text: string): boolean {
   }
 }
 
-/** Puts a kept pair in place, or removes an incomplete one. Under the lock (token-lock.ts), before anything else. */
-export async function settleKeptPair(path: string): Promise<void> {
+/**
+ * Puts a kept pair in place, or removes an incomplete one. Under the lock (token-lock.ts),
+ * before anything else. Its name is predictable (with no token file, it is the hash of
+ * nothing), so it is adopted only as hh-oauth writes it: a regular file, not a link,
+ * owned by one of `writers` (this user, root, the directory's owner), writable by no one
+ * else. Anything else stops the run: a real kept pair has replaced the file's refresh
+ * token at hh.ru, so passing it over would spend a superseded token.
+ */
+export async function settleKeptPair(path: string, writers: number[]): Promise<void> {
   const kept = await keptPairPath(path);
-  let text: string;
-  try {
-    text = readFileSync(kept, 'utf8');
-  } catch (err) {
-    const code = errnoCode(err) ?? 'error';
-    if (code === 'ENOENT') return;
+  const read = readCapped(kept, READ_LIMITS.tokenFile);
+  if (!read.ok && read.why === 'missing') return;
+  if (!read.ok && read.why === 'error') {
     // Not passed over: a complete pair there has replaced the file's refresh token at hh.ru,
     // and the debris sweep after this would remove it.
     throw storeError(
-      `cannot read ${kept} (${code}), which may hold a newer token pair written by a run that stopped before storing it; nothing was sent to hh.ru`,
-      `${accessHint(code)}; then run hh-oauth again, which moves a complete kept pair into place`,
-      err,
+      `cannot read ${kept} (${read.code}), which may hold a newer token pair written by a run that stopped before storing it; nothing was sent to hh.ru`,
+      `${accessHint(read.code)}; then run hh-oauth again, which moves a complete kept pair into place`,
+      read.cause,
     );
   }
-  if (!isCompleteWrite(text)) {
+  if (!read.ok) {
+    const uid = read.why === 'link' ? lstatSync(kept, { throwIfNoEntry: false })?.uid : read.info.uid;
+    throw untrusted(kept, `${kept} ${read.problem}${uid === undefined ? '' : `, owned by ${describeUser(uid)}`}`, writers);
+  }
+  const { info } = read;
+  if (!writers.includes(info.uid)) {
+    const may = writers.map(describeUser).join(', ');
+    throw untrusted(kept, `${kept} belongs to ${describeUser(info.uid)}, who may not write this token store (only ${may} may)`, writers);
+  }
+  if (info.mode & 0o022) {
+    throw untrusted(kept, `${kept} can be written by group or others (mode 0${(info.mode & 0o777).toString(8)}, owner ${describeUser(info.uid)})`, writers);
+  }
+  if (!isCompleteWrite(read.bytes.toString('utf8'))) {
     await unlink(kept).catch(() => undefined);
     return;
   }
@@ -70,4 +91,13 @@ export async function settleKeptPair(path: string): Promise<void> {
   }
   await syncDir(dirname(path));
   log.warn('recovered the token pair that a stopped run had written but not yet stored');
+}
+
+/** A file under the kept-pair name that hh-oauth did not write: exit 7, naming it, its owner and the fix. */
+function untrusted(kept: string, what: string, writers: number[]): Error {
+  const owner = writers.find((uid) => uid !== 0) ?? 0;
+  return storeError(
+    `${what}: hh-oauth keeps a newer token pair under that name, but never in a file like this one, so it is not adopted; nothing was sent to hh.ru`,
+    `if you did not put it there, remove it (\`rm ${kept}\`, as its owner or root) and run again; if it is a pair you moved there yourself, make it a regular file of the store's owner that only it may write (\`chown ${userArg(owner)} ${kept}\`, \`chmod 600 ${kept}\`)`,
+  );
 }

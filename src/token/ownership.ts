@@ -1,51 +1,121 @@
-import { stat, type FileHandle } from 'node:fs/promises';
+import { lstatSync, statSync, type Stats } from 'node:fs';
+import type { FileHandle } from 'node:fs/promises';
 import { configError, errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { groupId } from '../system/accounts';
+import { describeUser, userArg } from './trusted-dir';
 
 /**
- * Who may read a new token file: set on the reserved temp file (reservation.ts) before
- * any grant is spent, so that the rename is the only step left once hh.ru has answered.
+ * Who owns what hh-oauth creates in a token directory: the token file, profiles/ and
+ * profile files, the app-token file, kept pairs, temp files, the lock. Never copied from
+ * a file someone else owned there before (a user who pre-creates token.json must not
+ * get the next token):
+ *
+ * - the user who runs hh-oauth, or, when root writes into a directory owned by another
+ *   user (the service user's state directory, which `install-units` makes), that user:
+ *   a root operator's `login` or `refresh` then leaves files the service can use;
+ * - the group HH_TOKEN_GROUP with mode 0640 (directories 0750), when it is set; else,
+ *   when root writes for the directory's owner, the directory's group; mode 0600 (0700);
+ * - a replacement of a token file that already belongs to that same owner keeps its group
+ *   and its 0600/0640 (a bot in that group keeps reading it, also when root's own
+ *   environment lacks HH_TOKEN_GROUP).
+ *
+ * chown only where it changes something: the unit runs with Group= set to the token group,
+ * and its system call filter refuses chown.
  */
+export interface StoreOwner {
+  /** The owner of everything created here. */
+  uid: number;
+  /** Its group; undefined leaves the kernel's choice (our group, or a setgid directory's). */
+  gid: number | undefined;
+  /** HH_TOKEN_GROUP, when set (files 0640, directories 0750). */
+  tokenGroup: string | undefined;
+  fileMode: number;
+  dirMode: number;
+  /** True when root writes for the directory's owner. */
+  forOwner: boolean;
+  /** Users whose files in this directory are the store's own (kept pairs): this user, root, the directory's owner. */
+  writers: number[];
+}
 
-/**
- * A replacement keeps the old file's owner, group and (0600/0640) mode, so a bot reading it keeps access.
- * Compared with what the new file really got (a setgid directory hands it the directory's group), and
- * a group that cannot be kept is not replaced by another with the same rights: the file is then 0600.
- */
-export async function matchOwnership(handle: FileHandle, path: string): Promise<void> {
-  const old = await stat(path).catch(() => undefined);
-  if (!old?.isFile()) return;
-  const fresh = await handle.stat();
-  let mode = old.mode & 0o640 || 0o600;
-  if (process.getuid?.() === 0) {
-    if (fresh.uid !== old.uid || fresh.gid !== old.gid) await handle.chown(old.uid, old.gid);
-  } else if (fresh.gid !== old.gid) {
-    try {
-      await handle.chown(-1, old.gid);
-    } catch {
-      mode = 0o600;
-      log.warn(`cannot keep group ${old.gid} on ${path}; the new file is readable by its owner only (mode 0600)`);
-    }
+/** The decision itself, from ids alone. */
+export function decideStoreOwner(me: number, dir: { uid: number; gid: number }, tokenGroup?: { name: string; gid: number }): StoreOwner {
+  const forOwner = me === 0 && dir.uid !== 0;
+  const uid = forOwner ? dir.uid : me;
+  const gid = tokenGroup?.gid ?? (forOwner ? dir.gid : undefined);
+  return {
+    uid,
+    gid,
+    tokenGroup: tokenGroup?.name,
+    fileMode: tokenGroup ? 0o640 : 0o600,
+    dirMode: tokenGroup ? 0o750 : 0o700,
+    forOwner,
+    writers: [...new Set([me, 0, dir.uid])],
+  };
+}
+
+/** HH_TOKEN_GROUP resolved, or a config error naming the group that does not exist. */
+export function tokenGroup(): { name: string; gid: number } | undefined {
+  const name = process.env.HH_TOKEN_GROUP;
+  if (!name) return undefined;
+  const gid = groupId(name);
+  if (gid === undefined) throw configError(`HH_TOKEN_GROUP names the group "${name}", which does not exist`, `create it (groupadd --system ${name}) or unset HH_TOKEN_GROUP`);
+  return { name, gid };
+}
+
+/** The owner for what is created in dir (which exists). */
+export function storeOwner(dir: string): StoreOwner {
+  let st: Stats;
+  try {
+    st = statSync(dir);
+  } catch (err) {
+    throw storeError(`cannot examine the token directory ${dir} (${errnoCode(err) ?? 'error'})`, 'check HH_TOKEN_FILE and the permissions of its directory', err);
   }
-  await handle.chmod(mode);
+  return decideStoreOwner(process.getuid?.() ?? -1, st, tokenGroup());
 }
 
 /**
- * HH_TOKEN_GROUP (the unit sets it for `install-units --token-group`): the file goes
- * to that group with mode 0640, so a bot in the group can read the token. chown only
- * when needed: the unit already runs with Group= set to it, and its system call filter
- * refuses chown.
+ * Gives a new token-like file (the temp file that becomes `path`, or a copy of it) to the
+ * store's owner, its group and mode. Before any grant is spent: a failure here costs nothing.
  */
-export async function applyTokenGroup(handle: FileHandle): Promise<void> {
-  const name = process.env.HH_TOKEN_GROUP;
-  if (!name) return;
-  const gid = groupId(name);
-  if (gid === undefined) throw configError(`HH_TOKEN_GROUP names the group "${name}", which does not exist`, `create it (groupadd --system ${name}) or unset HH_TOKEN_GROUP`);
-  if ((await handle.stat()).gid !== gid) {
-    await handle.chown(-1, gid).catch((err: unknown) => {
-      throw storeError(`cannot give the token file to the group ${name} (${errnoCode(err) ?? 'error'})`, `the user writing it must belong to ${name} (the unit sets Group=${name})`, err);
+export async function giveToStore(handle: FileHandle, path: string, owner: StoreOwner): Promise<void> {
+  let gid = owner.gid;
+  let mode = owner.fileMode;
+  let keptGroup = false;
+  if (!owner.tokenGroup) {
+    const old = lstatQuietly(path);
+    if (old?.isFile() && old.uid === owner.uid) {
+      gid = old.gid;
+      mode = old.mode & 0o040 ? 0o640 : 0o600;
+      keptGroup = true;
+    }
+  }
+  let stayedRoots = false;
+  const st = await handle.stat();
+  if (st.uid !== owner.uid || (gid !== undefined && st.gid !== gid)) {
+    await handle.chown(st.uid === owner.uid ? -1 : owner.uid, gid ?? -1).catch((err: unknown) => {
+      const code = errnoCode(err) ?? 'error';
+      // The group of the file it replaces, kept as a courtesy: not worth failing over.
+      if (keptGroup && st.uid === owner.uid) return log.warn(`cannot keep group ${gid} on ${path} (${code})`);
+      if (owner.tokenGroup && st.uid === owner.uid) {
+        throw storeError(`cannot give the token file to the group ${owner.tokenGroup} (${code})`, `the user writing it must belong to ${owner.tokenGroup} (the unit sets Group=${owner.tokenGroup})`, err);
+      }
+      if (owner.forOwner) {
+        // Root without CAP_CHOWN, or a directory owner that this user namespace does not map
+        // (a rootless container): the file stays root's, as it always was, and private.
+        stayedRoots = true;
+        return log.warn(`cannot give ${path} to ${describeUser(owner.uid)}, who owns its directory (${code}); it stays root's: \`chown ${userArg(owner.uid)} ${path}\` once it is written, or run as that user`);
+      }
+      throw storeError(`cannot give ${path} to ${describeUser(owner.uid)} (${code}); nothing was sent to hh.ru`, `run as that user (e.g. \`sudo -u ${userArg(owner.uid)} hh-oauth …\`)`, err);
     });
   }
-  await handle.chmod(0o640);
+  await handle.chmod(stayedRoots ? 0o600 : mode);
+}
+
+function lstatQuietly(path: string): Stats | undefined {
+  try {
+    return lstatSync(path);
+  } catch {
+    return undefined;
+  }
 }

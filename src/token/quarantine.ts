@@ -1,8 +1,10 @@
 import { constants } from 'node:fs';
-import { copyFile, link, unlink } from 'node:fs/promises';
+import { chmod, chown, copyFile, link, unlink } from 'node:fs/promises';
+import { dirname } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { writeHint } from './hints';
+import { storeOwner } from './ownership';
 
 /** A damaged token file kept under a second name until the new pair has replaced it. */
 export interface Quarantined {
@@ -21,7 +23,7 @@ export interface Quarantined {
 export async function quarantine(path: string): Promise<Quarantined> {
   const aside = `${path}.corrupt-${new Date().toISOString().replace(/[:.]/g, '-')}`;
   try {
-    await link(path, aside).catch(() => copyFile(path, aside, constants.COPYFILE_EXCL));
+    await link(path, aside).catch(() => copyAside(path, aside));
   } catch (err) {
     throw storeError(`cannot keep the damaged ${path} aside (${errnoCode(err) ?? 'error'}); nothing was sent to hh.ru`, writeHint(errnoCode(err)), err);
   }
@@ -30,4 +32,12 @@ export async function quarantine(path: string): Promise<Quarantined> {
     cancel: () => unlink(aside).catch(() => undefined),
     announce: () => log.warn(`moved the damaged token file to ${aside}`),
   };
+}
+
+/** Where a hard link is refused: a copy, private to the store's owner like any file created there. */
+async function copyAside(path: string, aside: string): Promise<void> {
+  await copyFile(path, aside, constants.COPYFILE_EXCL);
+  const owner = storeOwner(dirname(path));
+  if (process.getuid?.() === 0) await chown(aside, owner.uid, owner.gid ?? -1);
+  await chmod(aside, 0o600);
 }

@@ -1,9 +1,12 @@
-import { closeSync, constants, fchmodSync, fstatSync, openSync, readFileSync } from 'node:fs';
-import { open, type FileHandle } from 'node:fs/promises';
-import { errnoCode, HhOauthError, storeError } from '../errors';
+import { fchmodSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { readCapped, type CappedFile, type Refusal } from '../files/capped-read';
+import { READ_LIMITS } from '../files/read-limits';
+import { storeError, type HhOauthError } from '../errors';
 import { log } from '../output';
 import { accessHint } from './hints';
 import { parseTokenFile, type TokenRecord } from './record';
+import { assertTrustedDir } from './trusted-dir';
 
 /**
  * The read path: the token file as it is, without the lock. Writes are atomic renames
@@ -21,38 +24,40 @@ export interface StoredToken extends TokenRecord {
 export async function readToken(path: string, opts: { tighten?: boolean } = {}): Promise<StoredToken | null> {
   // Synchronous calls: this small read is all that most runs do, and the async API would
   // start fs/promises and Node's thread pool for it (README, Performance).
-  let fd: number;
-  try {
-    fd = openSync(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw storeError(`${path} is a symbolic link; refusing to follow it`, 'point HH_TOKEN_FILE at the real file');
-    throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
+  let token: StoredToken | undefined;
+  const read = readCapped(path, READ_LIMITS.tokenFile, (file) => {
+    assertTrustedDir(dirname(path), path, file.info.uid);
+    const record = parseTokenFile(file.bytes.toString('utf8'), file.info.mtime, path);
+    const mode = file.info.mode & 0o777;
+    if (mode & 0o137) tightenMode(file, path, mode, opts.tighten ?? true);
+    token = { ...record, path, mode: mode & 0o640, uid: file.info.uid, gid: file.info.gid };
+  });
+  if (!read.ok) {
+    if (read.why === 'missing') return null;
+    throw refusedRead(path, read, 'point HH_TOKEN_FILE at');
   }
-  try {
-    const info = fstatSync(fd);
-    if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away, or point HH_TOKEN_FILE at a file');
-    let text: string;
-    try {
-      text = readFileSync(fd, 'utf8');
-    } catch (err) {
-      throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
-    }
-    const record = parseTokenFile(text, info.mtime, path);
-    const mode = info.mode & 0o777;
-    if (mode & 0o137) tightenMode(fd, path, mode, info.uid, opts.tighten ?? true);
-    return { ...record, path, mode: mode & 0o640, uid: info.uid, gid: info.gid };
-  } finally {
-    closeSync(fd);
+  return token!;
+}
+
+/** The store error for a token-like file that readCapped refused; `pointAt` names the setting for a link. */
+export function refusedRead(path: string, refusal: Exclude<Refusal, { why: 'missing' }>, pointAt: string): HhOauthError {
+  switch (refusal.why) {
+    case 'link':
+      return storeError(`${path} is a symbolic link; refusing to follow it`, `${pointAt} the real file`);
+    case 'not-regular':
+      return storeError(`${path} ${refusal.problem}`, `move it away, or ${pointAt} a file`);
+    case 'too-large':
+      return storeError(`${path} ${refusal.problem}, far more than hh-oauth ever writes there; it was not read`, `move it away, or ${pointAt} the real file`);
+    case 'error':
+      return storeError(`cannot read ${path} (${refusal.code})`, accessHint(refusal.code), refusal.cause);
   }
 }
 
-function tightenMode(fd: number, path: string, mode: number, uid: number, tighten: boolean): void {
+function tightenMode(file: CappedFile, path: string, mode: number, tighten: boolean): void {
   const wanted = mode & 0o640;
   const show = (m: number) => `0${m.toString(8)}`;
   // Through the open descriptor (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).
-  if (tighten && uid === process.getuid?.() && fchmodQuietly(fd, wanted)) {
+  if (tighten && file.info.uid === process.getuid?.() && fchmodQuietly(file.fd, wanted)) {
     log.warn(`${path} had mode ${show(mode)}, which lets others read the token; tightened to ${show(wanted)}`);
   } else {
     log.warn(`${path} has mode ${show(mode)}, which lets others read the token; run \`chmod ${show(wanted)} ${path}\``);
@@ -76,26 +81,13 @@ export interface RawFile {
   gid: number;
 }
 
-/** Reads another small file of ours (the app token) with the token file's care: no symlinks, regular files only. */
+/** Reads another small file of ours (the app token) with the token file's care: no symlinks, regular files only, capped, in a trusted directory. */
 export async function readRawFile(path: string): Promise<RawFile | null> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, constants.O_RDONLY | constants.O_NOFOLLOW);
-  } catch (err) {
-    const code = errnoCode(err);
-    if (code === 'ENOENT') return null;
-    if (code === 'ELOOP') throw storeError(`${path} is a symbolic link; refusing to follow it`, 'point the setting at the real file');
-    throw storeError(`cannot read ${path} (${code ?? 'error'})`, accessHint(code), err);
+  const read = readCapped(path, READ_LIMITS.tokenFile, (file) => assertTrustedDir(dirname(path), path, file.info.uid));
+  if (!read.ok) {
+    if (read.why === 'missing') return null;
+    throw refusedRead(path, read, 'point the setting at');
   }
-  try {
-    const info = await handle.stat();
-    if (!info.isFile()) throw storeError(`${path} is not a regular file`, 'move it away');
-    const text = await handle.readFile('utf8');
-    return { text, mtime: info.mtime, mode: info.mode & 0o777, uid: info.uid, gid: info.gid };
-  } catch (err) {
-    if (err instanceof HhOauthError) throw err;
-    throw storeError(`cannot read ${path} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
-  } finally {
-    await handle.close();
-  }
+  const { info } = read;
+  return { text: read.bytes.toString('utf8'), mtime: info.mtime, mode: info.mode & 0o777, uid: info.uid, gid: info.gid };
 }

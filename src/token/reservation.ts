@@ -6,7 +6,8 @@ import { log } from '../output';
 import { ensureDir, syncDir } from './directory';
 import { causeHint, renameHint, writeHint } from './hints';
 import { keptPairPath } from './kept-pair';
-import { applyTokenGroup, matchOwnership } from './ownership';
+import { READ_LIMITS } from '../files/read-limits';
+import { giveToStore, storeOwner } from './ownership';
 import { assertReplaceable } from './replace-checks';
 
 /**
@@ -36,12 +37,13 @@ export class Reservation {
   static async reserve(path: string): Promise<Reservation> {
     await ensureDir(dirname(path));
     await assertReplaceable(path);
+    const owner = storeOwner(dirname(path));
     const temp = await keptPairPath(path);
     let handle: FileHandle | undefined;
     try {
+      // 'wx': O_EXCL, so a name someone else made (a link, a file) is never opened.
       handle = await open(temp, 'wx', 0o600);
-      await matchOwnership(handle, path);
-      await applyTokenGroup(handle);
+      await giveToStore(handle, path, owner);
       await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
       await handle.sync();
     } catch (err) {
@@ -117,7 +119,11 @@ function essentials(data: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(ESSENTIAL_FIELDS.filter((name) => name in data).map((name) => [name, data[name]]));
 }
 
-const serialize = (data: Record<string, unknown>) => Buffer.from(JSON.stringify(data, null, 2) + '\n');
+/** Pretty, as the bash tooling wrote it; compact when that would pass what the reader accepts (read-limits.ts): only a pathological answer gets there. */
+function serialize(data: Record<string, unknown>): Buffer {
+  const pretty = Buffer.from(JSON.stringify(data, null, 2) + '\n');
+  return pretty.length > READ_LIMITS.tokenFile ? Buffer.from(JSON.stringify(data) + '\n') : pretty;
+}
 
 /** The whole of bytes at the start of the file, and nothing after them, on disk. */
 function writeAll(fd: number, bytes: Buffer): void {

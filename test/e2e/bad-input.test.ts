@@ -143,7 +143,7 @@ describe('the token file', () => {
     expect(tokenPosts(h)).toBe(posts);
   });
 
-  it('readable, but owned by another user in a shared (sticky) directory: refused before the refresh token is spent', async (ctx) => {
+  it('readable, but owned by another user in a shared (sticky) directory: refused before the refresh token is spent (the directory named)', async (ctx) => {
     requires(ctx, 'setpriv and a checkout that uid 65534 can read', nobodyCanRun);
     // Like a token file in /tmp: root's file, mode 0644, in a world-writable sticky directory.
     const before = await loginExpired(h);
@@ -155,7 +155,8 @@ describe('the token file', () => {
     chownSync(home, NOBODY, NOBODY);
     const refreshed = h.sandbox.stats().refreshed;
     const out = await runCli(['refresh', '--json'], { env: h.env({ HOME: home, HH_CONFIG_DIR: home }), wrap: AS_NOBODY });
-    expectRefused(out, { exit: 7, code: 'store', message: /cannot replace \S+token\.json: it belongs to uid 0/, hint: /run as the user that owns the token file/ });
+    // Anyone may have put a file there: refused on reading it, whoever owns it (docs/security/token-files.md).
+    expectRefused(out, { exit: 7, code: 'store', message: /the token directory \S+state can be written by others \(mode 1777, owner root\), and token\.json belongs to root/, hint: /keep the token file in a directory of its own .*or run as the owner of \S+token\.json/ });
     expect(h.sandbox.stats().refreshed).toBe(refreshed);
     expect(readFileSync(h.tokenFile)).toEqual(before);
     // The pair is intact: its owner refreshes it.

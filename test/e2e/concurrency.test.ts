@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { describe, expect, it } from 'vitest';
 import { processStartTime } from '../../src/lock/process';
-import { jsonOut, loginExpired, runCli, sleep, tokenPosts, useHarness, type RunResult } from '../helpers';
+import { deadProcess, jsonOut, loginExpired, runCli, sleep, tokenPosts, useHarness, type RunResult } from '../helpers';
 
 /**
  * Many processes on one expired token: exactly one refresh grant may reach hh.ru,
@@ -144,7 +144,7 @@ describe('a lock left behind', () => {
   it('with a breaker left by a process killed while breaking it, is still recovered within seconds', async () => {
     await h.login();
     const lock = `${h.tokenFile}.lock`;
-    const dead = await deadPid();
+    const dead = await deadProcess();
     writeFileSync(lock, lockContent(dead.pid, dead.start), { mode: 0o600 });
     writeFileSync(`${lock}.break`, lockContent(dead.pid, dead.start), { mode: 0o600 });
     const out = await h.run(['refresh', '--force', '--json'], { env: { HH_LOCK_TIMEOUT: '5' } });
@@ -169,12 +169,3 @@ describe('a lock left behind', () => {
     expect(tokenPosts(h)).toBe(posts);
   });
 });
-
-/** The pid and start time of a process that has exited (its pid is not reused this quickly). */
-async function deadPid(): Promise<{ pid: number; start: string | undefined }> {
-  const child = spawn('sleep', ['5']);
-  const start = processStartTime(child.pid!);
-  child.kill('SIGKILL');
-  await new Promise((r) => child.on('close', r));
-  return { pid: child.pid!, start };
-}

@@ -23,3 +23,5 @@ export * from './temp'; // useTempDirs
 export * from './time'; // sleep, waitForExpiry, waitUntilExpired
 export * from './errors'; // thrownBy, errorCodeOf
 export * from './second-user'; // secondUser: a real second local account (useradd) for the trust tests; Peer
+export * from './local-users'; // localUser, localGroup, homeFor, runAs, canUseLocalUsers: real local users (useradd), acted as with setpriv
+export * from './processes'; // deadProcess: the owner of a stale lock
