@@ -91,12 +91,17 @@ export async function giveToStore(handle: FileHandle, path: string, owner: Store
     }
   }
   let stayedRoots = false;
+  let lostGroup = false;
   const st = await handle.stat();
   if (st.uid !== owner.uid || (gid !== undefined && st.gid !== gid)) {
     await handle.chown(st.uid === owner.uid ? -1 : owner.uid, gid ?? -1).catch((err: unknown) => {
       const code = errnoCode(err) ?? 'error';
-      // The group of the file it replaces, kept as a courtesy: not worth failing over.
-      if (keptGroup && st.uid === owner.uid) return log.warn(`cannot keep group ${gid} on ${path} (${code})`);
+      // The group of the file it replaces, kept as a courtesy: not worth failing over. But the
+      // group the file got instead (ours, or a setgid directory's) never gets the old group's read.
+      if (keptGroup && st.uid === owner.uid) {
+        lostGroup = true;
+        return log.warn(`cannot keep group ${gid} on ${path} (${code}); the new file is readable by its owner only (mode 0600)`);
+      }
       if (owner.tokenGroup && st.uid === owner.uid) {
         throw storeError(`cannot give the token file to the group ${owner.tokenGroup} (${code})`, `the user writing it must belong to ${owner.tokenGroup} (the unit sets Group=${owner.tokenGroup})`, err);
       }
@@ -109,7 +114,7 @@ export async function giveToStore(handle: FileHandle, path: string, owner: Store
       throw storeError(`cannot give ${path} to ${describeUser(owner.uid)} (${code}); nothing was sent to hh.ru`, `run as that user (e.g. \`sudo -u ${userArg(owner.uid)} hh-oauth …\`)`, err);
     });
   }
-  await handle.chmod(stayedRoots ? 0o600 : mode);
+  await handle.chmod(stayedRoots || lostGroup ? 0o600 : mode);
 }
 
 function lstatQuietly(path: string): Stats | undefined {
