@@ -80,7 +80,7 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
     expect(jsonOut(whoami).auth_type).toBe('employer');
   });
 
-  it('exchange whose code hh.ru refuses while a SIGTERM is held: the refusal is reported (and the authorization forgotten) before the signal ends the run', async () => {
+  it('exchange whose code hh.ru refuses while a SIGTERM is held: the refusal is reported (and the authorization marked used) before the signal ends the run', async () => {
     const callback = new URL(await h.authorize());
     callback.searchParams.set('code', 'NOSUCHCODE');
 
@@ -90,9 +90,10 @@ describe('a signal while hh.ru\'s answer is on its way', () => {
     expect(out.stderr).toContain('SIGTERM: storing the token pair in progress first');
     expect(jsonOut(out).error, out.stderr).toMatchObject({ code: 'reauthorize', hh_error: 'invalid_request' });
     expect(existsSync(h.tokenFile)).toBe(false);
-    // Refused by hh.ru, so forgotten: the same callback is not tried again.
+    // Refused by hh.ru as a dead code, so marked used before the signal ended the run: the same callback is not tried again.
     const again = await h.run(['exchange', '-'], { input: callback.toString() });
-    expect(again.stderr).toContain('the state is unknown');
+    expect(again.stderr).toContain('this authorization was already used');
+    expect(again.code).toBe(4);
   });
 
   it('refresh --all (2 at a time) and SIGHUP, which it does not handle itself: every pair hh.ru issued is stored before the run ends', async () => {
