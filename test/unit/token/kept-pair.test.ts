@@ -1,19 +1,17 @@
 import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { keptPairPath, settleKeptPair } from '../../../src/token/kept-pair';
-import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser } from '../../helpers';
+import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser, useTempDirs } from '../../helpers';
 
 /**
  * settleKeptPair adopts a kept pair only as hh-oauth writes one: a regular file, not a
  * link, owned by one of the store's writers, writable by no one else. Anything else stops
  * the run (exit 7) naming the file, its owner and the fix; nothing is removed or renamed.
  */
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('hh-kept-');
 let other: LocalUser;
 let service: LocalUser;
 beforeAll(() => {
@@ -26,8 +24,7 @@ let path: string;
 let kept: string;
 const PAIR = JSON.stringify({ access_token: 'A2', refresh_token: 'R2' });
 beforeEach(async () => {
-  const dir = mkdtempSync(join(tmpdir(), 'hh-kept-'));
-  dirs.push(dir);
+  const dir = tempDir();
   path = join(dir, 'token.json');
   writeFileSync(path, JSON.stringify({ access_token: 'A1', refresh_token: 'R1' }), { mode: 0o600 });
   kept = await keptPairPath(path);

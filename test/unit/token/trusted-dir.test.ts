@@ -1,18 +1,16 @@
-import { chmodSync, chownSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, chownSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { assertTrustedDir } from '../../../src/token/trusted-dir';
-import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser } from '../../helpers';
+import { canUseLocalUsers, localUser, OTHER_USER, requires, SERVICE_USER, type LocalUser, useTempDirs } from '../../helpers';
 
 /**
  * A token directory that others can write is refused (exit 7, naming it and the fix),
  * unless it is sticky and the file is ours; a directory of another user must not sit
  * where anyone could have made it.
  */
-const dirs: string[] = [];
-afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = useTempDirs('hh-trust-');
 let other: LocalUser;
 let service: LocalUser;
 beforeAll(() => {
@@ -22,8 +20,7 @@ beforeAll(() => {
 });
 
 function dirWithMode(mode: number): string {
-  const base = mkdtempSync(join(tmpdir(), 'hh-trust-'));
-  dirs.push(base);
+  const base = tempDir();
   const dir = join(base, 'state');
   mkdirSync(dir);
   chmodSync(dir, mode);
