@@ -11,6 +11,7 @@ import { applyFile, planFile, planLink, type PlannedFile } from '../install/mana
 import { log, result } from '../output';
 import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
 import { packageBin } from '../install/templates';
+import { prepareStateDirectory } from '../install/state-directory';
 import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
 import { renderAll, type UnitSettings } from '../install/plan';
 import { NGINX_FILE } from '../system/unit-names';
@@ -70,7 +71,10 @@ export default async function installUnits(opts: InstallUnitsOptions): Promise<v
   }
 
   const accounts = opts.root ? skippedAccounts(settings) : await ensureAccounts(settings);
-  if (!opts.root) warnUnreachable(settings);
+  if (!opts.root) {
+    warnUnreachable(settings);
+    prepareStateDirectory(settings);
+  }
   for (const file of planned) {
     await applyFile(file);
     if (file.conflict) log.warn(`replaced ${file.path}${file.previous && 'content' in file.previous ? `; the old one is ${file.backup}` : ''}`);
