@@ -11,7 +11,6 @@ import { applyFile, planFile, planLink, type PlannedFile } from '../install/mana
 import { log, result } from '../output';
 import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
 import { packageBin } from '../install/templates';
-import { prepareStateDirectory } from '../install/state-directory';
 import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
 import { renderAll, type UnitSettings } from '../install/plan';
 import { NGINX_FILE } from '../system/unit-names';
@@ -71,10 +70,7 @@ export default async function installUnits(opts: InstallUnitsOptions): Promise<v
   }
 
   const accounts = opts.root ? skippedAccounts(settings) : await ensureAccounts(settings);
-  if (!opts.root) {
-    warnUnreachable(settings);
-    prepareStateDirectory(settings);
-  }
+  if (!opts.root) warnUnreachable(settings);
   for (const file of planned) {
     await applyFile(file);
     if (file.conflict) log.warn(`replaced ${file.path}${file.previous && 'content' in file.previous ? `; the old one is ${file.backup}` : ''}`);

@@ -1,7 +1,6 @@
 import { dirname, sep } from 'node:path';
 import { readTemplate, renderTemplate, withHeader, type Dialect } from './templates';
 import { systemdArg, systemdValue } from './values';
-import { stateMode } from './state-directory';
 import {
   CREDENTIAL,
   EXPIRY_TIMER,
@@ -107,7 +106,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     user: s.user,
       group: s.tokenGroup ? [`Group=${s.tokenGroup}`] : [],
       // The group may enter the directory to read token.json; everything else in it stays 0600.
-      state_mode: stateMode(s).toString(8).padStart(4, '0'),
+      state_mode: s.tokenGroup ? '0750' : '0700',
       environment,
       protect_home: home.protectHome,
     bind_paths: home.binds.map((p) => `BindReadOnlyPaths=${systemdArg(p)}`),
