@@ -136,6 +136,15 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
   }
   type Ran = Awaited<ReturnType<Container['sh']>>;
 
+  /** The service's journal as the closing note quotes it: time, <priority>, who, message; both its own lines and systemd's about it. */
+  const evidenceJournal = async () =>
+    (await c.ok(
+      `journalctl -o json --no-pager _SYSTEMD_UNIT=${SERVICE} + UNIT=${SERVICE} + SYSLOG_IDENTIFIER=hh-oauth | jq -r '[(.__REALTIME_TIMESTAMP | tonumber / 1e6 | strftime("%FT%TZ")), "<" + .PRIORITY + ">", (.SYSLOG_IDENTIFIER + (if .HH_PROFILE then "[" + .HH_PROFILE + "]" else "" end)) + ":", .MESSAGE] | join(" ")'`,
+    )).split('\n').filter(Boolean);
+  /** Where each part of "one full run" starts and ends in evidenceJournal(). */
+  const marks: Record<string, number> = {};
+  const mark = async (name: string) => (marks[name] = (await evidenceJournal()).length);
+
   const sandboxFault = (fault: object) => c.ok(`curl -sS -X POST -H 'Content-Type: application/json' -d '${JSON.stringify(fault)}' http://127.0.0.1:8301/_sandbox/fault`);
 
   beforeAll(async () => {
@@ -204,6 +213,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     expect(second).not.toBe(first);
 
     const before = (await journal()).length;
+    await mark('notDue');
     expect(await start()).toBe(0);
     const notDue = (await since(before)).find((e) => /not due/.test(e.MESSAGE));
     expect(notDue, 'a "not due" line').toBeDefined();
@@ -218,6 +228,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     expect(refreshed, JSON.stringify(lines.map((e) => e.MESSAGE))).toBeDefined();
     expect(refreshed!.PRIORITY).toBe('6');
     expect(lines.filter((e) => Number(e.PRIORITY) <= 4)).toEqual([]);
+    await mark('dueEnd');
     expect(await stat(TOKEN)).toBe('hh-oauth:hhtoken 640');
     expect(await botReads()).not.toBe(second);
   });
@@ -278,7 +289,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     const killed = await c.sh(`${ROOT_ENV}
       hh-oauth refresh >/tmp/held.out 2>&1 & pid=$!
       for i in $(seq 100); do [ -e ${TOKEN}.lock ] && break; sleep 0.05; done
-      sleep 0.5; stat -c '%U:%G %a' ${TOKEN}.lock; kill -KILL $pid; wait $pid || echo "root refresh ended by $?"`);
+      sleep 0.5; stat -c '%U:%G %a' ${TOKEN}.lock; stat ${TOKEN}.lock >/root/lock-held-by-root.txt; kill -KILL $pid; wait $pid || echo "root refresh ended by $?"`);
     expect(killed.stdout).toContain('root refresh ended by 137');
     expect(killed.stdout).toMatch(/^hh-oauth:hhtoken 6[04]0$/m);
     const t0 = Date.now();
@@ -342,6 +353,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
 
     // hh.ru down.
     const journalBefore = (await journal()).length;
+    await mark('down');
     await c.ok('systemctl stop hh-api.socket hh-api.service');
     expect(await start()).not.toBe(0);
     const failed = await show(SERVICE, props);
@@ -355,6 +367,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     const recovered = await settle();
     expect(recovered.NRestarts).toBe('1');
     expect(recovered.Result).toBe('success');
+    await mark('recovered');
     expect(await botReads()).toBe(await rootReads());
 
     // A refresh token hh.ru does not know: exit 4, and systemd does not retry it.
@@ -381,6 +394,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     await sandboxFault({ kind: 'hang', path: '/token', times: 1 });
     await c.ok(`systemctl start --no-block ${SERVICE}`);
     await sleep(2000);
+    await c.ok(`stat ${TOKEN}.lock >/root/lock-held-by-service.txt`);
     await c.ok(`systemctl kill --signal=KILL ${SERVICE}`);
     const afterKill = await settle();
     expect(afterKill.Result).toBe('success');
@@ -414,12 +428,16 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     mkdirSync(ARTIFACTS, { recursive: true });
     const files: Record<string, string> = {
       // One line per entry with its priority (3 error, 4 warning, 6 info), the service's own lines and systemd's about it.
-      [`real-systemd-journal-${stage}.txt`]: await c.ok(
-        `journalctl -o json --no-pager _SYSTEMD_UNIT=${SERVICE} + UNIT=${SERVICE} + SYSLOG_IDENTIFIER=hh-oauth | jq -r '[(.__REALTIME_TIMESTAMP | tonumber / 1e6 | strftime("%FT%TZ")), "<" + .PRIORITY + ">", (.SYSLOG_IDENTIFIER + (if .HH_PROFILE then "[" + .HH_PROFILE + "]" else "" end)) + ":", .MESSAGE] | join(" ")'`,
-      ),
+      [`real-systemd-journal-${stage}.txt`]: (await evidenceJournal()).join('\n') + '\n',
       [`real-systemd-timers-${stage}.txt`]: await c.ok(`systemctl list-timers --all --no-pager 'hh-oauth-*'`),
-      [`real-systemd-stat-${stage}.txt`]: await c.ok(`stat ${STATE} ${TOKEN} ${TOKEN}.lock ${STATE}/profiles ${ACME} 2>&1 || true`),
+      // The lock exists only while it is held: its stat was taken then, by root (4b) and by the service (7).
+      [`real-systemd-stat-${stage}.txt`]: await c.ok(`stat ${STATE} ${TOKEN} ${STATE}/profiles ${ACME}; for f in /root/lock-held-by-*.txt; do echo "# $f"; cat $f; done`),
     };
+    if (stage === 'run') {
+      // One full run: not due → due → hh.ru down → retried → recovered.
+      const all = await evidenceJournal();
+      files['real-systemd-journal-full-run.txt'] = [...all.slice(marks.notDue, marks.dueEnd), '…', ...all.slice(marks.down, marks.recovered)].join('\n') + '\n';
+    }
     for (const [name, text] of Object.entries(files)) {
       writeFileSync(join(ARTIFACTS, name), text);
       console.log(`real-systemd: wrote ${join(ARTIFACTS, name)}`);
