@@ -407,6 +407,11 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     const stamp = '/var/lib/systemd/timers/stamp-hh-oauth-refresh.timer';
     // The last run two days ago: yesterday's 17:00 was missed. The clock itself is the host's and stays put.
     await c.ok(`mkdir -p /var/lib/systemd/timers; touch -d '2 days ago' ${stamp}`);
+    // Fresh pairs just before the restart, so that the run at boot finds them not due: the
+    // sandbox starts again with the machine and has forgotten every pair it issued.
+    await untilDue();
+    await untilDue(ACME);
+    expect(await start()).toBe(0);
     await c.stop();
     const bootedAt = Date.now();
     await c.boot();
@@ -419,6 +424,9 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     expect(last, 'the refresh timer fired at boot').not.toBe('');
     const runs = await c.ok(`journalctl -b -u ${SERVICE} -o cat --no-pager`);
     expect(runs).toMatch(/Start(ing|ed) .*hh-oauth/);
+    for (let i = 0; i < 40 && (await show(SERVICE, ['ActiveState'])).ActiveState === 'activating'; i++) await sleep(250);
+    const atBoot = await show(SERVICE, ['Result', 'ExecMainStatus']);
+    expect(atBoot, runs).toEqual({ Result: 'success', ExecMainStatus: '0' });
     expect(Date.parse((await c.ok(`date -u -r ${stamp} +%FT%TZ`)).trim())).toBeGreaterThanOrEqual(bootedAt - 2000);
     await writeEvidence('after-restart');
   }, 120_000);
