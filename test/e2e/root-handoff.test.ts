@@ -1,4 +1,5 @@
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -155,6 +156,29 @@ describe('root writes for the service, with no HH_TOKEN_GROUP in its own environ
     expect(ownerOf(join(state(), 'app-token.json'))).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
     const read = await runCli(['token', '--app'], { ...asService(), secretStdout: true });
     expect(read.code, read.stderr).toBe(0);
+  });
+});
+
+describe('a kept pair that is root\'s (left by an earlier version, or by root without CAP_CHOWN)', () => {
+  it('root puts it in place as the service user\'s, 0640 in the group, and the service refreshes it', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    serviceState(0o750, () => tokenGid);
+    await storeGrant(h, h.tokenFile);
+    chownSync(h.tokenFile, service.uid, tokenGid);
+    chmodSync(h.tokenFile, 0o640);
+    // The name ties the kept pair to the content it replaces (token/kept-pair.ts).
+    const kept = join(state(), `.token.json.${createHash('sha256').update(readFileSync(h.tokenFile)).digest('hex').slice(0, 16)}.tmp`);
+    await storeGrant(h, kept);
+    chownSync(kept, 0, 0);
+    chmodSync(kept, 0o600);
+    const out = await h.run(['refresh', '--force', '--json'], { env: { HH_TOKEN_GROUP: undefined } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/recovered the token pair/);
+    expect(ownerOf(h.tokenFile)).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
+    expect(botReads(h.tokenFile)).toBe(true);
+    await waitForExpiry(EXPIRES_IN);
+    const refreshed = await runCli(['refresh', '--json'], asService());
+    expect(refreshed.code, refreshed.stderr).toBe(0);
   });
 });
 
