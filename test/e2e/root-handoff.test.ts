@@ -1,8 +1,9 @@
-import { chmodSync, chownSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, chownSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
-  BOT_USER, canUseLocalUsers, homeFor, jsonOut, localGroup, localUser, nobodyCanRunCli, requires, runAs, runCli,
+  BOT_USER, byName, canUseLocalUsers, homeFor, jsonOut, localGroup, localUser, nobodyCanRunCli, OTHER_USER, requires, runAs, runCli,
   SERVICE_USER, storeGrant, TOKEN_GROUP, useHarness, waitForExpiry, type LocalUser,
 } from '../helpers';
 
@@ -22,12 +23,14 @@ const usable = canUseLocalUsers && nobodyCanRunCli();
 const NEEDS = 'root, useradd and setpriv (real local users), and a checkout other users can read';
 let service: LocalUser;
 let bot: LocalUser;
+let other: LocalUser;
 let tokenGid: number;
 beforeAll(() => {
   if (!usable) return;
   tokenGid = localGroup(TOKEN_GROUP);
   service = localUser(SERVICE_USER, [TOKEN_GROUP]);
   bot = localUser(BOT_USER, [TOKEN_GROUP]);
+  other = localUser(OTHER_USER);
 });
 
 const state = () => join(h.dir, 'state');
@@ -153,5 +156,93 @@ describe('root writes for the service, with no HH_TOKEN_GROUP in its own environ
     expect(ownerOf(join(state(), 'app-token.json'))).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
     const read = await runCli(['token', '--app'], { ...asService(), secretStdout: true });
     expect(read.code, read.stderr).toBe(0);
+  });
+});
+
+describe('a kept pair that is root\'s (left by an earlier version, or by root without CAP_CHOWN)', () => {
+  it('root puts it in place as the service user\'s, 0640 in the group, and the service refreshes it', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    serviceState(0o750, () => tokenGid);
+    await storeGrant(h, h.tokenFile);
+    chownSync(h.tokenFile, service.uid, tokenGid);
+    chmodSync(h.tokenFile, 0o640);
+    // The name ties the kept pair to the content it replaces (token/kept-pair.ts).
+    const kept = join(state(), `.token.json.${createHash('sha256').update(readFileSync(h.tokenFile)).digest('hex').slice(0, 16)}.tmp`);
+    await storeGrant(h, kept);
+    chownSync(kept, 0, 0);
+    chmodSync(kept, 0o600);
+    const out = await h.run(['refresh', '--force', '--json'], { env: { HH_TOKEN_GROUP: undefined } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(out.stderr).toMatch(/recovered the token pair/);
+    expect(ownerOf(h.tokenFile)).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
+    expect(botReads(h.tokenFile)).toBe(true);
+    await waitForExpiry(EXPIRES_IN);
+    const refreshed = await runCli(['refresh', '--json'], asService());
+    expect(refreshed.code, refreshed.stderr).toBe(0);
+  });
+});
+
+describe('what the group can reach, as doctor and status say it', () => {
+  /** A stored pair of the service user's, in the group, 0640, in a state directory of the given mode. */
+  async function groupStore(dirMode: number): Promise<void> {
+    serviceState(dirMode, () => tokenGid);
+    await storeGrant(h, h.tokenFile);
+    chownSync(h.tokenFile, service.uid, tokenGid);
+    chmodSync(h.tokenFile, 0o640);
+  }
+  const doctorPerms = async (env: Record<string, string | undefined> = {}) => {
+    const out = await h.run(['doctor', '--skip-systemd', '--skip-nginx', '--no-refresh', '--json'], { env });
+    return { out, check: byName(jsonOut(out).checks as Array<{ name: string; status: string; message: string; fix: string | null }>)['token-permissions']! };
+  };
+
+  it('doctor as root: a 0700 state directory blocks the token group, and it says which directory and the fix', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    await groupStore(0o700);
+    expect(botReads(h.tokenFile), 'the bot really cannot read it').toBe(false);
+    const { out, check } = await doctorPerms({ HH_TOKEN_GROUP: TOKEN_GROUP });
+    expect(out.code).toBe(7);
+    expect(check.status).toBe('fail');
+    expect(check.message).toContain(`members of ${TOKEN_GROUP} cannot reach ${h.tokenFile}: ${state()} is 0700`);
+    expect(check.fix).toContain(`chmod 0750 ${state()}`);
+    // Fixed as it says: the bot reads it, and doctor passes, naming the group.
+    chmodSync(state(), 0o750);
+    expect(botReads(h.tokenFile)).toBe(true);
+    const fixed = await doctorPerms({ HH_TOKEN_GROUP: TOKEN_GROUP });
+    expect(fixed.check.status, fixed.check.message).toBe('pass');
+    expect(fixed.check.message).toContain(`members of ${TOKEN_GROUP} can read it`);
+  });
+
+  it('doctor as root, the group from the system settings file: a directory above that others may not enter blocks it too', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    await groupStore(0o750);
+    systemSettings([`HH_TOKEN_GROUP=${TOKEN_GROUP}`]);
+    chmodSync(h.dir, 0o750);
+    expect(botReads(h.tokenFile)).toBe(false);
+    const { check } = await doctorPerms();
+    expect(check.status).toBe('fail');
+    expect(check.message).toContain(`${h.dir} is 0750`);
+    expect(check.fix).toContain(`chmod o+x ${h.dir}`);
+  });
+
+  it('status as a user who may not read the file says unreadable, with the fix, not corrupt (also --json)', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    await groupStore(0o755);
+    const asOther = { env: h.env({ ...homeFor(other, h.dir) }), wrap: other.wrap() };
+    const out = await runCli(['status', '--json'], asOther);
+    expect(out.code).toBe(7);
+    const doc = jsonOut(out);
+    expect(doc.state).toBe('unreadable');
+    expect(doc.problem).toMatch(/cannot read .*EACCES/);
+    expect(out.stderr).toMatch(new RegExp(`sudo -u ${SERVICE_USER}|usermod -aG ${TOKEN_GROUP}`));
+    const human = await runCli(['status'], asOther);
+    expect(human.stdout).toMatch(/state:\s+unreadable/);
+    expect(human.stdout).not.toMatch(/corrupt/);
+    // A directory it may not enter: the same answer.
+    chmodSync(state(), 0o750);
+    const blocked = jsonOut(await runCli(['status', '--json'], asOther));
+    expect(blocked.state).toBe('unreadable');
+    // The bot, in the group, reads it.
+    const asBot = { env: h.env({ ...homeFor(bot, h.dir) }), wrap: bot.wrap({ groups: [tokenGid] }) };
+    expect(jsonOut(await runCli(['status', '--json'], asBot)).state).toBe('valid');
   });
 });
