@@ -26,12 +26,14 @@ leader() {
   local nspawn
   nspawn=$(cat "$dir/nspawn.pid" 2>/dev/null) || return 1
   kill -0 "$nspawn" 2>/dev/null || return 1
-  pgrep -P "$nspawn" | head -n1
+  # Empty (not a failure) while nspawn has not forked it yet.
+  pgrep -P "$nspawn" | head -n1 || true
 }
 
 inside() {
   local pid1
-  pid1=$(leader) || { echo "nspawn.sh: the container in $dir is not running" >&2; return 1; }
+  pid1=$(leader) || pid1=
+  [ -n "$pid1" ] || { echo "nspawn.sh: the container in $dir is not running" >&2; return 1; }
   nsenter --target "$pid1" --all --root --wd -- env -i PATH="$PATH_INSIDE" HOME=/root LANG=C.UTF-8 TERM=dumb "$@"
 }
 
