@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -109,14 +110,18 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     return (await c.sh(`systemctl start ${unit}`, { timeoutMs: 90_000 })).code;
   }
 
-  /** What the bot in the token group reads, with jq, as its own user. */
+  /** A token's fingerprint: the tests compare tokens without ever printing one. */
+  const fingerprint = (token: string) => `sha256:${createHash('sha256').update(token).digest('hex').slice(0, 12)}`;
+
+  /** What the bot in the token group reads, with jq, as its own user (its fingerprint). */
   async function botReads(file = TOKEN): Promise<string> {
     const out = await c.sh(`setpriv --reuid=hhbot --regid=hhbot --init-groups jq -er .access_token ${file}`);
     if (out.code !== 0) throw new Error(`the bot cannot read ${file}: ${out.stderr.trim()}`);
-    return out.stdout.trim();
+    expect(out.stdout.trim()).not.toBe('');
+    return fingerprint(out.stdout.trim());
   }
 
-  const rootReads = async (file = TOKEN) => (await c.ok(`jq -er .access_token ${file}`)).trim();
+  const rootReads = async (file = TOKEN) => fingerprint((await c.ok(`jq -er .access_token ${file}`)).trim());
 
   /** Owner, group and mode, as `stat` gives them. */
   const stat = async (path: string) => (await c.ok(`stat -c '%U:%G %a' ${path}`)).trim();
