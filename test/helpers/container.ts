@@ -31,9 +31,17 @@ export interface Ran {
   ms: number;
 }
 
+export interface ContainerRunOptions {
+  input?: string;
+  timeoutMs?: number;
+  secret?: boolean;
+}
+
 export class Container {
   /** The tmpfs that holds the overlay; the machine's / is `${dir}/root`. */
   readonly dir: string;
+  /** Everything the commands inside printed (except runs marked secret), for the leak scan. */
+  readonly transcript: string[] = [];
   constructor() {
     this.dir = mkdtempSync('/tmp/hh-nspawn-');
   }
@@ -72,18 +80,20 @@ export class Container {
     return ms ? Number(ms[1]) : out.ms;
   }
 
-  /** A command inside, as root. */
-  run(argv: string[], opts: { input?: string; timeoutMs?: number } = {}): Promise<Ran> {
-    return this.script(['run', this.dir, ...argv], opts.input, opts.timeoutMs);
+  /** A command inside, as root. `secret`: its output holds secrets on purpose and stays out of the transcript. */
+  async run(argv: string[], opts: ContainerRunOptions = {}): Promise<Ran> {
+    const out = await this.script(['run', this.dir, ...argv], opts.input, opts.timeoutMs);
+    if (!opts.secret) this.transcript.push(out.stdout, out.stderr);
+    return out;
   }
 
   /** A bash script inside, as root (set -euo pipefail). */
-  sh(script: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<Ran> {
+  sh(script: string, opts: ContainerRunOptions = {}): Promise<Ran> {
     return this.run(['bash', '-c', `set -euo pipefail\n${script}`], opts);
   }
 
   /** Like sh, but a non-zero exit throws with the script's output. */
-  async ok(script: string, opts: { input?: string; timeoutMs?: number } = {}): Promise<string> {
+  async ok(script: string, opts: ContainerRunOptions = {}): Promise<string> {
     const out = await this.sh(script, opts);
     if (out.code !== 0) throw new Error(`exit ${out.code} from:\n${script}\n--- stdout\n${out.stdout}\n--- stderr\n${out.stderr}`);
     return out.stdout;
