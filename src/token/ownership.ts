@@ -98,6 +98,21 @@ export function storeOwner(dir: string): StoreOwner {
 }
 
 /**
+ * With HH_TOKEN_GROUP, the group must be able to enter the directory to read the file: say so
+ * when it cannot (an older state directory, 0700). Not changed here: the directory is its
+ * owner's, and systemd's StateDirectoryMode= sets it at the service's next start anyway.
+ */
+export function warnIfGroupKeptOut(dir: string, owner: StoreOwner): void {
+  if (!owner.tokenGroup || owner.gid === undefined) return;
+  const st = statSync(dir, { throwIfNoEntry: false });
+  if (!st) return;
+  const mode = st.mode & 0o777;
+  if (mode & 0o001 || (st.gid === owner.gid && mode & 0o010)) return;
+  const chgrp = st.gid === owner.gid ? '' : `chgrp ${owner.tokenGroup} ${dir} && `;
+  log.warn(`members of ${owner.tokenGroup} cannot enter ${dir} (mode 0${mode.toString(8)}), so they cannot read the token file in it: \`${chgrp}chmod 0${((mode & 0o700) | 0o050).toString(8)} ${dir}\``);
+}
+
+/**
  * Gives a new token-like file (the temp file that becomes `path`, or a copy of it) to the
  * store's owner, its group and mode. Before any grant is spent: a failure here costs nothing.
  */

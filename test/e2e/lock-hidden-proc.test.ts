@@ -1,5 +1,6 @@
-import { spawnSync } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, chownSync, existsSync, mkdirSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -118,6 +119,25 @@ describe('the lock, seen by a service that cannot see root\'s processes', () => 
     expect((JSON.parse(readFileSync(`${h.tokenFile}.lock`, 'utf8')) as { pid: number }).pid).toBe(pid);
     expect((await done).code).toBe(6);
   });
+
+  it('the limit, shown: a dead holder\'s pid now taken by a live root process is waited for by the service, and root recovers it at once', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    await serviceStore();
+    const other = spawn('sleep', ['30'], { stdio: 'ignore' });
+    try {
+      // A lock whose holder had this pid once (another start time): as a killed run leaves it, the service user's.
+      const lock = `${h.tokenFile}.lock`;
+      const owner = { pid: other.pid, start: '1', host: hostname(), ns: readlinkSync('/proc/self/ns/pid'), boot: readFileSync('/proc/sys/kernel/random/boot_id', 'utf8').trim() };
+      writeFileSync(lock, JSON.stringify(owner), { mode: 0o600 });
+      chownSync(lock, service.uid, tokenGid);
+      const waited = await runCli(['refresh', '--json'], asService({ HH_LOCK_TIMEOUT: '1' }));
+      expect(waited.code, 'the service cannot read that process\'s start time: it waits (the safe side)').toBe(7);
+      expect(jsonOut(waited).error.message).toContain(`held by pid ${other.pid}`);
+      const root = await h.run(['refresh', '--json'], { env: { HH_TOKEN_GROUP: undefined, HH_LOCK_TIMEOUT: '5' } });
+      expect(root.code, root.stderr).toBe(0);
+      expect(root.stderr).toMatch(new RegExp(`recovered a stale lock .*pid ${other.pid} is no longer running`));
+    } finally {
+      other.kill('SIGKILL');
+    }
+  });
 });
-
-

@@ -110,6 +110,18 @@ describe('root writes for the service, with no HH_TOKEN_GROUP in its own environ
     expect(ownerOf(h.tokenFile)).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
   });
 
+  it('HH_TOKEN_GROUP set but a state directory the group may not enter: the file is the group\'s, and root is told what keeps the group out', async (ctx) => {
+    requires(ctx, NEEDS, usable);
+    serviceState(0o700, () => service.gid);
+    systemSettings([`HH_TOKEN_GROUP=${TOKEN_GROUP}`]);
+    const callback = await h.authorize();
+    const out = await h.run(['exchange', '-', '--json'], { input: callback, env: { HH_TOKEN_GROUP: undefined } });
+    expect(out.code, out.stderr).toBe(0);
+    expect(ownerOf(h.tokenFile)).toEqual({ uid: service.uid, gid: tokenGid, mode: 0o640 });
+    expect(out.stderr).toContain(`members of ${TOKEN_GROUP} cannot enter ${state()} (mode 0700)`);
+    expect(out.stderr).toContain(`chgrp ${TOKEN_GROUP} ${state()} && chmod 0750 ${state()}`);
+  });
+
   it('a state directory the group may not enter (0700): the file stays 0600, as the unit would make it', async (ctx) => {
     requires(ctx, NEEDS, usable);
     serviceState(0o700, () => service.gid);
