@@ -298,6 +298,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
       echo "service failures: $fails; bot failures: $bot"
       sort /tmp/root-loop.log | uniq -c
       sort /tmp/root-loop.err 2>/dev/null | uniq | sed 's/^/root said: /' | head -n 20`, { timeoutMs: 180_000 });
+    console.log(`real-systemd 4: ${out.stdout.trim().replace(/\n\s*/g, '; ')}`);
     expect(out.code, out.stderr).toBe(0);
     expect(out.stdout).toContain('service failures: 0; bot failures: 0');
     // Root's own commands succeeded too (doctor may warn about the sandbox's URLs, never fail on the lock).
@@ -322,6 +323,7 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
     const t0 = Date.now();
     expect(await start()).toBe(0);
     // Well under HH_LOCK_TIMEOUT (60 s): the service judged the dead holder rather than waiting it out.
+    console.log(`real-systemd 4b: the service's run after root's holder was killed took ${Date.now() - t0} ms`);
     expect(Date.now() - t0).toBeLessThan(20_000);
     expect(await botReads()).toBe(await rootReads());
   }, 120_000);
