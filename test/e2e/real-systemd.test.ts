@@ -262,7 +262,9 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
   it('3. the bot reads access_token with jq; doctor as root sees a directory mode that shuts the group out', async () => {
     const doctor = async () => JSON.parse((await c.sh(`${ROOT_ENV}; hh-oauth doctor --json --skip-nginx --no-refresh`)).stdout) as { checks: Array<{ name: string; status: string; message: string }> };
     const permissions = (d: Awaited<ReturnType<typeof doctor>>) => d.checks.find((k) => k.name === 'token-permissions')!;
-    expect(permissions(await doctor()).status).toBe('pass');
+    const first = await doctor();
+    console.log(`real-systemd 3: doctor as root: ${first.checks.map((k) => `${k.name} ${k.status}${k.status === 'fail' ? ` (${k.message})` : ''}`).join('; ')}`);
+    expect(permissions(first).status).toBe('pass');
     await c.ok(`chmod 0700 ${STATE}`);
     try {
       await expect(botReads()).rejects.toThrow(/Permission denied/);
