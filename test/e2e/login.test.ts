@@ -283,6 +283,36 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(error.suggestion).toContain(`proxy_pass http://${LISTEN};`);
   });
 
+  it('--check-only run again and again trips the callback\'s own limit_req: the probe names the rate limit and when to try again (exit 6)', async () => {
+    // An nginx of its own, so its limit (6 a minute, burst 5, per client address) starts empty.
+    const port = await freePort();
+    const nginx = await startCallbackProxy({ listenPort: port, upstream: LISTEN });
+    try {
+      const env = { env: { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` } };
+      const codes: Array<number | null> = [];
+      let limited: Awaited<ReturnType<typeof h.run>> | undefined;
+      for (let i = 0; i < 8 && !limited; i++) {
+        const out = await h.run(['login', '--check-only', '--listen', LISTEN, '--json'], env);
+        codes.push(out.code);
+        if (out.code !== 0) limited = out;
+      }
+      // 1 + burst 5 get through; the 7th is refused by nginx, never reaching the listener.
+      expect(codes).toEqual([0, 0, 0, 0, 0, 0, 6]);
+      const { error } = jsonOut(limited!);
+      expect(error.code).toBe('temporary');
+      expect(error.message).toMatch(/^probe failed \(rate-limited\): .*nginx\/[\d.]+ answered HTTP 429 for 127\.0\.0\.1:\d+\/callback: its rate limit refused the probe/);
+      expect(error.message).not.toContain('another service');
+      expect(error.suggestion).toMatch(/^wait 10 s and run `hh-oauth login --check-only` again/);
+      expect(error.suggestion).toContain('limit_req');
+      expect(error.suggestion).not.toContain('another service');
+      const human = await h.run(['login', '--check-only', '--listen', LISTEN], env);
+      expect(human.code).toBe(6);
+      expect(human.stderr).toContain('hint: wait 10 s and run `hh-oauth login --check-only` again');
+    } finally {
+      await nginx.stop();
+    }
+  });
+
   it.each([
     ['dns', 'http://hh-oauth-probe.invalid/callback', /does not resolve \(DNS, (ENOTFOUND|EAI_AGAIN)\)/],
     ['tls', `https://127.0.0.1:${NGINX_PORT}/callback`, /does not speak TLS/],
