@@ -183,7 +183,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return;
     }
 
-    // Before anything else: an outcome address exchanges nothing, whatever else it carries.
+    // Before the callback checks: an outcome address exchanges nothing, whatever else it carries.
     const shownOutcome = single(OUTCOME_PARAM);
     if (shownOutcome !== undefined) {
       const page = shownOutcome === null ? undefined : outcomePage(shownOutcome, outcome);
