@@ -72,10 +72,21 @@ async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state
   return { url: url!, state: new URL(url!).searchParams.get('state')! };
 }
 
-/** What a browser does: open the authorization page, follow hh.ru's redirect to the callback. */
-async function browse(url: string): Promise<HttpAnswer & { location: string }> {
+/**
+ * A callback as a browser follows it: the listener never answers at the callback's own
+ * address but sends the browser on (303) to its outcome page, `sentTo`.
+ */
+async function sendOn(url: string): Promise<HttpAnswer & { sentTo: string }> {
+  const first = await send(url);
+  expect(first.status, `${first.status} at the callback's address`).toBe(303);
+  const sentTo = new URL(first.headers.location as string, url).href;
+  return { sentTo, ...(await send(sentTo)) };
+}
+
+/** What a browser does: open the authorization page, follow hh.ru's redirect to the callback, then the listener's. */
+async function browse(url: string): Promise<HttpAnswer & { location: string; sentTo: string }> {
   const location = await browserRedirect(url);
-  return { location, ...(await send(location)) };
+  return { location, ...(await sendOn(location)) };
 }
 
 /** Whether nothing listens on the port any more (the login's listener is gone). */
@@ -89,6 +100,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const page = await browse(url);
     expect(page.status).toBe(200);
     expect(page.body).toContain('stored the token');
+    expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=stored`);
     const code = new URL(page.location).searchParams.get('code')!;
     expect(page.body).not.toContain(code);
 
@@ -134,10 +146,11 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const login = startLogin(['--no-probe']);
     const { url } = await printedAuthorizeUrl(login);
     const before = tokenPosts(h);
-    const forged = await send(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
+    const forged = await sendOn(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
+    expect(forged.sentTo).toBe(`${REDIRECT}?hh_oauth=unknown`);
     expect(forged.status).toBe(400);
     expect(forged.body).toContain('does not belong to the login in progress');
-    const stateless = await send(`${REDIRECT}?code=FORGED0CODE`);
+    const stateless = await sendOn(`${REDIRECT}?code=FORGED0CODE`);
     expect(stateless.status).toBe(400);
     expect(tokenPosts(h)).toBe(before);
     await login.waitFor(/refused a callback with a missing state/);
@@ -158,6 +171,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
       const { url } = await printedAuthorizeUrl(login);
       const page = await browse(url);
       expect(new URL(page.location).searchParams.get('error')).toBe('access_denied');
+      expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=denied`);
       expect(page.status).toBe(403);
       expect(page.body).toContain('Access was refused at hh.ru');
       const out = await login.done;
@@ -226,11 +240,11 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const evil = '<script>alert(1)</script>';
     const img = '"><img src=x onerror=alert(2)>';
 
-    const wrong = await send(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
+    const wrong = await sendOn(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
     expect(wrong.status).toBe(400);
     expect(wrong.headers['content-security-policy']).toContain("default-src 'none'");
 
-    const right = await send(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
+    const right = await sendOn(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
     expect(right.status).toBe(400);
     expect(right.body).toContain('Authorization failed');
     for (const { body } of [wrong, right]) {
@@ -267,6 +281,36 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(error.code).toBe('config');
     expect(error.message).toMatch(/^probe failed \(upstream\): .*nginx\/[\d.]+ at 127\.0\.0\.1:\d+ answered HTTP 502/);
     expect(error.suggestion).toContain(`proxy_pass http://${LISTEN};`);
+  });
+
+  it('--check-only run again and again trips the callback\'s own limit_req: the probe names the rate limit and when to try again (exit 6)', async () => {
+    // An nginx of its own, so its limit (6 a minute, burst 5, per client address) starts empty.
+    const port = await freePort();
+    const nginx = await startCallbackProxy({ listenPort: port, upstream: LISTEN });
+    try {
+      const env = { env: { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` } };
+      const codes: Array<number | null> = [];
+      let limited: Awaited<ReturnType<typeof h.run>> | undefined;
+      for (let i = 0; i < 8 && !limited; i++) {
+        const out = await h.run(['login', '--check-only', '--listen', LISTEN, '--json'], env);
+        codes.push(out.code);
+        if (out.code !== 0) limited = out;
+      }
+      // 1 + burst 5 get through; the 7th is refused by nginx, never reaching the listener.
+      expect(codes).toEqual([0, 0, 0, 0, 0, 0, 6]);
+      const { error } = jsonOut(limited!);
+      expect(error.code).toBe('temporary');
+      expect(error.message).toMatch(/^probe failed \(rate-limited\): .*nginx\/[\d.]+ answered HTTP 429 for 127\.0\.0\.1:\d+\/callback: its rate limit refused the probe/);
+      expect(error.message).not.toContain('another service');
+      expect(error.suggestion).toMatch(/^wait 10 s and run `hh-oauth login --check-only` again/);
+      expect(error.suggestion).toContain('limit_req');
+      expect(error.suggestion).not.toContain('another service');
+      const human = await h.run(['login', '--check-only', '--listen', LISTEN], env);
+      expect(human.code).toBe(6);
+      expect(human.stderr).toContain('hint: wait 10 s and run `hh-oauth login --check-only` again');
+    } finally {
+      await nginx.stop();
+    }
   });
 
   it.each([

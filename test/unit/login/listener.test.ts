@@ -40,7 +40,7 @@ describe('the callback listener: one callback with the right state, and the limi
     expect(callback).toMatchObject({ kind: 'code', code: 'REALCODE', arrival: { viaProxy: false } });
 
     expect((await fetch(`${base}/callback?code=OTHER&state=${STATE}`)).status).toBe(409);
-    await l.finish(pages.stored());
+    await l.finish('stored');
     const page = await first;
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('REALCODE');
@@ -49,6 +49,60 @@ describe('the callback listener: one callback with the right state, and the limi
     expect(again.status).toBe(410);
     await l.close();
     await expect(fetch(`${base}/callback?code=REALCODE&state=${STATE}`)).rejects.toThrow();
+  });
+
+  it('never answers a callback at its own address: 303 to ?hh_oauth=OUTCOME on the same path, where the page is', async () => {
+    const { l, base } = await listener();
+    const manual = (query: string) => fetch(`${base}/callback?${query}`, { redirect: 'manual' });
+    const first = manual(`code=REALCODE&state=${STATE}`);
+    await l.callback;
+    const busy = await manual(`code=OTHER&state=${STATE}`);
+    expect([busy.status, busy.headers.get('location')]).toEqual([303, '/callback?hh_oauth=busy']);
+    // The login's own outcome is not served before it has one.
+    expect((await manual('hh_oauth=stored')).status).toBe(404);
+
+    await l.finish('stored');
+    const sent = await first;
+    expect([sent.status, sent.headers.get('location'), sent.headers.get('cache-control')]).toEqual([303, '/callback?hh_oauth=stored', 'no-store']);
+    expect(await sent.text()).toBe('');
+    let shown = false;
+    const waiting = l.outcomeShown().then(() => (shown = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(shown).toBe(false);
+    const page = await manual('hh_oauth=stored');
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('stored the token');
+    await waiting;
+
+    // Reloading it is harmless; another login outcome is not this one's; a code beside it is never looked at.
+    expect((await manual('hh_oauth=stored')).status).toBe(200);
+    expect((await manual('hh_oauth=denied')).status).toBe(404);
+    expect((await manual('hh_oauth=constructor')).status).toBe(404);
+    expect((await manual('hh_oauth=stored&hh_oauth=stored')).status).toBe(404);
+    expect((await manual(`hh_oauth=unknown&code=X&state=${STATE}`)).status).toBe(400);
+    const late = await manual(`code=REALCODE&state=${STATE}`);
+    expect([late.status, late.headers.get('location')]).toEqual([303, '/callback?hh_oauth=finished']);
+    expect((await manual('hh_oauth=finished')).status).toBe(410);
+  });
+
+  it('a wrong state is sent on to ?hh_oauth=unknown, still counted; outcomeShown gives up after outcomeWaitMs', async () => {
+    const { l, base } = await listener({ outcomeWaitMs: 100 });
+    const wrong = await fetch(`${base}/callback?code=X&state=wrong`, { redirect: 'manual' });
+    expect([wrong.status, wrong.headers.get('location')]).toEqual([303, '/callback?hh_oauth=unknown']);
+    expect(l.refusedStates()).toBe(1);
+    const page = await fetch(`${base}/callback?hh_oauth=unknown`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('does not belong to the login in progress');
+    // Nothing finished yet: nothing to wait for.
+    await l.outcomeShown();
+
+    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`, { redirect: 'manual' });
+    await l.callback;
+    await l.finish('denied');
+    expect((await pending).headers.get('location')).toBe('/callback?hh_oauth=denied');
+    const started = Date.now();
+    await l.outcomeShown();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 
   it('refuses wrong, missing and repeated states with 400 and keeps counting them', async () => {
@@ -66,7 +120,7 @@ describe('the callback listener: one callback with the right state, and the limi
     expect((await fetch(`${base}/callback?state=${STATE}`)).status).toBe(400);
     const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`);
     expect(await l.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
-    await l.finish(pages.stored());
+    await l.finish('stored');
     expect((await pending).status).toBe(200);
   });
 
@@ -77,7 +131,7 @@ describe('the callback listener: one callback with the right state, and the limi
     });
     const callback = await l.callback;
     expect(callback.arrival).toEqual({ remote: '127.0.0.1', viaProxy: true, forwardedProto: 'https', forwardedFor: '203.0.113.9, 127.0.0.1', forwardedHost: '(unprintable)' });
-    await l.finish(pages.stored());
+    await l.finish('stored');
     await pending;
   });
 
