@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { configError, errnoCode } from '../errors';
@@ -14,7 +14,9 @@ import { outcomePage, pages, renderPage, SECURITY_HEADERS, type Outcome, type Pa
  * it is sent on (303) to `?hh_oauth=OUTCOME` on the same path, and the page is shown there.
  * The redirect replaces the callback's entry in the browser's history, so the code leaves
  * the address bar, the history and synced tabs. The outcome address carries nothing secret
- * and exchanges nothing, however often it is opened.
+ * and exchanges nothing, however often it is opened. The login's own outcome is shown only
+ * to the browser it was sent to, which the 303 gives a cookie (VIEWER_COOKIE): anyone may
+ * ask for the address, and neither learns how the login went nor ends its wait.
  */
 
 /** How a request reached us: directly, or through a proxy that set X-Forwarded-*. */
@@ -95,6 +97,8 @@ export interface CallbackListener {
 export const PROBE_PARAM = 'hh_oauth_probe';
 /** The one parameter of an outcome page's address: /callback?hh_oauth=stored. */
 export const OUTCOME_PARAM = 'hh_oauth';
+/** Set by the 303 that sends the callback's browser to the login's outcome, and asked for there. */
+const VIEWER_COOKIE = 'hh_oauth';
 const CODE = /^[A-Za-z0-9._~+/=-]{1,1024}$/;
 const HH_ERROR = /^[a-z_]{1,64}$/;
 
@@ -107,6 +111,8 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   let wrongStates = 0;
   /** The login's outcome, once its browser was sent on to it. */
   let outcome: Outcome | undefined;
+  /** What the callback's browser gets in VIEWER_COOKIE: random, and good for nothing but its outcome page. */
+  const viewer = randomBytes(16).toString('hex');
   let shown!: () => void;
   const outcomeFetched = new Promise<void>((resolve) => (shown = resolve));
   let deliver!: (c: Callback) => void;
@@ -186,10 +192,11 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
     // Before the callback checks: an outcome address exchanges nothing, whatever else it carries.
     const shownOutcome = single(OUTCOME_PARAM);
     if (shownOutcome !== undefined) {
-      const page = shownOutcome === null ? undefined : outcomePage(shownOutcome, outcome);
+      const theirs = shownOutcome === outcome && hasCookie(req, VIEWER_COOKIE, viewer);
+      const page = shownOutcome === null ? undefined : outcomePage(shownOutcome, theirs ? outcome : undefined);
       if (!page) return refuse(pages.notFound(), "an outcome page that is not this login's");
       send(res, page);
-      if (shownOutcome === outcome) shown();
+      if (theirs) shown();
       return;
     }
 
@@ -241,7 +248,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return new Promise<void>((resolve) => {
         res.once('finish', resolve);
         res.once('close', resolve);
-        redirect(res, opts.path, to, { connection: 'close' });
+        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': viewerCookie(viewer, opts.path) });
       });
     },
     outcomeShown() {
@@ -293,6 +300,24 @@ function send(res: ServerResponse, page: Page): void {
 function redirect(res: ServerResponse, path: string, to: Outcome, headers: Record<string, string> = {}): void {
   res.writeHead(303, { ...SECURITY_HEADERS, ...headers, location: `${path}?${OUTCOME_PARAM}=${to}`, 'content-length': '0' });
   res.end();
+}
+
+/**
+ * Scoped to the callback path (not the bot's site beside it) when the path can be written
+ * in the attribute; a minute or so is all a browser needs to follow a redirect. Lax: the
+ * browser arrives from hh.ru, another site, by a top-level GET, which Lax lets it send on.
+ */
+function viewerCookie(value: string, path: string): string {
+  const scope = /^\/[\x21-\x7e]*$/.test(path) && !/[;,]/.test(path) ? `; Path=${path}` : '';
+  return `${VIEWER_COOKIE}=${value}${scope}; Max-Age=300; HttpOnly; SameSite=Lax`;
+}
+
+function hasCookie(req: IncomingMessage, name: string, value: string): boolean {
+  const expected = Buffer.from(`${name}=${value}`);
+  return (req.headers.cookie ?? '').split(';').some((pair) => {
+    const given = Buffer.from(pair.trim());
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 function sameState(given: string, expected: Buffer): boolean {

@@ -83,8 +83,18 @@ export type Outcome = keyof typeof OUTCOMES;
 /** These say only what was wrong with the callback that led there, so anyone may see them. */
 const STANDING: ReadonlySet<string> = new Set<Outcome>(['unknown', 'busy', 'finished']);
 
-/** The page for ?hh_oauth=NAME: a standing one, or the login's own outcome once it has one. */
+/**
+ * The page for ?hh_oauth=NAME: a standing one, or the login's own outcome once it has one
+ * (undefined unless the asker is the browser it was sent to). Any other outcome's name gets
+ * one answer, whatever the login's outcome, so that it tells nothing about it.
+ */
 export function outcomePage(name: string, loginOutcome: Outcome | undefined): Page | undefined {
-  if (name !== loginOutcome && !STANDING.has(name)) return undefined;
-  return OUTCOMES[name as Outcome]();
+  if (name === loginOutcome || STANDING.has(name)) return OUTCOMES[name as Outcome]();
+  return Object.hasOwn(OUTCOMES, name) ? notShown() : undefined;
 }
+
+const notShown = (): Page => ({
+  status: 404,
+  title: 'Not shown here',
+  message: 'The outcome of a login is shown only to the browser that brought its authorization. The terminal running `hh-oauth login` says how it went.',
+});

@@ -55,10 +55,10 @@ afterAll(async () => {
 
 let lastAddress = 1;
 /** A browser's request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
-function send(url: string, method = 'GET'): Promise<HttpAnswer> {
+function send(url: string, method = 'GET', headers: Record<string, string> = {}): Promise<HttpAnswer> {
   lastAddress++;
   if (lastAddress > 254) throw new Error('out of loopback addresses');
-  return httpRequest(url, { method, headers: { 'user-agent': BROWSER_USER_AGENT }, localAddress: `127.0.0.${lastAddress}` });
+  return httpRequest(url, { method, headers: { 'user-agent': BROWSER_USER_AGENT, ...headers }, localAddress: `127.0.0.${lastAddress}` });
 }
 
 function startLogin(args: string[] = [], env: Record<string, string | undefined> = {}): LiveCli {
@@ -74,13 +74,15 @@ async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state
 
 /**
  * A callback as a browser follows it: the listener never answers at the callback's own
- * address but sends the browser on (303) to its outcome page, `sentTo`.
+ * address but sends the browser on (303) to its outcome page, `sentTo`, with the cookie
+ * that shows it the login's own outcome there.
  */
 async function sendOn(url: string): Promise<HttpAnswer & { sentTo: string }> {
   const first = await send(url);
   expect(first.status, `${first.status} at the callback's address`).toBe(303);
   const sentTo = new URL(first.headers.location as string, url).href;
-  return { sentTo, ...(await send(sentTo)) };
+  const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+  return { sentTo, ...(await send(sentTo, 'GET', cookie.length ? { cookie: cookie.join('; ') } : {})) };
 }
 
 /** What a browser does: open the authorization page, follow hh.ru's redirect to the callback, then the listener's. */

@@ -20,6 +20,15 @@ async function listener(limits: Partial<Limits> = {}): Promise<{ l: CallbackList
   return { l: current, base: `http://127.0.0.1:${current.address.port}` };
 }
 
+/** As a browser follows the listener's 303: to its Location, with the cookie it set. */
+async function follow(url: string): Promise<Response> {
+  const first = await fetch(url, { redirect: 'manual' });
+  const location = first.headers.get('location');
+  if (first.status !== 303 || !location) return first;
+  const cookie = first.headers.get('set-cookie')?.split(';')[0];
+  return fetch(new URL(location, url), { headers: cookie ? { cookie } : {} });
+}
+
 /** Sends raw bytes, returns whatever came back once the server closed the connection. */
 function raw(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -35,7 +44,7 @@ function raw(port: number, bytes: string): Promise<string> {
 describe('the callback listener: one callback with the right state, and the limits and refusals a public URL needs', () => {
   it('hands over the first callback with the right state, answers 409 while it is completed, 410 after, and refuses connections once closed', async () => {
     const { l, base } = await listener();
-    const first = fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
+    const first = follow(`${base}/callback?code=REALCODE&state=${STATE}`);
     const callback = await l.callback;
     expect(callback).toMatchObject({ kind: 'code', code: 'REALCODE', arrival: { viaProxy: false } });
 
@@ -69,13 +78,14 @@ describe('the callback listener: one callback with the right state, and the limi
     const waiting = l.outcomeShown().then(() => (shown = true));
     await new Promise((resolve) => setTimeout(resolve, 50));
     expect(shown).toBe(false);
-    const page = await manual('hh_oauth=stored');
+    const viewer = { headers: { cookie: sent.headers.get('set-cookie')!.split(';')[0]! } };
+    const page = await fetch(`${base}/callback?hh_oauth=stored`, viewer);
     expect(page.status).toBe(200);
     expect(await page.text()).toContain('stored the token');
     await waiting;
 
     // Reloading it is harmless; another login outcome is not this one's; a code beside it is never looked at.
-    expect((await manual('hh_oauth=stored')).status).toBe(200);
+    expect((await fetch(`${base}/callback?hh_oauth=stored`, viewer)).status).toBe(200);
     expect((await manual('hh_oauth=denied')).status).toBe(404);
     expect((await manual('hh_oauth=constructor')).status).toBe(404);
     expect((await manual('hh_oauth=stored&hh_oauth=stored')).status).toBe(404);
@@ -118,7 +128,7 @@ describe('the callback listener: one callback with the right state, and the limi
     expect((await fetch(`${base}/callback?code=${encodeURIComponent('a b')}&state=${STATE}`)).status).toBe(400);
     expect((await fetch(`${base}/callback?code=A&code=B&state=${STATE}`)).status).toBe(400);
     expect((await fetch(`${base}/callback?state=${STATE}`)).status).toBe(400);
-    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`);
+    const pending = follow(`${base}/callback?code=GOOD&state=${STATE}`);
     expect(await l.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
     await l.finish('stored');
     expect((await pending).status).toBe(200);
