@@ -304,7 +304,7 @@ function redirect(res: ServerResponse, path: string, to: Outcome, headers: Recor
 
 /**
  * Scoped to the callback path (not the bot's site beside it) when the path can be written
- * in the attribute; a minute or so is all a browser needs to follow a redirect. Lax: the
+ * in the attribute; five minutes is ample for a browser to follow a redirect. Lax: the
  * browser arrives from hh.ru, another site, by a top-level GET, which Lax lets it send on.
  */
 function viewerCookie(value: string, path: string): string {
