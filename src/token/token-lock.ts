@@ -4,7 +4,7 @@ import { acquireLock } from '../lock/lock';
 import { removeDebris } from './debris';
 import { ensureDir } from './directory';
 import { keptPairPath, settleKeptPair } from './kept-pair';
-import { storeOwner } from './ownership';
+import { storeOwner, warnIfGroupKeptOut } from './ownership';
 import { readToken, type StoredToken } from './read';
 import { assertTrustedDir, describeUser } from './trusted-dir';
 
@@ -21,9 +21,10 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
   await ensureDir(dir);
   assertTrustedDir(dir, path, lstatSync(path, { throwIfNoEntry: false })?.uid);
   const owner = storeOwner(dir);
+  warnIfGroupKeptOut(dir, owner);
   const lock = await acquireLock(`${path}.lock`, timeoutSeconds * 1000, { owner: { uid: owner.uid, gid: owner.gid }, describeUser });
   try {
-    await settleKeptPair(path, owner.writers);
+    await settleKeptPair(path, owner.writers, owner);
     await removeDebris(path);
     return await fn();
   } finally {
