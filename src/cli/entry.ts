@@ -22,10 +22,22 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return;
-      return fail(usageError(err.message.replace(/^error: /, ''), 'run `hh-oauth --help` for usage'));
+      return fail(fromCommander(err));
     }
     fail(toHhOauthError(err));
   }
+}
+
+/**
+ * Commander's error as one `error:` line and one `hint:` line: its "(Did you mean …?)"
+ * second line becomes the hint. Its help shown for a missing command ("(outputHelp)",
+ * already printed) is only a usage error.
+ */
+function fromCommander(err: CommanderError): HhOauthError {
+  if (err.code === 'commander.help') return usageError('a command is needed here (its help is above)', 'run `hh-oauth --help` for usage');
+  const [message, ...rest] = err.message.replace(/^error: /, '').split('\n');
+  const guess = /^\(Did you mean (.+)\?\)$/.exec(rest.join(' ').trim())?.[1];
+  return usageError(message!, guess === undefined ? 'run `hh-oauth --help` for usage' : `did you mean ${guess}? (\`hh-oauth --help\` for usage)`);
 }
 
 function fail(err: HhOauthError): void {
