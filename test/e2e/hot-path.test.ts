@@ -115,7 +115,7 @@ describe('the hot path (dist/main.cjs), through the built CLI', () => {
     const forced = await h.run(['refresh'], { env: { FORCE_COLOR: '1' } });
     expect(forced.stderr).toContain('\u001b[31merror:\u001b[39m no token file');
     const journal = await h.run(['refresh'], { env: { FORCE_COLOR: '1', JOURNAL_STREAM: '8:123' } });
-    expect(journal.stderr).toMatch(/^<3>no token file .*\n<6>hint: authorize again/);
+    expect(journal.stderr).toMatch(/^<3>no token file .*\n<3>hint: authorize again/);
     expect(journal.stderr).not.toContain('\u001b[');
   });
 
