@@ -63,7 +63,7 @@ function addCommand(parent: Command, spec: CommandSpec, prefix = ''): void {
     // Commander hands an unknown word to the default subcommand, which would call it an extra argument.
     command.hook('preSubcommand', (group, sub) => {
       const word = group.args[0];
-      if (sub.name() === fallback.name && !fallback.arguments && word !== undefined && !word.startsWith('-')) throw unknownCommand(path, word, names);
+      if (sub.name() === fallback.name && !fallback.arguments && word !== undefined && !word.startsWith('-') && !names.includes(word)) throw unknownCommand(path, word, names);
     });
     return;
   }
