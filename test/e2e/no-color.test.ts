@@ -84,6 +84,7 @@ describe('colour', () => {
     expect(colour.stdout).toMatch(/\u001b\[4[07]m/);
     const plain = await runInTty(argv, h.env({ ...TERMINAL, NO_COLOR: '1' }));
     expect(plain.stdout).toMatch(/[█▀▄]{5}/);
+    expect(plain.stdout.includes(ESC)).toBe(false);
     expect(plain.stdout).toContain('scan the code with a phone');
   });
 });
