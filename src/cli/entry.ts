@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { HhOauthError, toHhOauthError, usageError } from '../errors';
+import { fromCommander } from './commander-error';
 import { prepareColours, reportError, setJsonMode } from '../output';
 import { buildProgram } from './program';
 
@@ -26,18 +27,6 @@ async function main(argv: string[]): Promise<void> {
     }
     fail(toHhOauthError(err));
   }
-}
-
-/**
- * Commander's error as one `error:` line and one `hint:` line: its "(Did you mean …?)"
- * second line becomes the hint. Its help shown for a missing command ("(outputHelp)",
- * already printed) is only a usage error.
- */
-function fromCommander(err: CommanderError): HhOauthError {
-  if (err.code === 'commander.help') return usageError('a command is needed here (its help is above)', 'run `hh-oauth --help` for usage');
-  const [message, ...rest] = err.message.replace(/^error: /, '').split('\n');
-  const guess = /^\(Did you mean (.+)\?\)$/.exec(rest.join(' ').trim())?.[1];
-  return usageError(message!, guess === undefined ? 'run `hh-oauth --help` for usage' : `did you mean ${guess}? (\`hh-oauth --help\` for usage)`);
 }
 
 function fail(err: HhOauthError): void {

@@ -89,6 +89,10 @@ export function parseHotArgs(args: string[], commands: Readonly<Record<string, C
       i++;
     }
   }
+  if (!command) return undefined;
+  // In commander's order (optsWithGlobals: the command's own options, then the globals over them).
+  const globalKeys = new Set([...globals.values()].map((flag) => flag.key));
+  const ordered = Object.fromEntries([...Object.entries(opts).filter(([key]) => !globalKeys.has(key)), ...Object.entries(opts).filter(([key]) => globalKeys.has(key))]);
   // The options were parsed from the command's own declaration, so they have its options' types.
-  return command ? ({ kind: 'command', name: command.name, opts } as HotInvocation) : undefined;
+  return { kind: 'command', name: command.name, opts: ordered } as HotInvocation;
 }

@@ -77,13 +77,9 @@ function addCommand(parent: Command, spec: CommandSpec, prefix = ''): void {
 }
 
 /** A word that names no subcommand (or help topic): a usage error, with one hint line. */
-function unknownCommand(path: string, word: string, candidates: readonly string[]): HhOauthError {
-  const full = `hh-oauth ${path ? `${path} ` : ''}`;
+function unknownCommand(path: string, word: string, candidates: readonly string[], otherwise = `run \`hh-oauth ${path} --help\` for the commands`): HhOauthError {
   const guess = closest(word, candidates);
-  return usageError(
-    `unknown command \`${full}${word.slice(0, 64)}\``,
-    guess === undefined ? `run \`${full}--help\` for the commands` : `did you mean \`${full}${guess}\`?`,
-  );
+  return usageError(`unknown command \`hh-oauth ${path} ${word.slice(0, 64)}\``, guess === undefined ? otherwise : `did you mean \`hh-oauth ${path} ${guess}\`?`);
 }
 
 /**
@@ -102,11 +98,14 @@ function addHelpCommand(program: Command): void {
       const sub = target.commands.find((c) => c.name() === word);
       if (!sub) {
         const path = words.slice(0, i).join(' ');
-        throw unknownCommand(i === 0 ? 'help' : `help ${path}`, word, [...target.commands.map((c) => c.name()), ...(i === 0 ? HELP_TOPICS : [])]);
+        const candidates = [...target.commands.map((c) => c.name()), ...(i === 0 ? HELP_TOPICS : [])];
+        const otherwise = `run \`hh-oauth ${path ? `${path} ` : ''}--help\` for the commands${i === 0 ? ` (and the topics: ${HELP_TOPICS.join(', ')})` : ''}`;
+        throw unknownCommand(['help', ...words.slice(0, i)].join(' '), word, candidates, otherwise);
       }
       target = sub;
     }
-    target.outputHelp();
+    // As commander's own help ends (exit 0 through exitOverride, so the entry returns quietly).
+    target.help();
   });
 }
 
