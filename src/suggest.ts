@@ -32,9 +32,3 @@ function editDistance(a: string, b: string): number {
   }
   return d[a.length]![b.length]!;
 }
-
-/** The hint for a word that is not one of candidates: "did you mean X?", when one is close. */
-export function didYouMean(word: string, candidates: readonly string[], render: (candidate: string) => string = (c) => c): string | undefined {
-  const guess = closest(word, candidates);
-  return guess === undefined ? undefined : `did you mean ${render(guess)}?`;
-}
