@@ -92,7 +92,10 @@ function addHelpCommand(program: Command): void {
     const json = Boolean(command.optsWithGlobals().json);
     setJsonMode(json);
     const [first] = words;
-    if (words.length === 1 && (HELP_TOPICS as readonly string[]).includes(first!)) return printTopic(first as HelpTopic);
+    if ((HELP_TOPICS as readonly string[]).includes(first!)) {
+      if (words.length > 1) throw usageError(`\`hh-oauth help ${first}\` takes nothing after it`, `run \`hh-oauth help ${first}\``);
+      return printTopic(first as HelpTopic);
+    }
     let target = program;
     for (const [i, word] of words.entries()) {
       const sub = target.commands.find((c) => c.name() === word);

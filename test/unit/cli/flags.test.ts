@@ -88,6 +88,7 @@ const refused: Array<[argv: string[], message: string, suggestion?: string]> = [
   [['profiles', 'lst'], 'unknown command `hh-oauth profiles lst`', 'did you mean `hh-oauth profiles list`?'],
   [['help', 'refrsh'], 'unknown command `hh-oauth help refrsh`', 'did you mean `hh-oauth help refresh`?'],
   [['help', 'bogus'], 'unknown command `hh-oauth help bogus`', 'run `hh-oauth --help` for the commands (and the topics: environment, exit-codes)'],
+  [['help', 'environment', 'extra'], '`hh-oauth help environment` takes nothing after it', 'run `hh-oauth help environment`'],
   [['profiles', 'set', 'manager-account'], "missing required argument 'value'"],
   [['--env-file'], "option '--env-file <path>' argument missing"],
   [['-z'], "unknown option '-z'"],
