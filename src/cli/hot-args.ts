@@ -40,7 +40,8 @@ function flagsOf(specs: readonly OptionSpec[]): Map<string, Flag> {
     if (!m || (negated && m[2] !== undefined) || spec.default !== undefined || spec.choices || spec.repeatable) {
       throw new Error(`hot-path option syntax not supported: ${spec.flags}`);
     }
-    const key = m[1]!.replace(/^no-/, negated ? '' : 'no-').replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    // Commander's key: `--dry-run` → dryRun, `--no-color` → color.
+    const key = (negated ? m[1]!.slice('no-'.length) : m[1]!).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
     flags.set(`--${m[1]}`, { key, takesValue: m[2] !== undefined, negated });
   }
   return flags;
