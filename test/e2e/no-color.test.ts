@@ -76,7 +76,7 @@ describe('colour', () => {
       const forced = await h.run(argv, { env: { FORCE_COLOR: '1' } });
       expect(forced.stdout + forced.stderr).toMatch(row.coloured);
     }
-  });
+  }, 60_000);
 
   it('on a terminal, login\'s QR code is coloured cells when colour is on, plain block characters when it is off', async () => {
     const argv = ['login', '--listen', `127.0.0.1:${await freePort()}`, '--timeout', '1s', '--no-probe', '--no-open'];
