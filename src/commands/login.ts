@@ -8,7 +8,7 @@ import { formatListen, parseDuration, parseListen, type ListenAddress } from '..
 import { startCallbackListener, type Arrival, type CallbackListener } from '../login/listener';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
 import { diagnosisCode } from '../login/request-failure';
-import { isJsonMode, log, printable, result } from '../output';
+import { coloursOn, isJsonMode, log, printable, result } from '../output';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { onStopSignal } from '../token/signal-guard';
 import { readToken } from '../token/read';
@@ -151,7 +151,7 @@ async function autoProbe(config: Config, listener: CallbackListener, redirectUri
   }
   // Only a warning: from inside a LAN the public name may not loop back (hairpin NAT) even though hh.ru's redirect works.
   log.warn(`probe: ${describeProbe(report)}`);
-  log.info(`hint: ${report.diagnosis!.hint}`);
+  log.hint(report.diagnosis!.hint, 'warn');
   log.warn('continuing anyway; if the redirect never arrives, fix this first (`hh-oauth login --check-only` repeats the check, --no-probe skips it)');
 }
 
@@ -165,7 +165,8 @@ async function announce(url: string, opts: LoginOptions, timeoutSeconds: number)
 async function printQr(url: string): Promise<void> {
   try {
     const { default: qrcode } = await import('qrcode');
-    const art = await qrcode.toString(url, { type: 'terminal', small: true });
+    // The terminal form paints with escape sequences; without colour (NO_COLOR, --no-color) the plain block characters.
+    const art = await qrcode.toString(url, coloursOn() ? { type: 'terminal', small: true } : { type: 'utf8' });
     process.stderr.write(`${art}\n`);
     log.info('(working over SSH? scan the code with a phone: the link works from any browser)');
   } catch (err) {

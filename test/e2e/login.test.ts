@@ -335,6 +335,15 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(out.stderr).toMatch(/oauth\/authorize\?/);
   });
 
+  it('under the journal, the failing probe\'s hint is a warning like the probe line it explains (<4>, not <6>)', async () => {
+    const out = await startLogin(['--timeout', '1s'], { HH_REDIRECT_URI: DEAD_REDIRECT, JOURNAL_STREAM: '8:123' }).done;
+    expect(out.code).toBe(4);
+    const lines = out.stderr.split('\n');
+    const probe = lines.findIndex((l) => /^<4>probe: .* answered HTTP 502/.test(l));
+    expect(probe, out.stderr).toBeGreaterThanOrEqual(0);
+    expect(lines[probe + 1]).toMatch(/^<4>hint: \S/);
+  });
+
   it('Ctrl-C closes the listener and exits 130 without a stack trace (and one JSON document with --json)', async () => {
     const login = startLogin(['--no-probe', '--json']);
     await printedAuthorizeUrl(login);
