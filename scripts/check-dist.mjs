@@ -29,7 +29,7 @@ const HOT_FILES = {
     bundled: [],
   },
   'hot-full.cjs': {
-    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:crypto', 'node:os', ...HTTP_BUILTINS],
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:os', ...HTTP_BUILTINS],
     // execa: only to run an --on-refresh hook, when one is configured and a refresh happened.
     imports: ['chalk', 'execa'],
     bundled: ['ofetch', 'destr', 'ufo'],

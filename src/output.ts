@@ -29,12 +29,31 @@ let chalk: Colours = PLAIN;
  * stdout) needs one of these, so elsewhere chalk would print exactly this plain text.
  * chalk itself ignores NO_COLOR; here a non-empty NO_COLOR (no-color.org) means plain
  * text, unless FORCE_COLOR asks for colour explicitly (the precedence Node gives them).
+ * The global --no-color wins over both; it is read here, from argv, because this runs
+ * before any parser (a usage error is printed by these rules too), and the hot path must
+ * not even load chalk for it.
  */
 export async function prepareColours(argv: string[] = process.argv, env: NodeJS.ProcessEnv = process.env): Promise<void> {
   if (state.journal || chalk !== PLAIN) return;
+  if (noColorFlag(argv)) return;
   if (env.NO_COLOR && !('FORCE_COLOR' in env)) return;
   const forced = 'FORCE_COLOR' in env || ('TF_BUILD' in env && 'AGENT_NAME' in env) || argv.some((a) => a.startsWith('--color'));
   if (forced || mayBeTerminal(1)) chalk = (await import('chalk')).default;
+}
+
+/** `--no-color` among the options, not after `--` (an operand there). */
+function noColorFlag(argv: string[]): boolean {
+  const end = argv.indexOf('--');
+  return (end < 0 ? argv : argv.slice(0, end)).includes('--no-color');
+}
+
+/**
+ * Whether colour is on for this process (chalk loaded and colouring, no journal, no
+ * --json): for output that is not a coloured word but art with escape sequences of its
+ * own (login's QR code), which must then take a plain form.
+ */
+export function coloursOn(): boolean {
+  return !state.journal && !state.json && chalk !== PLAIN && (chalk as Partial<ChalkInstance>).level !== 0;
 }
 
 // A superset of isatty() that does not load node:tty (a few ms): a terminal is a character
@@ -158,6 +177,11 @@ export const log = {
   warn: (message: string) => emit('warn', message),
   info: (message: string) => emit('info', message),
   debug: (message: string) => emit('debug', message),
+  /**
+   * A `hint:` line: what to do about the error or warning just printed, at that line's
+   * priority, so that `journalctl -p warning` shows the fix with the problem.
+   */
+  hint: (message: string, level: 'error' | 'warn' | 'info' = 'info') => emit(level, message, true),
 };
 
 /**
@@ -208,6 +232,7 @@ export function errorJson(err: HhOauthError): ErrorJson {
 export function reportError(err: HhOauthError): void {
   if (state.json && !err.answered) write(1, jsonLine({ error: errorJson(err) }));
   emit('error', err.message);
-  if (err.suggestion) emit('info', err.suggestion, true);
+  // At the error's own priority: the journal keeps the fix with the failure it explains.
+  if (err.suggestion) emit('error', err.suggestion, true);
   if (state.debug && err.cause) emit('debug', String((err.cause as Error)?.stack ?? err.cause));
 }

@@ -255,6 +255,18 @@ export const SANDBOX = {
   examples: ['hh-oauth sandbox --port 8300 --expires-in 60', 'hh-oauth sandbox --port 0 --json'],
 } as const satisfies CommandSpec;
 
+/**
+ * `hh-oauth help [command…|topic]`, in place of commander's own help command: besides a
+ * command's help it has the topics (help-topics.ts), and a word it does not know is a usage
+ * error with one hint. Listed last in `hh-oauth --help`; program.ts wires it.
+ */
+export const HELP = {
+  name: 'help',
+  description: 'show the help of a command, or a topic: environment (every variable), exit-codes',
+  arguments: [{ name: '[command-or-topic...]', description: 'a command (`config set`), environment or exit-codes' }],
+  examples: ['hh-oauth help config set', 'hh-oauth help environment', 'hh-oauth help exit-codes --json | jq \'.exit_codes[] | select(.retried_by_systemd)\''],
+} as const satisfies CommandSpec;
+
 /** In the order of `hh-oauth --help`. */
 export const COMMANDS = [
   AUTHORIZE_URL,

@@ -1,5 +1,6 @@
 import { CommanderError } from 'commander';
 import { HhOauthError, toHhOauthError, usageError } from '../errors';
+import { fromCommander } from './commander-error';
 import { prepareColours, reportError, setJsonMode } from '../output';
 import { buildProgram } from './program';
 
@@ -22,7 +23,7 @@ async function main(argv: string[]): Promise<void> {
   } catch (err) {
     if (err instanceof CommanderError) {
       if (err.exitCode === 0) return;
-      return fail(usageError(err.message.replace(/^error: /, ''), 'run `hh-oauth --help` for usage'));
+      return fail(fromCommander(err));
     }
     fail(toHhOauthError(err));
   }

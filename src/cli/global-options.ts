@@ -15,6 +15,8 @@ export const GLOBAL_OPTIONS = [
   { flags: '--on-refresh <cmd>', description: 'run CMD after a refresh or exchange stores a new token (also HH_ON_REFRESH; see README)' },
   { flags: '--profile <name>', description: 'use the token file of profile NAME (default: HH_PROFILE, else the single default file)' },
   { flags: '--manager-account <id>', description: 'act as this employer manager account in API calls (default: HH_MANAGER_ACCOUNT_ID)' },
+  // Acted on by output.ts's prepareColours, which reads argv before any parser runs, so that a usage error follows it too.
+  { flags: '--no-color', description: 'no colour, whatever FORCE_COLOR or the terminal say (NO_COLOR does the same)' },
 ] as const satisfies readonly OptionSpec[];
 
 export type GlobalOptions = OptionsOf<typeof GLOBAL_OPTIONS>;

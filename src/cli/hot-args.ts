@@ -25,6 +25,8 @@ export type HotInvocation =
 interface Flag {
   key: string;
   takesValue: boolean;
+  /** `--no-name`: commander's value is true unless the flag is given. */
+  negated: boolean;
 }
 
 /** The flags the hot path parses itself; a cold option is left out, so an argv with it is handed over. */
@@ -33,23 +35,31 @@ function flagsOf(specs: readonly OptionSpec[]): Map<string, Flag> {
   for (const spec of specs) {
     if (spec.cold) continue;
     const m = /^--([a-z][a-z0-9-]*)( <[^>]+>)?$/.exec(spec.flags);
-    // A default, a --no- flag, choices or a list would each make commander's options differ from these.
-    if (!m || m[1]!.startsWith('no-') || spec.default !== undefined || spec.choices || spec.repeatable) {
+    const negated = m?.[1]!.startsWith('no-') ?? false;
+    // A default, a --no- flag with a value, choices or a list would each make commander's options differ from these.
+    if (!m || (negated && m[2] !== undefined) || spec.default !== undefined || spec.choices || spec.repeatable) {
       throw new Error(`hot-path option syntax not supported: ${spec.flags}`);
     }
-    const key = m[1]!.replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
-    flags.set(`--${m[1]}`, { key, takesValue: m[2] !== undefined });
+    // Commander's key: `--dry-run` → dryRun, `--no-color` → color.
+    const key = (negated ? m[1]!.slice('no-'.length) : m[1]!).replace(/-([a-z])/g, (_, c: string) => c.toUpperCase());
+    flags.set(`--${m[1]}`, { key, takesValue: m[2] !== undefined, negated });
   }
   return flags;
+}
+
+/** As commander does: a `--no-name` option is true until the flag is given. */
+function setNegatedDefaults(flags: Map<string, Flag>, opts: Record<string, string | boolean>): void {
+  for (const flag of flags.values()) if (flag.negated && !(flag.key in opts)) opts[flag.key] = true;
 }
 
 /** argv without `node` and the script; undefined means "let commander handle it". */
 export function parseHotArgs(args: string[], commands: Readonly<Record<string, CommandSpec>> = HOT_COMMANDS): HotInvocation | undefined {
   if (args.length === 1 && VERSION_FLAGS.split(', ').includes(args[0]!)) return { kind: 'version' };
   const globals = flagsOf(GLOBAL_OPTIONS);
-  const opts: Record<string, string | true> = {};
+  const opts: Record<string, string | boolean> = {};
   let command: CommandSpec | undefined;
   let flags = globals;
+  setNegatedDefaults(flags, opts);
   for (let i = 0; i < args.length; i++) {
     const arg = args[i]!;
     if (!arg.startsWith('-')) {
@@ -59,6 +69,7 @@ export function parseHotArgs(args: string[], commands: Readonly<Record<string, C
       // Positionals and subcommands are not parsed here (yet).
       if (command.arguments || command.subcommands) throw new Error(`hot-path command shape not supported: ${command.name}`);
       flags = new Map([...globals, ...flagsOf(command.options ?? [])]);
+      setNegatedDefaults(flags, opts);
       continue;
     }
     const eq = arg.indexOf('=');
@@ -67,7 +78,7 @@ export function parseHotArgs(args: string[], commands: Readonly<Record<string, C
     if (!flag) return undefined;
     if (!flag.takesValue) {
       if (name !== arg) return undefined;
-      opts[flag.key] = true;
+      opts[flag.key] = !flag.negated;
     } else if (name !== arg) {
       opts[flag.key] = arg.slice(eq + 1);
     } else {
@@ -79,6 +90,10 @@ export function parseHotArgs(args: string[], commands: Readonly<Record<string, C
       i++;
     }
   }
+  if (!command) return undefined;
+  // In commander's order (optsWithGlobals: the command's own options, then the globals over them).
+  const globalKeys = new Set([...globals.values()].map((flag) => flag.key));
+  const ordered = Object.fromEntries([...Object.entries(opts).filter(([key]) => !globalKeys.has(key)), ...Object.entries(opts).filter(([key]) => globalKeys.has(key))]);
   // The options were parsed from the command's own declaration, so they have its options' types.
-  return command ? ({ kind: 'command', name: command.name, opts } as HotInvocation) : undefined;
+  return { kind: 'command', name: command.name, opts: ordered } as HotInvocation;
 }

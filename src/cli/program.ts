@@ -1,9 +1,11 @@
 import { Command, Option } from 'commander';
-import { usageError } from '../errors';
-import { setJsonMode, write } from '../output';
+import { usageError, type HhOauthError } from '../errors';
+import { result, setJsonMode, write } from '../output';
+import { closest } from '../suggest';
 import { VERSION } from '../version';
-import { COMMANDS, PROGRAM } from './commands';
+import { COMMANDS, HELP, PROGRAM } from './commands';
 import { GLOBAL_OPTIONS, VERSION_FLAGS } from './global-options';
+import { environmentJson, environmentText, exitCodesJson, exitCodesText, HELP_TOPICS, type HelpTopic } from './help-topics';
 import { LOADERS, type CommandPath } from './loaders';
 import type { CommandSpec, OptionSpec } from './spec';
 
@@ -55,22 +57,77 @@ function addCommand(parent: Command, spec: CommandSpec, prefix = ''): void {
     return;
   }
   for (const sub of subcommands) addCommand(command, sub, `${path} `);
-  if (subcommands.some((sub) => sub.isDefault)) return;
   const names = subcommands.map((sub) => sub.name);
-  command.action(() => {
+  const fallback = subcommands.find((sub) => sub.isDefault);
+  if (fallback) {
+    // Commander hands an unknown word to the default subcommand, which would call it an extra argument.
+    command.hook('preSubcommand', (group, sub) => {
+      const word = group.args[0];
+      if (sub.name() === fallback.name && !fallback.arguments && word !== undefined && !word.startsWith('-') && !names.includes(word)) throw unknownCommand(path, word, names);
+    });
+    return;
+  }
+  // Set after the subcommands are added, which would inherit it: only the group takes the stray word, to name it.
+  command.allowExcessArguments(true).action(() => {
+    const word = command.args.find((arg) => !arg.startsWith('-'));
+    if (word !== undefined) throw unknownCommand(path, word, names);
     command.outputHelp({ error: true });
     throw usageError(`\`hh-oauth ${path}\` needs a subcommand: ${names.slice(0, -1).join(', ')} or ${names.at(-1)}`);
   });
 }
 
+/** A word that names no subcommand (or help topic): a usage error, with one hint line. */
+function unknownCommand(path: string, word: string, candidates: readonly string[], otherwise = `run \`hh-oauth ${path} --help\` for the commands`): HhOauthError {
+  const guess = closest(word, candidates);
+  return usageError(`unknown command \`hh-oauth ${path} ${word.slice(0, 64)}\``, guess === undefined ? otherwise : `did you mean \`hh-oauth ${path} ${guess}\`?`);
+}
+
+/**
+ * `hh-oauth help [command…|topic]`, instead of commander's help command, which prints the
+ * program's help and then fails with "(outputHelp)" for a word it does not know.
+ */
+function addHelpCommand(program: Command): void {
+  program.helpCommand(false);
+  addDeclared(program, HELP).action((words: string[], _opts: unknown, command: Command) => {
+    const json = Boolean(command.optsWithGlobals().json);
+    setJsonMode(json);
+    const [first] = words;
+    if ((HELP_TOPICS as readonly string[]).includes(first!)) {
+      if (words.length > 1) throw usageError(`\`hh-oauth help ${first}\` takes nothing after it`, `run \`hh-oauth help ${first}\``);
+      return printTopic(first as HelpTopic);
+    }
+    let target = program;
+    for (const [i, word] of words.entries()) {
+      const sub = target.commands.find((c) => c.name() === word);
+      if (!sub) {
+        const path = words.slice(0, i).join(' ');
+        const candidates = [...target.commands.map((c) => c.name()), ...(i === 0 ? HELP_TOPICS : [])];
+        const otherwise = `run \`hh-oauth ${path ? `${path} ` : ''}--help\` for the commands${i === 0 ? ` (and the topics: ${HELP_TOPICS.join(', ')})` : ''}`;
+        throw unknownCommand(['help', ...words.slice(0, i)].join(' '), word, candidates, otherwise);
+      }
+      target = sub;
+    }
+    // As commander's own help ends (exit 0 through exitOverride, so the entry returns quietly).
+    target.help();
+  });
+}
+
+function printTopic(topic: HelpTopic): void {
+  if (topic === 'environment') result(environmentJson(), environmentText());
+  else result(exitCodesJson(), exitCodesText());
+}
+
 export function buildProgram(): Command {
   const program = new Command(PROGRAM.name).description(PROGRAM.description).version(VERSION, VERSION_FLAGS);
   for (const option of GLOBAL_OPTIONS) program.addOption(optionOf(option));
+  // Before the commands are added, which copy it: every command's help lists the global options too.
+  program.configureHelp({ showGlobalOptions: true });
   program
     .addHelpText('after', examples(PROGRAM.examples))
     .exitOverride()
     // Through write(): `hh-oauth --help | head` must end quietly, not with a stack trace for EPIPE.
     .configureOutput({ writeOut: (text) => write(1, text), writeErr: (text) => write(2, text), outputError: () => undefined });
   for (const spec of COMMANDS) addCommand(program, spec);
+  addHelpCommand(program);
   return program;
 }

@@ -75,17 +75,23 @@ export default async function installUnits(opts: InstallUnitsOptions): Promise<v
   for (const file of planned) {
     await applyFile(file);
     if (file.conflict) log.warn(`replaced ${file.path}${file.previous && 'content' in file.previous ? `; the old one is ${file.backup}` : ''}`);
-    log.info(`${file.action} ${file.path}`);
   }
 
   const steps: ToolRun[] = [];
   if (!opts.enable || opts.root) {
     log.info(`not enabling anything (${opts.root ? '--root' : '--no-enable'}); to do it by hand: ${manualCommands(planned, settings).join(' && ')}`);
   } else {
-    // Before the timers start: a root login made before the service's first run writes into it as the service would.
-    await ensureStateDirectory(settings.user, settings.tokenGroup);
-    await enableUnits(planned, settings, steps, systemdDir);
-    await reloadNginx(planned, opts.nginxConf, steps);
+    try {
+      // Before the timers start: a root login made before the service's first run writes into it as the service would.
+      await ensureStateDirectory(settings.user, settings.tokenGroup);
+      await enableUnits(planned, settings, steps, systemdDir);
+      await reloadNginx(planned, opts.nginxConf, steps);
+    } catch (err) {
+      // The answer below, which lists the files, is not printed then: say here what stays written (nginx's files were put back).
+      const kept = planned.filter((f) => f.action !== 'unchanged' && basename(f.path) !== NGINX_FILE);
+      if (kept.length) log.info(`written before the failure: ${kept.map((f) => `${f.action} ${f.path}`).join(', ')}`);
+      throw err;
+    }
   }
 
   result(

@@ -6,10 +6,9 @@ import { formatDuration } from '../token/expiry';
 import { HhOauthError, reauthorizeError } from '../errors';
 import { formatListen, parseDuration, parseListen, type ListenAddress } from '../login/options';
 import { startCallbackListener, type Arrival, type CallbackListener } from '../login/listener';
-import { pages } from '../login/pages';
 import { describeProbe, probeJson, probeReachability, type ProbeReport } from '../login/probe';
 import { diagnosisCode } from '../login/request-failure';
-import { isJsonMode, log, printable, result } from '../output';
+import { coloursOn, isJsonMode, log, printable, result } from '../output';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { onStopSignal } from '../token/signal-guard';
 import { readToken } from '../token/read';
@@ -111,7 +110,7 @@ async function fullLogin(
       error: () => timeoutError(listener, redirectUri, timeoutSeconds),
     });
     if (callback.kind === 'error') {
-      await listener.finish(callback.error === 'access_denied' ? pages.denied() : pages.hhError());
+      await listener.finish(callback.error === 'access_denied' ? 'denied' : 'hh-error');
       throw callback.error === 'access_denied'
         ? reauthorizeError('access was refused at hh.ru; no code was issued and nothing was stored', 'run `hh-oauth login` again and allow access')
         : reauthorizeError(`hh.ru redirected back with error "${printable(callback.error)}" instead of a code; nothing was stored`, 'run `hh-oauth login` again');
@@ -123,14 +122,15 @@ async function fullLogin(
     try {
       expiresAt = await storeNewGrant(config, { clientId, clientSecret, code: callback.code, redirectUri });
     } catch (err) {
-      await listener.finish(pages.exchangeFailed());
+      await listener.finish('not-stored');
       throw err;
     }
-    await listener.finish(pages.stored());
-    await listener.close();
+    await listener.finish('stored');
     log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration((expiresAt.getTime() - Date.now()) / 1000)})`);
     await closingSummary(config, tokenFile, redirectUri, expiresAt);
   } finally {
+    // The browser was sent on to its outcome page, which this listener serves: let it arrive.
+    await listener.outcomeShown();
     await listener.close();
   }
 }
@@ -151,7 +151,7 @@ async function autoProbe(config: Config, listener: CallbackListener, redirectUri
   }
   // Only a warning: from inside a LAN the public name may not loop back (hairpin NAT) even though hh.ru's redirect works.
   log.warn(`probe: ${describeProbe(report)}`);
-  log.info(`hint: ${report.diagnosis!.hint}`);
+  log.hint(report.diagnosis!.hint, 'warn');
   log.warn('continuing anyway; if the redirect never arrives, fix this first (`hh-oauth login --check-only` repeats the check, --no-probe skips it)');
 }
 
@@ -165,7 +165,8 @@ async function announce(url: string, opts: LoginOptions, timeoutSeconds: number)
 async function printQr(url: string): Promise<void> {
   try {
     const { default: qrcode } = await import('qrcode');
-    const art = await qrcode.toString(url, { type: 'terminal', small: true });
+    // The terminal form paints with escape sequences; without colour (NO_COLOR, --no-color) the plain block characters.
+    const art = await qrcode.toString(url, coloursOn() ? { type: 'terminal', small: true } : { type: 'utf8' });
     process.stderr.write(`${art}\n`);
     log.info('(working over SSH? scan the code with a phone: the link works from any browser)');
   } catch (err) {

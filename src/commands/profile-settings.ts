@@ -1,6 +1,7 @@
 import type { GlobalOptions } from '../cli/global-options';
 import { loadConfig, SETTINGS, type ProfileSettings } from '../config/config';
 import { usageError } from '../errors';
+import { closest } from '../suggest';
 import { log, result } from '../output';
 import { confFileEnv, openConfFile } from '../config/conf-files';
 
@@ -17,8 +18,11 @@ const PER_PROFILE = new Map(
 
 function settingFor(key: string) {
   const name = PER_PROFILE.get(key);
-  if (!name) throw usageError(`"${key}" cannot be saved per profile`, `keys saved per profile: ${[...PER_PROFILE.keys()].join(', ')}`);
-  return name;
+  if (name) return name;
+  const keys = [...PER_PROFILE.keys()];
+  const valid = `keys saved per profile: ${keys.join(', ')}`;
+  const guess = closest(key, keys);
+  throw usageError(`"${key.slice(0, 64)}" cannot be saved per profile`, guess === undefined ? valid : `did you mean ${guess}? ${valid}`);
 }
 
 export async function set(key: string, value: string, opts: GlobalOptions): Promise<void> {

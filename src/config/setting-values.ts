@@ -5,6 +5,7 @@ import { cleartextProblem, isHttpUrl, redirectCleartextWarning } from './urls';
 import { HhOauthError, usageError } from '../errors';
 import { log, mask } from '../output';
 import { VERSION } from '../version';
+import { closest } from '../suggest';
 import { CREDENTIAL } from '../system/unit-names';
 
 /**
@@ -20,7 +21,10 @@ export const isSecret = (name: SettingName): boolean => 'secret' in SETTINGS[nam
 export function settingForKey(key: string): SettingName {
   const name = SETTING_NAMES.find((n) => keyOf(n) === key || n === key);
   if (name) return name;
-  throw usageError(`unknown setting "${key.slice(0, 64)}"`, `valid keys: ${SETTING_NAMES.map(keyOf).join(', ')}`);
+  const keys = SETTING_NAMES.map(keyOf);
+  const guess = /^HH_/i.test(key) ? closest(key, SETTING_NAMES) : closest(key, keys);
+  const valid = `valid keys: ${keys.join(', ')}`;
+  throw usageError(`unknown setting "${key.slice(0, 64)}"`, guess === undefined ? valid : `did you mean ${guess}? ${valid}`);
 }
 
 const CONTACT = /\([^()]*[^\s()@<>]+@[^\s()@<>]+\.[^\s()@<>]+[^()]*\)/;

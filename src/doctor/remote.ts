@@ -97,7 +97,7 @@ export async function checkCallback(config: Config): Promise<CheckResult> {
     return fail('callback', diagnosisCode(d), `${url.origin}${url.pathname} is not reachable from here: ${d.detail}`, d.hint);
   }
   const where = `${url.origin}${url.pathname}`;
-  // Neither the login listener (400 without a state) nor a proxy in front of a stopped one (502) says 404.
+  // Neither the login listener (303 to its "unknown authorization" page without a state) nor a proxy in front of a stopped one (502) says 404.
   if (status === 404) {
     return fail('callback', 'config', `${where} answers HTTP 404: whatever serves ${url.host} does not forward ${url.pathname}`, `check that the hh-oauth nginx site is enabled for server_name ${url.hostname} and has \`location = ${url.pathname}\` (\`sudo hh-oauth install-units\`)`);
   }

@@ -36,7 +36,7 @@ export async function enableUnits(planned: PlannedFile[], s: UnitSettings, steps
     steps.push(run);
     if (run.status === 'ok') log.info(`ran ${run.command}`);
     else if (run.status === 'missing') return missing(tool, runs.map(([t, a]) => [t, ...a].join(' ')));
-    else log.warn(`${run.command} failed: ${firstLine(run)}; run it yourself once the problem is fixed`);
+    else log.warn(`${run.command} failed: ${cause(run)}; run it yourself once the problem is fixed`);
   }
 }
 
@@ -64,5 +64,8 @@ export async function reloadNginx(planned: PlannedFile[], mainConf: string | und
   steps.push(reload);
   if (reload.status === 'ok') log.info('reloaded nginx');
   else if (reload.status === 'missing') missing('systemctl', ['systemctl reload nginx']);
-  else log.warn(`systemctl reload nginx failed: ${firstLine(reload)}; reload nginx yourself`);
+  else log.warn(`systemctl reload nginx failed: ${cause(reload)}; reload nginx yourself`);
 }
+
+/** The tool's line that says what failed, inside one of our sentences (its own full stop dropped). */
+const cause = (run: ToolRun) => firstLine(run).replace(/\.$/, '');

@@ -86,6 +86,9 @@ async function tryCreate(path: string, content: string, opts: LockOptions): Prom
     return true;
   } catch (err) {
     if (errnoCode(err) === 'EEXIST') return false;
+    // Our temp file is gone before it became the lock: the debris sweep of a run in another PID
+    // namespace (a container sharing this directory) took its pid for a dead one. One more try.
+    if (errnoCode(err) === 'ENOENT' && !lstatSync(temp, { throwIfNoEntry: false }) && lstatSync(dirname(path), { throwIfNoEntry: false })) return false;
     throw storeError(`cannot create the lock ${path} (${errnoCode(err) ?? 'error'})`, lockHint(err), err);
   } finally {
     await unlink(temp).catch(() => undefined);

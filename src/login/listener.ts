@@ -1,14 +1,22 @@
-import { timingSafeEqual } from 'node:crypto';
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo, Socket } from 'node:net';
 import { configError, errnoCode } from '../errors';
 import { formatListen, type ListenAddress } from './options';
-import { pages, renderPage, SECURITY_HEADERS, type Page } from './pages';
+import { outcomePage, pages, renderPage, SECURITY_HEADERS, type Outcome, type Page } from './pages';
 
 /**
  * The short-lived HTTP listener behind HH_REDIRECT_URI. It sits behind a public
  * URL, so it answers one thing (GET on the callback path), keeps every limit tight,
  * and hands the first callback with the right state to the login command exactly once.
+ *
+ * A browser that brought a callback (`?code=…&state=…`) is never answered at that address:
+ * it is sent on (303) to `?hh_oauth=OUTCOME` on the same path, and the page is shown there.
+ * The redirect replaces the callback's entry in the browser's history, so the code leaves
+ * the address bar, the history and synced tabs. The outcome address carries nothing secret
+ * and exchanges nothing, however often it is opened. The login's own outcome is shown only
+ * to the browser it was sent to, which the 303 gives a cookie (VIEWER_COOKIE): anyone may
+ * ask for the address, and neither learns how the login went nor ends its wait.
  */
 
 /** How a request reached us: directly, or through a proxy that set X-Forwarded-*. */
@@ -39,6 +47,8 @@ export interface Limits {
    * has no complete request (see makeRoom), so slow clients cannot keep the callback out.
    */
   maxConnections: number;
+  /** How long the login waits, once finished, for the browser to fetch its outcome page before closing. */
+  outcomeWaitMs: number;
 }
 
 /**
@@ -54,6 +64,8 @@ export const DEFAULT_LIMITS: Limits = {
   maxHeaderBytes: 8 * 1024,
   maxUrlBytes: 4 * 1024,
   maxConnections: 64,
+  // A browser follows a 303 at once; this only bounds a client that never does (curl).
+  outcomeWaitMs: 5_000,
 };
 
 export interface ListenerOptions extends ListenAddress {
@@ -72,8 +84,10 @@ export interface CallbackListener {
   /** Expects one probe request carrying this nonce (see probe.ts). */
   armProbe(nonce: string): void;
   probeArrival(nonce: string): Arrival | undefined;
-  /** Answers the browser that brought the callback; every later callback is refused. */
-  finish(page: Page): Promise<void>;
+  /** Sends the browser that brought the callback on to this outcome's page; every later callback is refused. */
+  finish(outcome: Outcome): Promise<void>;
+  /** Resolves once the browser sent on by finish() has fetched its page, or after Limits.outcomeWaitMs. */
+  outcomeShown(): Promise<void>;
   /** Stops listening and drops every connection. Idempotent. */
   close(): Promise<void>;
   /** How many callbacks were refused for a wrong or missing state. */
@@ -81,6 +95,10 @@ export interface CallbackListener {
 }
 
 export const PROBE_PARAM = 'hh_oauth_probe';
+/** The one parameter of an outcome page's address: /callback?hh_oauth=stored. */
+export const OUTCOME_PARAM = 'hh_oauth';
+/** Set by the 303 that sends the callback's browser to the login's outcome, and asked for there. */
+const VIEWER_COOKIE = 'hh_oauth';
 const CODE = /^[A-Za-z0-9._~+/=-]{1,1024}$/;
 const HH_ERROR = /^[a-z_]{1,64}$/;
 
@@ -91,6 +109,12 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   let phase: 'waiting' | 'completing' | 'done' = 'waiting';
   let held: ServerResponse | undefined;
   let wrongStates = 0;
+  /** The login's outcome, once its browser was sent on to it. */
+  let outcome: Outcome | undefined;
+  /** What the callback's browser gets in VIEWER_COOKIE: random, and good for nothing but its outcome page. */
+  const viewer = randomBytes(16).toString('hex');
+  let shown!: () => void;
+  const outcomeFetched = new Promise<void>((resolve) => (shown = resolve));
   let deliver!: (c: Callback) => void;
   const callback = new Promise<Callback>((resolve) => (deliver = resolve));
 
@@ -132,6 +156,11 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       opts.onRefused?.(reason, arrival);
       send(res, page);
     };
+    /** Refuses a callback, which may hold a live code: its page is shown at a clean address. */
+    const refuseTo = (to: Outcome, reason: string) => {
+      opts.onRefused?.(reason, arrival);
+      redirect(res, opts.path, to);
+    };
     const target = req.url ?? '';
     if (Buffer.byteLength(target) > limits.maxUrlBytes) return refuse(pages.uriTooLong(), 'an over-long address');
     if (!target.startsWith('/')) return refuse(pages.badRequest(), 'a malformed request target');
@@ -160,13 +189,24 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return;
     }
 
-    if (phase === 'completing') return refuse(pages.busy(), 'a callback while the first one is being completed');
-    if (phase === 'done') return refuse(pages.finished(), 'a callback after the login finished');
+    // Before the callback checks: an outcome address exchanges nothing, whatever else it carries.
+    const shownOutcome = single(OUTCOME_PARAM);
+    if (shownOutcome !== undefined) {
+      const theirs = shownOutcome === outcome && hasCookie(req, VIEWER_COOKIE, viewer);
+      const page = shownOutcome === null ? undefined : outcomePage(shownOutcome, theirs ? outcome : undefined);
+      if (!page) return refuse(pages.notFound(), "an outcome page that is not this login's");
+      send(res, page);
+      if (theirs) shown();
+      return;
+    }
+
+    if (phase === 'completing') return refuseTo('busy', 'a callback while the first one is being completed');
+    if (phase === 'done') return refuseTo('finished', 'a callback after the login finished');
 
     const state = single('state');
     if (typeof state !== 'string' || !sameState(state, expectedState)) {
       wrongStates++;
-      return refuse(pages.badState(), `a callback with a ${state === undefined ? 'missing' : 'wrong'} state`);
+      return refuseTo('unknown', `a callback with a ${state === undefined ? 'missing' : 'wrong'} state`);
     }
     const code = single('code');
     const error = single('error');
@@ -199,16 +239,23 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
     armProbe: (nonce) => void probes.set(nonce, null),
     probeArrival: (nonce) => probes.get(nonce) ?? undefined,
     refusedStates: () => wrongStates,
-    finish(page) {
+    finish(to) {
       phase = 'done';
       const res = held;
       held = undefined;
       if (!res || res.writableEnded || res.destroyed) return Promise.resolve();
+      outcome = to;
       return new Promise<void>((resolve) => {
         res.once('finish', resolve);
         res.once('close', resolve);
-        send(res, { ...page, headers: { ...page.headers, connection: 'close' } });
+        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': viewerCookie(viewer, opts.path) });
       });
+    },
+    outcomeShown() {
+      if (outcome === undefined) return Promise.resolve();
+      let timer: NodeJS.Timeout | undefined;
+      const waited = new Promise<void>((resolve) => (timer = setTimeout(resolve, limits.outcomeWaitMs)));
+      return Promise.race([outcomeFetched, waited]).finally(() => clearTimeout(timer));
     },
     close() {
       phase = 'done';
@@ -247,6 +294,30 @@ function send(res: ServerResponse, page: Page): void {
     'content-length': String(Buffer.byteLength(body)),
   });
   res.end(body);
+}
+
+/** 303 to the outcome's page on the callback path: the browser asks again with GET, without hh.ru's query. */
+function redirect(res: ServerResponse, path: string, to: Outcome, headers: Record<string, string> = {}): void {
+  res.writeHead(303, { ...SECURITY_HEADERS, ...headers, location: `${path}?${OUTCOME_PARAM}=${to}`, 'content-length': '0' });
+  res.end();
+}
+
+/**
+ * Scoped to the callback path (not the bot's site beside it) when the path can be written
+ * in the attribute; five minutes is ample for a browser to follow a redirect. Lax: the
+ * browser arrives from hh.ru, another site, by a top-level GET, which Lax lets it send on.
+ */
+function viewerCookie(value: string, path: string): string {
+  const scope = /^\/[\x21-\x7e]*$/.test(path) && !/[;,]/.test(path) ? `; Path=${path}` : '';
+  return `${VIEWER_COOKIE}=${value}${scope}; Max-Age=300; HttpOnly; SameSite=Lax`;
+}
+
+function hasCookie(req: IncomingMessage, name: string, value: string): boolean {
+  const expected = Buffer.from(`${name}=${value}`);
+  return (req.headers.cookie ?? '').split(';').some((pair) => {
+    const given = Buffer.from(pair.trim());
+    return given.length === expected.length && timingSafeEqual(given, expected);
+  });
 }
 
 function sameState(given: string, expected: Buffer): boolean {

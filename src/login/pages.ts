@@ -63,3 +63,38 @@ export const pages = {
   tooLarge: (): Page => ({ status: 413, title: 'Too large', message: 'This request is too large.', headers: { connection: 'close' } }),
   uriTooLong: (): Page => ({ status: 414, title: 'Too long', message: 'This address is too long.', headers: { connection: 'close' } }),
 };
+
+/**
+ * The pages a callback's browser is sent on to (303) by name, so that its address bar and
+ * history keep `/callback?hh_oauth=NAME` instead of hh.ru's code and state.
+ */
+export const OUTCOMES = {
+  stored: pages.stored,
+  'not-stored': pages.exchangeFailed,
+  denied: pages.denied,
+  'hh-error': pages.hhError,
+  unknown: pages.badState,
+  busy: pages.busy,
+  finished: pages.finished,
+} satisfies Record<string, () => Page>;
+
+export type Outcome = keyof typeof OUTCOMES;
+
+/** These say only what was wrong with the callback that led there, so anyone may see them. */
+const STANDING: ReadonlySet<string> = new Set<Outcome>(['unknown', 'busy', 'finished']);
+
+/**
+ * The page for ?hh_oauth=NAME: a standing one, or the login's own outcome once it has one
+ * (undefined unless the asker is the browser it was sent to). Any other outcome's name gets
+ * one answer, whatever the login's outcome, so that it tells nothing about it.
+ */
+export function outcomePage(name: string, loginOutcome: Outcome | undefined): Page | undefined {
+  if (name === loginOutcome || STANDING.has(name)) return OUTCOMES[name as Outcome]();
+  return Object.hasOwn(OUTCOMES, name) ? notShown() : undefined;
+}
+
+const notShown = (): Page => ({
+  status: 404,
+  title: 'Not shown here',
+  message: 'The outcome of a login is shown only to the browser that brought its authorization. The terminal running `hh-oauth login` says how it went.',
+});

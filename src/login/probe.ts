@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { parseRetryAfter } from '../hh/http';
 import { VERSION } from '../version';
 import { PROBE_PARAM, type Arrival, type CallbackListener } from './listener';
 import { formatListen, type ListenAddress } from './options';
@@ -46,13 +47,20 @@ export async function probeReachability(
 
   const arrival = listener.probeArrival(nonce);
   if (!arrival) {
-    const diagnosis = diagnoseResponse(response.status, response.headers.get('server'), target, listener.address);
+    const diagnosis = diagnoseResponse(response.status, response.headers.get('server'), target, listener.address, response.headers.get('retry-after'));
     return { ...base, reached: false, status: response.status, diagnosis };
   }
   return { ...base, reached: true, status: response.status, arrival, warnings: arrivalWarnings(target, arrival, response.redirected) };
 }
 
-export function diagnoseResponse(status: number, serverHeader: string | null, url: URL, listen: ListenAddress): Diagnosis {
+/**
+ * The callback's own limit_req in the site install-units renders (nginx/hh-oauth.conf):
+ * 6 requests a minute per client address, so one more every 10 s, after a burst of 5 that
+ * is whole again a minute after the last refusal. nginx sends no Retry-After with its 429.
+ */
+const LIMIT_REQ = { everySeconds: 10, perMinute: 6, burst: 5 };
+
+export function diagnoseResponse(status: number, serverHeader: string | null, url: URL, listen: ListenAddress, retryAfter: string | null = null): Diagnosis {
   const server = serverHeader && /^[\x20-\x7e]{1,80}$/.test(serverHeader) ? serverHeader : 'the server';
   const upstream = formatListen(listen);
   const where = `${url.host}${url.pathname}`;
@@ -72,11 +80,31 @@ export function diagnoseResponse(status: number, serverHeader: string | null, ur
       temporary: false,
     };
   }
+  if (status === 429) return rateLimited(server, url, where, parseRetryAfter(retryAfter));
   return {
     cause: 'http',
     detail: `${server} answered HTTP ${status} for ${where}, and the request never reached this listener`,
     hint: `another service answers at this address: make ${url.pathname} proxy to http://${upstream}`,
     temporary: status === 429 || status === 503,
+  };
+}
+
+/**
+ * A 429 is the front's rate limit, nginx's own limit_req in the usual setup: running
+ * `--check-only` a few times in a row is enough. It is not a setup problem: name the
+ * limit and say when to come back.
+ */
+function rateLimited(server: string, url: URL, where: string, retryAfter: number | undefined): Diagnosis {
+  const asked = retryAfter !== undefined && retryAfter <= 3600;
+  const why = asked
+    ? 'as its Retry-After asks'
+    : `the nginx site \`install-units\` renders lets ${LIMIT_REQ.perMinute} requests a minute from one address reach ${url.pathname} ` +
+      `(limit_req, burst ${LIMIT_REQ.burst}): one more every ${LIMIT_REQ.everySeconds} s, a full burst again after a minute, which \`hh-oauth login\` (3 requests) needs`;
+  return {
+    cause: 'rate-limited',
+    detail: `${server} answered HTTP 429 for ${where}: its rate limit refused the probe (too many requests from this address in the last minute)`,
+    hint: `wait ${asked ? retryAfter : LIMIT_REQ.everySeconds} s and run \`hh-oauth login --check-only\` again; ${why}`,
+    temporary: true,
   };
 }
 

@@ -7,7 +7,7 @@ import { errnoCode } from '../errors';
  * callback check. A setup to fix is exit 3 (config); a hiccup worth retrying as it is
  * (a resolver that did not answer, a timeout) is exit 6 (temporary).
  */
-export type ProbeCause = 'dns' | 'tls' | 'refused' | 'timeout' | 'upstream' | 'not-routed' | 'http' | 'other';
+export type ProbeCause = 'dns' | 'tls' | 'refused' | 'timeout' | 'upstream' | 'not-routed' | 'rate-limited' | 'http' | 'other';
 
 export interface Diagnosis {
   cause: ProbeCause;

@@ -118,9 +118,16 @@ function collect(stream: NodeJS.ReadableStream): () => string {
   return () => Buffer.concat(chunks).toString('utf8');
 }
 
-/** First meaningful line of a tool's complaint, for a one-line message. */
+/**
+ * What systemctl prints on stderr about the part that worked, before the part that failed:
+ * `enable --now` makes its symlinks even where it then cannot start the unit.
+ */
+const PROGRESS = /^(Created symlink |Removed |Synchronizing state of |Executing: )/;
+
+/** The first line of a tool's complaint that says what failed (not what it did first), for a one-line message. */
 export function firstLine(run: ToolRun): string {
-  const line = `${run.stderr}\n${run.stdout}`.split('\n').map((l) => l.trim()).find((l) => l !== '');
+  const lines = `${run.stderr}\n${run.stdout}`.split('\n').map((l) => l.trim()).filter((l) => l !== '');
+  const line = lines.find((l) => !PROGRESS.test(l)) ?? lines[0];
   return line ?? (run.exitCode === undefined ? 'failed' : `exit code ${run.exitCode}`);
 }
 

@@ -10,6 +10,7 @@ import { accessHint, renameHint } from './hints';
 import { refusedRead } from './read';
 import type { StoreOwner } from './ownership';
 import { describeUser, userArg } from './trusted-dir';
+import { sha256Hex } from '../files/sha256';
 
 /**
  * Where a write puts its new content before the rename over the token file: a name tied
@@ -28,8 +29,7 @@ export async function keptPairPath(path: string): Promise<string> {
   else if (read.why === 'missing' || (read.why === 'not-regular' && read.info.isDirectory())) bytes = Buffer.alloc(0);
   // A FIFO would block, a link or a huge file is not ours to hash: the read path refuses them the same way.
   else throw refusedRead(path, read, 'point HH_TOKEN_FILE at');
-  const { createHash } = await import('node:crypto');
-  return join(dirname(path), `.${basename(path)}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.tmp`);
+  return join(dirname(path), `.${basename(path)}.${sha256Hex(bytes).slice(0, 16)}.tmp`);
 }
 
 /** A write that finished: one JSON object (the claimed space after it is blanks, which JSON.parse allows). */

@@ -33,12 +33,14 @@ describe('journal-native logging', () => {
     expect(lines[0]).toMatch(/^<6>refreshed: the new access token expires \d{4}-\d\d-\d\dT[\d:.]+Z \(in \d+s\)$/);
   });
 
-  it('a failure is a <3> line and a <6> hint, without colour; outside the journal the same run is coloured', async () => {
+  it('a failure is a <3> line and its hint at the same <3>, without colour; outside the journal the same run is coloured', async () => {
     const out = await h.run(['refresh'], { env: JOURNAL });
     expect(out.code).toBe(4);
     const lines = out.stderr.split('\n').filter(Boolean);
     expect(lines[0]).toBe(`<3>no token file at ${h.tokenFile}`);
-    expect(lines[1]).toMatch(/^<6>hint: authorize again/);
+    // `journalctl -p err` shows the fix with the failure it explains.
+    expect(lines[1]).toMatch(/^<3>hint: authorize again/);
+    expect(lines).toHaveLength(2);
     expect(out.stderr).not.toMatch(ANSI);
 
     const plain = await h.run(['refresh'], { env: { FORCE_COLOR: '1' } });

@@ -55,10 +55,10 @@ afterAll(async () => {
 
 let lastAddress = 1;
 /** A browser's request from a fresh loopback address (127.0.0.2, .3, …), so nginx's per-client limit never bites. */
-function send(url: string, method = 'GET'): Promise<HttpAnswer> {
+function send(url: string, method = 'GET', headers: Record<string, string> = {}): Promise<HttpAnswer> {
   lastAddress++;
   if (lastAddress > 254) throw new Error('out of loopback addresses');
-  return httpRequest(url, { method, headers: { 'user-agent': BROWSER_USER_AGENT }, localAddress: `127.0.0.${lastAddress}` });
+  return httpRequest(url, { method, headers: { 'user-agent': BROWSER_USER_AGENT, ...headers }, localAddress: `127.0.0.${lastAddress}` });
 }
 
 function startLogin(args: string[] = [], env: Record<string, string | undefined> = {}): LiveCli {
@@ -72,10 +72,23 @@ async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state
   return { url: url!, state: new URL(url!).searchParams.get('state')! };
 }
 
-/** What a browser does: open the authorization page, follow hh.ru's redirect to the callback. */
-async function browse(url: string): Promise<HttpAnswer & { location: string }> {
+/**
+ * A callback as a browser follows it: the listener never answers at the callback's own
+ * address but sends the browser on (303) to its outcome page, `sentTo`, with the cookie
+ * that shows it the login's own outcome there.
+ */
+async function sendOn(url: string): Promise<HttpAnswer & { sentTo: string }> {
+  const first = await send(url);
+  expect(first.status, `${first.status} at the callback's address`).toBe(303);
+  const sentTo = new URL(first.headers.location as string, url).href;
+  const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+  return { sentTo, ...(await send(sentTo, 'GET', cookie.length ? { cookie: cookie.join('; ') } : {})) };
+}
+
+/** What a browser does: open the authorization page, follow hh.ru's redirect to the callback, then the listener's. */
+async function browse(url: string): Promise<HttpAnswer & { location: string; sentTo: string }> {
   const location = await browserRedirect(url);
-  return { location, ...(await send(location)) };
+  return { location, ...(await sendOn(location)) };
 }
 
 /** Whether nothing listens on the port any more (the login's listener is gone). */
@@ -89,6 +102,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const page = await browse(url);
     expect(page.status).toBe(200);
     expect(page.body).toContain('stored the token');
+    expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=stored`);
     const code = new URL(page.location).searchParams.get('code')!;
     expect(page.body).not.toContain(code);
 
@@ -134,10 +148,11 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const login = startLogin(['--no-probe']);
     const { url } = await printedAuthorizeUrl(login);
     const before = tokenPosts(h);
-    const forged = await send(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
+    const forged = await sendOn(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
+    expect(forged.sentTo).toBe(`${REDIRECT}?hh_oauth=unknown`);
     expect(forged.status).toBe(400);
     expect(forged.body).toContain('does not belong to the login in progress');
-    const stateless = await send(`${REDIRECT}?code=FORGED0CODE`);
+    const stateless = await sendOn(`${REDIRECT}?code=FORGED0CODE`);
     expect(stateless.status).toBe(400);
     expect(tokenPosts(h)).toBe(before);
     await login.waitFor(/refused a callback with a missing state/);
@@ -158,6 +173,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
       const { url } = await printedAuthorizeUrl(login);
       const page = await browse(url);
       expect(new URL(page.location).searchParams.get('error')).toBe('access_denied');
+      expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=denied`);
       expect(page.status).toBe(403);
       expect(page.body).toContain('Access was refused at hh.ru');
       const out = await login.done;
@@ -226,11 +242,11 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const evil = '<script>alert(1)</script>';
     const img = '"><img src=x onerror=alert(2)>';
 
-    const wrong = await send(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
+    const wrong = await sendOn(`${REDIRECT}?code=${encodeURIComponent(evil)}&state=${encodeURIComponent(img)}`);
     expect(wrong.status).toBe(400);
     expect(wrong.headers['content-security-policy']).toContain("default-src 'none'");
 
-    const right = await send(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
+    const right = await sendOn(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
     expect(right.status).toBe(400);
     expect(right.body).toContain('Authorization failed');
     for (const { body } of [wrong, right]) {
@@ -269,6 +285,36 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(error.suggestion).toContain(`proxy_pass http://${LISTEN};`);
   });
 
+  it('--check-only run again and again trips the callback\'s own limit_req: the probe names the rate limit and when to try again (exit 6)', async () => {
+    // An nginx of its own, so its limit (6 a minute, burst 5, per client address) starts empty.
+    const port = await freePort();
+    const nginx = await startCallbackProxy({ listenPort: port, upstream: LISTEN });
+    try {
+      const env = { env: { HH_REDIRECT_URI: `http://127.0.0.1:${port}/callback` } };
+      const codes: Array<number | null> = [];
+      let limited: Awaited<ReturnType<typeof h.run>> | undefined;
+      for (let i = 0; i < 8 && !limited; i++) {
+        const out = await h.run(['login', '--check-only', '--listen', LISTEN, '--json'], env);
+        codes.push(out.code);
+        if (out.code !== 0) limited = out;
+      }
+      // 1 + burst 5 get through; the 7th is refused by nginx, never reaching the listener.
+      expect(codes).toEqual([0, 0, 0, 0, 0, 0, 6]);
+      const { error } = jsonOut(limited!);
+      expect(error.code).toBe('temporary');
+      expect(error.message).toMatch(/^probe failed \(rate-limited\): .*nginx\/[\d.]+ answered HTTP 429 for 127\.0\.0\.1:\d+\/callback: its rate limit refused the probe/);
+      expect(error.message).not.toContain('another service');
+      expect(error.suggestion).toMatch(/^wait 10 s and run `hh-oauth login --check-only` again/);
+      expect(error.suggestion).toContain('limit_req');
+      expect(error.suggestion).not.toContain('another service');
+      const human = await h.run(['login', '--check-only', '--listen', LISTEN], env);
+      expect(human.code).toBe(6);
+      expect(human.stderr).toContain('hint: wait 10 s and run `hh-oauth login --check-only` again');
+    } finally {
+      await nginx.stop();
+    }
+  });
+
   it.each([
     ['dns', 'http://hh-oauth-probe.invalid/callback', /does not resolve \(DNS, (ENOTFOUND|EAI_AGAIN)\)/],
     ['tls', `https://127.0.0.1:${NGINX_PORT}/callback`, /does not speak TLS/],
@@ -287,6 +333,15 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(out.stderr).toMatch(/probe: .* answered HTTP 502/);
     expect(out.stderr).toContain('continuing anyway');
     expect(out.stderr).toMatch(/oauth\/authorize\?/);
+  });
+
+  it('under the journal, the failing probe\'s hint is a warning like the probe line it explains (<4>, not <6>)', async () => {
+    const out = await startLogin(['--timeout', '1s'], { HH_REDIRECT_URI: DEAD_REDIRECT, JOURNAL_STREAM: '8:123' }).done;
+    expect(out.code).toBe(4);
+    const lines = out.stderr.split('\n');
+    const probe = lines.findIndex((l) => /^<4>probe: .* answered HTTP 502/.test(l));
+    expect(probe, out.stderr).toBeGreaterThanOrEqual(0);
+    expect(lines[probe + 1]).toMatch(/^<4>hint: \S/);
   });
 
   it('Ctrl-C closes the listener and exits 130 without a stack trace (and one JSON document with --json)', async () => {

@@ -165,6 +165,9 @@ describe.skipIf(skip || skipUnless(isRoot, 'install-units runs nginx -t as root'
     const freshConf = writeMainConf(fresh, join(fresh, 'etc/nginx/sites-enabled/*'));
     const first = await runCli([...args(fresh, freshConf), '--callback-upstream', 'no-such-host.invalid:8400'], { env: bareEnv(fresh, { PATH: onlyNginxPath(fresh) }) });
     expect(first.code).toBe(3);
+    // The answer that lists the files is not printed on a failure: the units that stay written are named once, on stderr.
+    expect(first.stderr).toContain(`written before the failure: created ${join(fresh, 'systemd', 'hh-oauth-refresh.service')}, created ${join(fresh, 'systemd', 'hh-oauth-refresh.timer')}, created ${join(fresh, 'systemd', 'hh-oauth-expiry.timer')}\n`);
+    expect(first.stderr).not.toMatch(/written before the failure: .*hh-oauth\.conf/);
     expect(existsSync(join(fresh, 'etc/nginx/sites-available/hh-oauth.conf'))).toBe(false);
     expect(existsSync(join(fresh, 'etc/nginx/sites-enabled/hh-oauth.conf'))).toBe(false);
   });

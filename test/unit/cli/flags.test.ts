@@ -36,6 +36,8 @@ const parsed: Row[] = [
   [['status', '--env-file=/etc/hh.env'], 'status#default', [], { envFile: '/etc/hh.env' }],
   [['--profile', 'acme', '--manager-account', '5000002', 'whoami', '--manager-accounts'], 'whoami#default', [], { profile: 'acme', managerAccount: '5000002', managerAccounts: true }],
   [['refresh', '--on-refresh', 'systemctl try-restart bot'], 'refresh/index#default', [], { onRefresh: 'systemctl try-restart bot' }],
+  [['--no-color', 'status'], 'status#default', [], { color: false }],
+  [['config', 'list', '--no-color'], 'config#configList', [], { color: false }],
   // A global option takes the next word as its value, even one that looks like an option.
   [['refresh', '--env-file', '--force'], 'refresh/index#default', [], { envFile: '--force' }],
   [['refresh', '--all', '--concurrency', '8'], 'refresh/index#default', [], { all: true, concurrency: '8' }],
@@ -68,33 +70,44 @@ const parsed: Row[] = [
   [['profiles', 'unset', 'manager-account'], 'profile-settings#unset', ['manager-account'], {}],
 ];
 
-const refused: Array<[argv: string[], message: string]> = [
+const USAGE = 'run `hh-oauth --help` for usage';
+const refused: Array<[argv: string[], message: string, suggestion?: string]> = [
   // Moved here from test/e2e/bad-input.test.ts ("the command line"), which spawned the CLI for each.
   [['refresh', '--bogus'], "unknown option '--bogus'"],
-  [['refersh'], "unknown command 'refersh'\n(Did you mean refresh?)"],
+  // Commander's "(Did you mean …?)" is the one hint line, not a second line of the error.
+  [['refersh'], "unknown command 'refersh'", 'did you mean refresh? (`hh-oauth --help` for usage)'],
   [['refresh', 'now'], "too many arguments for 'refresh'. Expected 0 arguments but got 1."],
   [['authorize-url', '--state'], "option '--state <state>' argument missing"],
   // A flag does not take a value with `=`; commander suggests the flag.
-  [['refresh', '--force=1'], "unknown option '--force=1'\n(Did you mean --force?)"],
-  [['login', '--open'], "unknown option '--open'\n(Did you mean --no-open?)"],
+  [['refresh', '--force=1'], "unknown option '--force=1'", 'did you mean --force? (`hh-oauth --help` for usage)'],
+  [['login', '--open'], "unknown option '--open'", 'did you mean --no-open? (`hh-oauth --help` for usage)'],
   [['sandbox', '--persona', 'root'], "option '--persona <kind>' argument 'root' is invalid. Allowed choices are employer, employer_integration, applicant."],
   [['config', 'get'], "missing required argument 'key'"],
-  [['config', 'bogus'], "too many arguments for 'config'. Expected 0 arguments but got 1."],
+  [['config', 'bogus'], 'unknown command `hh-oauth config bogus`', 'run `hh-oauth config --help` for the commands'],
+  [['config', 'lst'], 'unknown command `hh-oauth config lst`', 'did you mean `hh-oauth config list`?'],
+  [['profiles', 'lst'], 'unknown command `hh-oauth profiles lst`', 'did you mean `hh-oauth profiles list`?'],
+  [['help', 'refrsh'], 'unknown command `hh-oauth help refrsh`', 'did you mean `hh-oauth help refresh`?'],
+  [['help', 'bogus'], 'unknown command `hh-oauth help bogus`', 'run `hh-oauth --help` for the commands (and the topics: environment, exit-codes)'],
+  [['help', 'environment', 'extra'], '`hh-oauth help environment` takes nothing after it', 'run `hh-oauth help environment`'],
   [['profiles', 'set', 'manager-account'], "missing required argument 'value'"],
   [['--env-file'], "option '--env-file <path>' argument missing"],
   [['-z'], "unknown option '-z'"],
+  [['--no-color=1', 'status'], "unknown option '--no-color=1'", 'did you mean --no-color? (`hh-oauth --help` for usage)'],
+  // Only commander's help for a bare group or program ends so; it is "no command given", never "(outputHelp)".
+  [['--json'], 'no command given'],
 ];
 
 describe('the command line, in-process', () => {
   it.each(parsed)('%j runs %s', async (argv, call, args, opts) => {
     const outcome = await parseInProcess(argv);
-    expect(outcome).toStrictEqual({ kind: 'action', call: `commands/${call}`, args, opts, stdout: '', stderr: '' });
+    // The global --no-color: color is true unless it is given.
+    expect(outcome).toStrictEqual({ kind: 'action', call: `commands/${call}`, args, opts: { color: true, ...opts }, stdout: '', stderr: '' });
   });
 
-  it.each(refused)('%j is a usage error: %s', async (argv, message) => {
+  it.each(refused)('%j is a usage error: %s', async (argv, message, suggestion = USAGE) => {
     const outcome = await parseInProcess(argv);
     // kind 'error' also means that no command module ran (a stand-in would have recorded the call).
-    expect(outcome).toMatchObject({ kind: 'error', code: 2, error: 'usage', message, suggestion: 'run `hh-oauth --help` for usage', stdout: '' });
+    expect(outcome).toMatchObject({ kind: 'error', code: 2, error: 'usage', message, suggestion, stdout: '' });
   });
 
   it('`config` alone prints its help on stderr and is a usage error (moved from test/e2e/config.test.ts)', async () => {

@@ -46,7 +46,7 @@ function hot(args: string[]): Outcome | undefined {
   return parsed.kind === 'version' ? parsed : { kind: 'command', name: parsed.name, opts: parsed.opts };
 }
 
-const WORDS = ['refresh', 'probe', 'whoami', '--force', '--all', '--concurrency=2', '--json', '--env-file', '--env-file=a.env', '--env-file=', 'a.env', '--limit', '--limit=3', '3', '-V', '--version', '--help', '-h', '--', '-', '--bogus', '--force=1', '--json=yes', '-x', 'help'];
+const WORDS = ['refresh', 'probe', 'whoami', '--force', '--all', '--concurrency=2', '--json', '--env-file', '--env-file=a.env', '--env-file=', 'a.env', '--limit', '--limit=3', '3', '-V', '--version', '--help', '-h', '--', '-', '--bogus', '--force=1', '--json=yes', '-x', 'help', '--no-color', '--no-color=1'];
 
 describe('parseHotArgs', () => {
   it('runs exactly what commander would, for every argv it accepts (property)', () => {
@@ -66,17 +66,20 @@ describe('parseHotArgs', () => {
   });
 
   it('accepts the argvs that timers and scripts use', () => {
-    expect(hot(['refresh'])).toEqual({ kind: 'command', name: 'refresh', opts: {} });
+    expect(hot(['refresh'])).toEqual({ kind: 'command', name: 'refresh', opts: { color: true } });
     expect(hot(['--json', 'refresh', '--force', '--env-file', '/etc/hh.env'])).toEqual({
       kind: 'command',
       name: 'refresh',
-      opts: { json: true, force: true, envFile: '/etc/hh.env' },
+      opts: { json: true, force: true, envFile: '/etc/hh.env', color: true },
     });
-    expect(hot(['refresh', '--env-file=-odd-name'])).toEqual({ kind: 'command', name: 'refresh', opts: { envFile: '-odd-name' } });
+    expect(hot(['refresh', '--env-file=-odd-name'])).toEqual({ kind: 'command', name: 'refresh', opts: { envFile: '-odd-name', color: true } });
+    // The global --no-color, before or after the command (commander's key: color, true unless given).
+    expect(hot(['--no-color', 'token'])).toEqual({ kind: 'command', name: 'token', opts: { color: false } });
+    expect(hot(['token', '--no-color', '--json'])).toEqual({ kind: 'command', name: 'token', opts: { color: false, json: true } });
     expect(hot(['--version'])).toEqual({ kind: 'version' });
     expect(hot(['-V'])).toEqual({ kind: 'version' });
     // The same answers as commander's.
-    for (const args of [['refresh'], ['--json', 'refresh', '--force', '--env-file', '/etc/hh.env'], ['-V']]) expect(commander(args)).toEqual(hot(args));
+    for (const args of [['refresh'], ['--json', 'refresh', '--force', '--env-file', '/etc/hh.env'], ['-V'], ['--no-color', 'token'], ['token', '--no-color', '--json']]) expect(commander(args)).toEqual(hot(args));
   });
 
   it('hands help, errors and everything unknown to commander', () => {
@@ -94,6 +97,7 @@ describe('parseHotArgs', () => {
       ['whoami'],
       ['--version', 'refresh'],
       ['--json'],
+      ['refresh', '--no-color=1'],
     ];
     for (const args of declined) expect(hot(args), args.join(' ')).toBeUndefined();
   });
@@ -108,7 +112,7 @@ describe('parseHotArgs', () => {
   it('refuses a declaration it cannot parse as commander would, instead of guessing', () => {
     const unsupported: CommandSpec['options'][] = [
       [{ flags: '-f, --force', description: '' }],
-      [{ flags: '--no-wait', description: '' }],
+      [{ flags: '--no-wait <x>', description: '' }],
       [{ flags: '--limit <n>', description: '', default: '3' }],
       [{ flags: '--kind <k>', description: '', choices: ['a', 'b'] }],
       [{ flags: '--tag <t>', description: '', repeatable: true }],
@@ -121,6 +125,6 @@ describe('parseHotArgs', () => {
     expect(() => parseHotArgs(['bad'], { bad: positional })).toThrow(/not supported/);
     // A cold option may be anything: the hot path never parses it.
     const cold: CommandSpec = { name: 'ok', description: '', options: [{ flags: '-n, --no-wait', description: '', cold: true }] };
-    expect(parseHotArgs(['ok'], { ok: cold })).toEqual({ kind: 'command', name: 'ok', opts: {} });
+    expect(parseHotArgs(['ok'], { ok: cold })).toEqual({ kind: 'command', name: 'ok', opts: { color: true } });
   });
 });

@@ -26,7 +26,7 @@ describe('options types derived from the command table', () => {
   });
 
   it('gives the global options their types', () => {
-    expectTypeOf<GlobalOptions>().toEqualTypeOf<{ json?: boolean; envFile?: string; onRefresh?: string; profile?: string; managerAccount?: string }>();
+    expectTypeOf<GlobalOptions>().toEqualTypeOf<{ json?: boolean; envFile?: string; onRefresh?: string; profile?: string; managerAccount?: string; color: boolean }>();
   });
 
   it('makes defaulted and --no- options required, flags boolean, values strings, lists arrays, choices unions', () => {

@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { parseHotArgs } from '../../../src/cli/hot-args';
+import { fromCommander } from '../../../src/cli/commander-error';
 import { buildProgram } from '../../../src/cli/program';
 import { HhOauthError } from '../../../src/errors';
 import { setRecorder } from './fake-commands';
@@ -22,9 +23,6 @@ export type Outcome =
   | { kind: 'none'; stdout: string; stderr: string };
 
 export type HotOutcome = null | { kind: 'version' } | { kind: 'command'; name: string; opts: unknown };
-
-/** What main() in the program's entry adds to a commander error. */
-const USAGE_HINT = 'run `hh-oauth --help` for usage';
 
 /** Every command of the tree with its own output captured, at the width commander uses for a pipe (80) and without colour. */
 function captureOutput(command: Command, out: string[], err: string[]): void {
@@ -75,7 +73,8 @@ export async function parseInProcess(argv: string[]): Promise<Outcome> {
   } catch (e) {
     if (e instanceof CommanderError) {
       if (e.exitCode === 0) return { kind: 'exit', code: 0, ...output() };
-      return { kind: 'error', code: 2, error: 'usage', message: e.message.replace(/^error: /, ''), suggestion: USAGE_HINT, ...output() };
+      const usage = fromCommander(e);
+      return { kind: 'error', code: 2, error: 'usage', message: usage.message, suggestion: usage.suggestion, ...output() };
     }
     if (e instanceof HhOauthError) {
       return { kind: 'error', code: e.exitCode, error: e.code, message: e.message, ...(e.suggestion ? { suggestion: e.suggestion } : {}), ...output() };

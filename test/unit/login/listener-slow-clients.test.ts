@@ -2,7 +2,6 @@ import { request } from 'node:http';
 import { connect, type Socket } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_LIMITS, startCallbackListener, type CallbackListener } from '../../../src/login/listener';
-import { pages } from '../../../src/login/pages';
 
 /**
  * Slow-loris against the login listener, with its real limits (no test overrides): a
@@ -65,8 +64,8 @@ describe('the callback listener under slow clients', () => {
     const answered = realCallback(port);
     const callback = await Promise.race([listener.callback, answered.then((r) => ({ kind: 'refused', r }))]);
     expect(callback).toMatchObject({ kind: 'code', code: 'REAL' });
-    await listener.finish(pages.stored());
-    expect(await answered).toEqual({ status: 200 });
+    await listener.finish('stored');
+    expect(await answered).toEqual({ status: 303 }); // sent on to its outcome page
 
     // Answered because the listener made room, not because the slow clients were timed out.
     expect(Date.now() - openedAt).toBeLessThan(DEFAULT_LIMITS.headersTimeoutMs);

@@ -20,6 +20,15 @@ async function listener(limits: Partial<Limits> = {}): Promise<{ l: CallbackList
   return { l: current, base: `http://127.0.0.1:${current.address.port}` };
 }
 
+/** As a browser follows the listener's 303: to its Location, with the cookie it set. */
+async function follow(url: string): Promise<Response> {
+  const first = await fetch(url, { redirect: 'manual' });
+  const location = first.headers.get('location');
+  if (first.status !== 303 || !location) return first;
+  const cookie = first.headers.get('set-cookie')?.split(';')[0];
+  return fetch(new URL(location, url), { headers: cookie ? { cookie } : {} });
+}
+
 /** Sends raw bytes, returns whatever came back once the server closed the connection. */
 function raw(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
@@ -35,12 +44,12 @@ function raw(port: number, bytes: string): Promise<string> {
 describe('the callback listener: one callback with the right state, and the limits and refusals a public URL needs', () => {
   it('hands over the first callback with the right state, answers 409 while it is completed, 410 after, and refuses connections once closed', async () => {
     const { l, base } = await listener();
-    const first = fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
+    const first = follow(`${base}/callback?code=REALCODE&state=${STATE}`);
     const callback = await l.callback;
     expect(callback).toMatchObject({ kind: 'code', code: 'REALCODE', arrival: { viaProxy: false } });
 
     expect((await fetch(`${base}/callback?code=OTHER&state=${STATE}`)).status).toBe(409);
-    await l.finish(pages.stored());
+    await l.finish('stored');
     const page = await first;
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('REALCODE');
@@ -49,6 +58,61 @@ describe('the callback listener: one callback with the right state, and the limi
     expect(again.status).toBe(410);
     await l.close();
     await expect(fetch(`${base}/callback?code=REALCODE&state=${STATE}`)).rejects.toThrow();
+  });
+
+  it('never answers a callback at its own address: 303 to ?hh_oauth=OUTCOME on the same path, where the page is', async () => {
+    const { l, base } = await listener();
+    const manual = (query: string) => fetch(`${base}/callback?${query}`, { redirect: 'manual' });
+    const first = manual(`code=REALCODE&state=${STATE}`);
+    await l.callback;
+    const busy = await manual(`code=OTHER&state=${STATE}`);
+    expect([busy.status, busy.headers.get('location')]).toEqual([303, '/callback?hh_oauth=busy']);
+    // The login's own outcome is not served before it has one.
+    expect((await manual('hh_oauth=stored')).status).toBe(404);
+
+    await l.finish('stored');
+    const sent = await first;
+    expect([sent.status, sent.headers.get('location'), sent.headers.get('cache-control')]).toEqual([303, '/callback?hh_oauth=stored', 'no-store']);
+    expect(await sent.text()).toBe('');
+    let shown = false;
+    const waiting = l.outcomeShown().then(() => (shown = true));
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(shown).toBe(false);
+    const viewer = { headers: { cookie: sent.headers.get('set-cookie')!.split(';')[0]! } };
+    const page = await fetch(`${base}/callback?hh_oauth=stored`, viewer);
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain('stored the token');
+    await waiting;
+
+    // Reloading it is harmless; another login outcome is not this one's; a code beside it is never looked at.
+    expect((await fetch(`${base}/callback?hh_oauth=stored`, viewer)).status).toBe(200);
+    expect((await manual('hh_oauth=denied')).status).toBe(404);
+    expect((await manual('hh_oauth=constructor')).status).toBe(404);
+    expect((await manual('hh_oauth=stored&hh_oauth=stored')).status).toBe(404);
+    expect((await manual(`hh_oauth=unknown&code=X&state=${STATE}`)).status).toBe(400);
+    const late = await manual(`code=REALCODE&state=${STATE}`);
+    expect([late.status, late.headers.get('location')]).toEqual([303, '/callback?hh_oauth=finished']);
+    expect((await manual('hh_oauth=finished')).status).toBe(410);
+  });
+
+  it('a wrong state is sent on to ?hh_oauth=unknown, still counted; outcomeShown gives up after outcomeWaitMs', async () => {
+    const { l, base } = await listener({ outcomeWaitMs: 100 });
+    const wrong = await fetch(`${base}/callback?code=X&state=wrong`, { redirect: 'manual' });
+    expect([wrong.status, wrong.headers.get('location')]).toEqual([303, '/callback?hh_oauth=unknown']);
+    expect(l.refusedStates()).toBe(1);
+    const page = await fetch(`${base}/callback?hh_oauth=unknown`);
+    expect(page.status).toBe(400);
+    expect(await page.text()).toContain('does not belong to the login in progress');
+    // Nothing finished yet: nothing to wait for.
+    await l.outcomeShown();
+
+    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`, { redirect: 'manual' });
+    await l.callback;
+    await l.finish('denied');
+    expect((await pending).headers.get('location')).toBe('/callback?hh_oauth=denied');
+    const started = Date.now();
+    await l.outcomeShown();
+    expect(Date.now() - started).toBeGreaterThanOrEqual(90);
   });
 
   it('refuses wrong, missing and repeated states with 400 and keeps counting them', async () => {
@@ -64,9 +128,9 @@ describe('the callback listener: one callback with the right state, and the limi
     expect((await fetch(`${base}/callback?code=${encodeURIComponent('a b')}&state=${STATE}`)).status).toBe(400);
     expect((await fetch(`${base}/callback?code=A&code=B&state=${STATE}`)).status).toBe(400);
     expect((await fetch(`${base}/callback?state=${STATE}`)).status).toBe(400);
-    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`);
+    const pending = follow(`${base}/callback?code=GOOD&state=${STATE}`);
     expect(await l.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
-    await l.finish(pages.stored());
+    await l.finish('stored');
     expect((await pending).status).toBe(200);
   });
 
@@ -77,7 +141,7 @@ describe('the callback listener: one callback with the right state, and the limi
     });
     const callback = await l.callback;
     expect(callback.arrival).toEqual({ remote: '127.0.0.1', viaProxy: true, forwardedProto: 'https', forwardedFor: '203.0.113.9, 127.0.0.1', forwardedHost: '(unprintable)' });
-    await l.finish(pages.stored());
+    await l.finish('stored');
     await pending;
   });
 

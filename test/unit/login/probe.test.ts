@@ -37,6 +37,18 @@ describe('probe diagnosis: the cause of a failed request to HH_REDIRECT_URI, and
     if (cause === 'upstream') expect(d.hint).toContain('proxy_pass http://127.0.0.1:8400;');
   });
 
+  it('HTTP 429 is the rate limit, not another service: it says when to try again (Retry-After when given, else nginx\'s 10 s)', () => {
+    const listen = { host: '127.0.0.1', port: 8400 };
+    const nginx = diagnoseResponse(429, 'nginx/1.22.1', url, listen);
+    expect(nginx).toMatchObject({ cause: 'rate-limited', temporary: true });
+    expect(nginx.detail).toContain('its rate limit refused the probe');
+    expect(nginx.hint).toMatch(/^wait 10 s and run `hh-oauth login --check-only` again; .*limit_req, burst 5/);
+    for (const d of [nginx, diagnoseResponse(429, null, url, listen, '30')]) expect(`${d.detail} ${d.hint}`).not.toContain('another service');
+    expect(diagnoseResponse(429, null, url, listen, '30').hint).toBe('wait 30 s and run `hh-oauth login --check-only` again; as its Retry-After asks');
+    // An absurd Retry-After is not repeated.
+    expect(diagnoseResponse(429, null, url, listen, '99999999').hint).toMatch(/^wait 10 s/);
+  });
+
   it('does not repeat an unprintable Server header', () => {
     expect(diagnoseResponse(502, 'evil\u001b[31m', url, { host: '127.0.0.1', port: 8400 }).detail).not.toContain('\u001b');
   });

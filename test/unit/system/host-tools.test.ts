@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { checkTimers } from '../../../src/doctor/system';
-import { runTool } from '../../../src/system/host-tools';
+import { firstLine, runTool } from '../../../src/system/host-tools';
 import { timerStatus } from '../../../src/system/timers';
 
 /**
@@ -146,5 +146,26 @@ describe('the environment of every child (issue 14, item 12)', () => {
       delete process.env.HH_CLIENT_SECRET;
       delete process.env.HH_CLIENT_ID;
     }
+  });
+});
+
+describe('firstLine: the line of a tool\'s output that says what failed', () => {
+  const failed = (stderr: string, stdout = '') => ({ command: 'systemctl enable --now x.timer', status: 'failed' as const, exitCode: 1, stdout, stderr });
+
+  it('passes over what systemctl did first (the symlinks it made) to the cause', () => {
+    const stderr = [
+      'Created symlink /etc/systemd/system/timers.target.wants/hh-oauth-refresh.timer -> /etc/systemd/system/hh-oauth-refresh.timer.',
+      'Created symlink /etc/systemd/system/timers.target.wants/hh-oauth-expiry.timer -> /etc/systemd/system/hh-oauth-expiry.timer.',
+      'System has not been booted with systemd as init system (PID 1). Can\'t operate.',
+      'Failed to connect to bus: Host is down',
+    ].join('\n');
+    expect(firstLine(failed(stderr))).toBe('System has not been booted with systemd as init system (PID 1). Can\'t operate.');
+    expect(firstLine(failed('Removed "/etc/systemd/system/timers.target.wants/x.timer".\nFailed to stop x.timer: Access denied\n'))).toBe('Failed to stop x.timer: Access denied');
+    expect(firstLine(failed('Synchronizing state of nginx.service with SysV service script with /lib/systemd/systemd-sysv-install.\nExecuting: /lib/systemd/systemd-sysv-install enable nginx\nFailed to reload nginx.service: Unit nginx.service not found.'))).toBe('Failed to reload nginx.service: Unit nginx.service not found.');
+  });
+
+  it('keeps a progress line when it is all there is, and says the exit code when nothing was printed', () => {
+    expect(firstLine(failed('Created symlink a -> b.\n'))).toBe('Created symlink a -> b.');
+    expect(firstLine(failed(''))).toBe('exit code 1');
   });
 });

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { chmodSync, chownSync, existsSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { keptPairPath, settleKeptPair } from '../../../src/token/kept-pair';
@@ -41,6 +42,15 @@ async function refused(writers: number[]): Promise<HhOauthError> {
 }
 
 describe('settleKeptPair', () => {
+  it('finds a pair under the name earlier versions gave it (node:crypto\'s SHA-256 of the bytes it replaces)', async () => {
+    const bytes = readFileSync(path);
+    const earlier = join(dirname(path), `.${basename(path)}.${createHash('sha256').update(bytes).digest('hex').slice(0, 16)}.tmp`);
+    expect(kept).toBe(earlier);
+    writeFileSync(earlier, PAIR, { mode: 0o600 });
+    await settleKeptPair(path, [0]);
+    expect(JSON.parse(readFileSync(path, 'utf8')).refresh_token).toBe('R2');
+  });
+
   it('ours, complete: put in place', async () => {
     writeFileSync(kept, PAIR, { mode: 0o600 });
     await settleKeptPair(path, [0]);
