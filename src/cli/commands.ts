@@ -208,6 +208,18 @@ export const INSTALL_UNITS = {
   ],
 } as const satisfies CommandSpec;
 
+export const UNINSTALL_UNITS = {
+  name: 'uninstall-units',
+  description: 'stop and disable the service and timers that install-units put in place, then remove their unit files (run as root; the token and its directory stay)',
+  options: [
+    { flags: '--keep-files', description: 'only stop and disable; leave the unit files (what the .deb does on remove)' },
+    { flags: '--force', description: 'also remove unit files changed by hand (keeping a .bak)' },
+    { flags: '--root <dir>', description: 'remove under this prefix (packaging, tests); runs no systemctl' },
+    { flags: '--systemd-dir <dir>', description: 'where the units are', default: '/etc/systemd/system' },
+  ],
+  examples: ['sudo hh-oauth uninstall-units', 'sudo hh-oauth uninstall-units --keep-files --json'],
+} as const satisfies CommandSpec;
+
 export const PROFILES_LIST = {
   name: 'list',
   description: 'list the profiles (the default when no subcommand is given)',
@@ -269,6 +281,7 @@ export const COMMANDS = [
   REVOKE,
   APP_TOKEN,
   INSTALL_UNITS,
+  UNINSTALL_UNITS,
   PROFILES,
   SANDBOX,
 ] as const satisfies readonly CommandSpec[];
