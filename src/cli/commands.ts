@@ -220,6 +220,13 @@ export const UNINSTALL_UNITS = {
   examples: ['sudo hh-oauth uninstall-units', 'sudo hh-oauth uninstall-units --keep-files --json'],
 } as const satisfies CommandSpec;
 
+export const COMPLETION = {
+  name: 'completion',
+  description: 'print a shell completion script (commands, options, profile names, setting keys)',
+  arguments: [{ name: '<shell>', description: 'bash or zsh' }],
+  examples: ['source <(hh-oauth completion bash)', 'hh-oauth completion zsh > "${fpath[1]}/_hh-oauth"'],
+} as const satisfies CommandSpec;
+
 export const PROFILES_LIST = {
   name: 'list',
   description: 'list the profiles (the default when no subcommand is given)',
@@ -284,4 +291,5 @@ export const COMMANDS = [
   UNINSTALL_UNITS,
   PROFILES,
   SANDBOX,
+  COMPLETION,
 ] as const satisfies readonly CommandSpec[];

@@ -37,4 +37,5 @@ export const LOADERS: Loaders = {
   'profiles set': () => import('../commands/profile-settings').then((m) => m.set),
   'profiles unset': () => import('../commands/profile-settings').then((m) => m.unset),
   sandbox: () => import('../commands/sandbox').then((m) => m.default),
+  completion: () => import('../commands/completion').then((m) => m.default),
 };

@@ -13,6 +13,7 @@ export const COMMAND_EXPORTS: Record<string, readonly string[]> = {
   'commands/exchange': ['default'],
   'commands/install-units': ['default'],
   'commands/uninstall-units': ['default'],
+  'commands/completion': ['default'],
   'commands/login': ['default'],
   'commands/profile-settings': ['set', 'unset'],
   'commands/profiles': ['default'],

@@ -12,6 +12,7 @@ vi.mock('../../../src/commands/doctor', async () => (await import('./fake-comman
 vi.mock('../../../src/commands/exchange', async () => (await import('./fake-commands')).fakeCommandModule('commands/exchange'));
 vi.mock('../../../src/commands/install-units', async () => (await import('./fake-commands')).fakeCommandModule('commands/install-units'));
 vi.mock('../../../src/commands/uninstall-units', async () => (await import('./fake-commands')).fakeCommandModule('commands/uninstall-units'));
+vi.mock('../../../src/commands/completion', async () => (await import('./fake-commands')).fakeCommandModule('commands/completion'));
 vi.mock('../../../src/commands/login', async () => (await import('./fake-commands')).fakeCommandModule('commands/login'));
 vi.mock('../../../src/commands/profile-settings', async () => (await import('./fake-commands')).fakeCommandModule('commands/profile-settings'));
 vi.mock('../../../src/commands/profiles', async () => (await import('./fake-commands')).fakeCommandModule('commands/profiles'));
