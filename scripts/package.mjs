@@ -7,7 +7,7 @@
 // embedded as assets that src/sea/sea.ts loads only when a command needs them.
 //
 //   PACKAGE_DEB=0   build the binary only
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, copyFileSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -52,14 +52,17 @@ rmSync(binary, { force: true });
 copyFileSync(process.execPath, binary);
 chmodSync(binary, 0o755);
 run('strip', ['--strip-all', binary]);
-run(join(root, 'node_modules', '.bin', 'postject'), [binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], { stdio: ['ignore', 'ignore', 'inherit'] });
+// postject's ELF library warns about Node's unnamed note sections on every run; the rest of its stderr is shown.
+const injected = spawnSync(join(root, 'node_modules', '.bin', 'postject'), [binary, 'NODE_SEA_BLOB', blob, '--sentinel-fuse', FUSE], { encoding: 'utf8' });
+process.stderr.write(injected.stderr.replace(/^warning: Can't find string offset for section name '\.note[^']*'\n/gm, ''));
+if (injected.status !== 0) throw new Error(`postject exited ${injected.status}`);
 
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const said = execFileSync(binary, ['--version'], { encoding: 'utf8', env: { PATH: '/usr/bin:/bin' } }).trim();
 if (said !== version) throw new Error(`build/hh-oauth --version printed "${said}", not ${version}`);
 console.log(`build/hh-oauth: ${(statSync(binary).size / 1048576).toFixed(1)} MiB, Node ${process.version}`);
 
-if (process.env.PACKAGE_DEB !== '0' && existsSync(join(root, 'scripts', 'deb.mjs'))) {
+if (process.env.PACKAGE_DEB !== '0') {
   const { buildDeb } = await import('./deb.mjs');
   buildDeb({ root, build, binary, version });
 }
