@@ -10,6 +10,7 @@ import { firstLine, systemdCalendarCheck, type ToolRun } from '../system/host-to
 import { applyFile, planFile, planLink, type PlannedFile } from '../install/managed-files';
 import { log, result } from '../output';
 import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
+import { ensureStateDirectory } from '../install/state-directory';
 import { packageBin } from '../install/templates';
 import { IN_SEA } from '../sea/sea';
 import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
@@ -82,6 +83,8 @@ export default async function installUnits(opts: InstallUnitsOptions): Promise<v
   if (!opts.enable || opts.root) {
     log.info(`not enabling anything (${opts.root ? '--root' : '--no-enable'}); to do it by hand: ${manualCommands(planned, settings).join(' && ')}`);
   } else {
+    // Before the timers start: a root login made before the service's first run writes into it as the service would.
+    await ensureStateDirectory(settings.user, settings.tokenGroup);
     await enableUnits(planned, settings, steps, systemdDir);
     await reloadNginx(planned, opts.nginxConf, steps);
   }

@@ -38,7 +38,7 @@ function human(file: TokenFileStatus, timers: TimerStatus[] | null): string {
     const when = file.seconds_left ? `in ${formatDuration(file.seconds_left)}` : 'expired; the next refresh renews it';
     rows.push(['expires', `${file.expires_at} (${when})${file.expires_at_derived ? ', from the file time' : ''}`]);
   }
-  if (file.problem && file.state === 'corrupt') rows.push(['problem', file.problem]);
+  if (file.problem && (file.state === 'corrupt' || file.state === 'unreadable')) rows.push(['problem', file.problem]);
   if (timers === null) rows.push(['timers', 'unknown (no systemd here)']);
   else for (const t of timers) rows.push([t.unit, timerLine(t)]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

@@ -8,7 +8,8 @@ import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
 import { hasContact } from '../config/setting-values';
 import { readToken, type StoredToken } from '../token/read';
-import { nameInFile } from '../system/accounts';
+import { nameInFile, primaryGroupInFile } from '../system/accounts';
+import { tokenGroup } from '../token/ownership';
 import { CREDENTIAL } from '../system/unit-names';
 import { fail, failFrom, pass, type CheckResult } from './check';
 import { USER_AGENT_ADVICE, USER_AGENT_FORM } from '../hh/user-agent';
@@ -167,9 +168,64 @@ export async function checkTokenPermissions(path: string): Promise<CheckResult |
     problems.push(`it belongs to ${userName(file.uid)} but its directory to ${userName(dir.uid)}; the service (which owns the directory) may not read it`);
     fixes.push(`chown ${userName(dir.uid)} ${path}`);
   }
+  const group = readerGroup(file);
+  const blocked = group && (await groupBlocker(path, file, group.gid));
+  if (group && blocked) {
+    problems.push(`members of ${group.name} cannot reach ${path}: ${blocked.path} is ${octal(blocked.mode)} (${userName(blocked.uid)}:${groupName(blocked.gid)})`);
+    fixes.push(blocked.fix);
+  }
   if (problems.length) return fail('token-permissions', 'store', problems.join('; '), fixes.join('; '));
-  return pass('token-permissions', `mode ${octal(mode)}, owner ${userName(file.uid)}, directory ${octal(dirMode)}`);
+  const reader = group ? `; members of ${group.name} can read it` : '';
+  return pass('token-permissions', `mode ${octal(mode)}, owner ${userName(file.uid)}, directory ${octal(dirMode)}${reader}`);
 }
+
+/**
+ * The group meant to read the file: HH_TOKEN_GROUP (environment or system settings file),
+ * else the group of a 0640 file, unless that is only its owner's own group.
+ */
+function readerGroup(file: { uid: number; gid: number; mode: number }): { name: string; gid: number } | undefined {
+  let named: { name: string; gid: number } | undefined;
+  try {
+    named = tokenGroup();
+  } catch {
+    named = undefined; // a group that does not exist: the configuration check names it
+  }
+  if (named) return named;
+  if (!(file.mode & 0o040)) return undefined;
+  const owner = nameInFile('passwd', file.uid);
+  if (owner !== undefined && primaryGroupInFile(owner) === file.gid) return undefined;
+  return { name: groupName(file.gid), gid: file.gid };
+}
+
+/**
+ * The first place from / down that stops a member of gid (neither owner nor root) from
+ * reading path: a directory without x for that group (when it is the directory's) or for
+ * others, or the file without r. Groups are judged by mode bits; ACLs are not read.
+ */
+async function groupBlocker(path: string, file: { uid: number; gid: number; mode: number }, gid: number): Promise<{ path: string; mode: number; uid: number; gid: number; fix: string } | undefined> {
+  const octal = (m: number) => `0${m.toString(8).padStart(3, '0')}`;
+  const dirs: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    dirs.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  const stateDir = dirname(path);
+  for (const dir of dirs) {
+    const st = await stat(dir).catch(() => undefined);
+    if (!st) return undefined;
+    const mode = st.mode & 0o777;
+    if (mode & 0o001 || (st.gid === gid && mode & 0o010)) continue;
+    const fix = dir === stateDir
+      ? `${st.gid === gid ? '' : `chgrp ${groupName(gid)} ${dir} && `}chmod ${octal((mode & 0o700) | 0o050)} ${dir}`
+      : `chmod o+x ${dir}`;
+    return { path: dir, mode, uid: st.uid, gid: st.gid, fix };
+  }
+  const mode = file.mode & 0o777;
+  if (mode & 0o004 || (file.gid === gid && mode & 0o040)) return undefined;
+  return { path, mode, uid: file.uid, gid: file.gid, fix: `${file.gid === gid ? '' : `chgrp ${groupName(gid)} ${path} && `}chmod 0640 ${path}` };
+}
+
+const groupName = (gid: number): string => nameInFile('group', gid) ?? String(gid);
 
 // Without a name (no passwd entry, a minimal container) the number is all there is.
 export const userName = (uid: number): string => nameInFile('passwd', uid) ?? `uid ${uid}`;

@@ -102,8 +102,9 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
   }
   const command = s.node === undefined ? systemdArg(s.bin) : `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
-  const service = (execStart: string) => ({
+  const service = (execStart: string, logFields: string[] = []) => ({
     exec_start: execStart,
+    log_fields: logFields,
     user: s.user,
       group: s.tokenGroup ? [`Group=${s.tokenGroup}`] : [],
       // The group may enter the directory to read token.json; everything else in it stays 0600.
@@ -120,7 +121,8 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   if (s.expiry !== 'off') files.push(unit(EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: SERVICE }));
   if (s.perProfile) {
     // %i is the profile name; profile names ([a-z0-9._-]) need no unit-name escaping.
-    files.push(unit(PROFILE_SERVICE, service(`${command} --profile %i refresh`), SERVICE));
+    // HH_PROFILE=%i on every journal entry: `journalctl -t hh-oauth HH_PROFILE=acme` finds one profile's runs.
+    files.push(unit(PROFILE_SERVICE, service(`${command} --profile %i refresh`, ['LogExtraFields=HH_PROFILE=%i']), SERVICE));
     files.push(unit(PROFILE_REFRESH_TIMER, { on_calendar: onCalendar, service: PROFILE_SERVICE_INSTANCE }, REFRESH_TIMER));
     if (s.expiry !== 'off') files.push(unit(PROFILE_EXPIRY_TIMER, { interval: systemdValue(s.expiry.span), service: PROFILE_SERVICE_INSTANCE }, EXPIRY_TIMER));
   }

@@ -42,3 +42,15 @@ export function groupId(nameOrId: string): number | undefined {
   if (/^[0-9]+$/.test(nameOrId)) return Number(nameOrId);
   return lookupInFile('group', nameOrId);
 }
+
+/** A user's primary group (field 4 of passwd(5)), which systemd's User= without Group= runs with. */
+export function primaryGroupInFile(user: string, etc = '/etc'): number | undefined {
+  let text: string;
+  try {
+    text = readFileSync(`${etc}/passwd`, 'utf8');
+  } catch {
+    return undefined;
+  }
+  const fields = text.split('\n').find((line) => line.startsWith(`${user}:`))?.split(':');
+  return fields && /^[0-9]+$/.test(fields[3] ?? '') ? Number(fields[3]) : undefined;
+}

@@ -1,4 +1,4 @@
-import { lstatSync, renameSync } from 'node:fs';
+import { chmodSync, chownSync, lstatSync, renameSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, storeError } from '../errors';
@@ -8,6 +8,7 @@ import { readCapped } from '../files/capped-read';
 import { READ_LIMITS } from '../files/read-limits';
 import { accessHint, renameHint } from './hints';
 import { refusedRead } from './read';
+import type { StoreOwner } from './ownership';
 import { describeUser, userArg } from './trusted-dir';
 
 /**
@@ -47,9 +48,11 @@ export function isCompleteWrite(text: string): boolean {
  * nothing), so it is adopted only as hh-oauth writes it: a regular file, not a link,
  * owned by one of `writers` (this user, root, the directory's owner), writable by no one
  * else. Anything else stops the run: a real kept pair has replaced the file's refresh
- * token at hh.ru, so passing it over would spend a superseded token.
+ * token at hh.ru, so passing it over would spend a superseded token. A root-owned one that
+ * root adopts for the directory's owner (left by an earlier version, or by root without
+ * CAP_CHOWN) is given to the store's owner first, as a new file would be (ownership.ts).
  */
-export async function settleKeptPair(path: string, writers: number[]): Promise<void> {
+export async function settleKeptPair(path: string, writers: number[], owner?: StoreOwner): Promise<void> {
   const kept = await keptPairPath(path);
   const read = readCapped(kept, READ_LIMITS.tokenFile);
   if (!read.ok && read.why === 'missing') return;
@@ -78,6 +81,7 @@ export async function settleKeptPair(path: string, writers: number[]): Promise<v
     await unlink(kept).catch(() => undefined);
     return;
   }
+  if (owner?.forOwner && info.uid === 0) handOver(kept, owner);
   try {
     renameSync(kept, path);
   } catch (err) {
@@ -92,6 +96,17 @@ export async function settleKeptPair(path: string, writers: number[]): Promise<v
   await syncDir(dirname(path));
   log.warn('recovered the token pair that a stopped run had written but not yet stored');
 }
+
+/** Best effort: the pair must go in place whatever its owner; the service then needs a chown, which the warning names. */
+function handOver(kept: string, owner: StoreOwner): void {
+  try {
+    chownSync(kept, owner.uid, owner.gid ?? -1);
+    chmodSync(kept, owner.fileMode);
+  } catch (err) {
+    log.warn(`cannot give ${kept} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's: \`chown ${userArg(owner.uid)} ${tokenFileOf(kept)}\``);
+  }
+}
+const tokenFileOf = (kept: string) => join(dirname(kept), basename(kept).replace(/^\.(.*)\.[0-9a-f]{16}\.tmp$/, '$1'));
 
 /** A file under the kept-pair name that hh-oauth did not write: exit 7, naming it, its owner and the fix. */
 function untrusted(kept: string, what: string, writers: number[]): Error {

@@ -1,5 +1,6 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
 import type { FileHandle } from 'node:fs/promises';
+import { readSystemEnvFile } from '../config/env-file';
 import { configError, errnoCode, storeError } from '../errors';
 import { log } from '../output';
 import { groupId } from '../system/accounts';
@@ -14,8 +15,11 @@ import { describeUser, userArg } from './trusted-dir';
  * - the user who runs hh-oauth, or, when root writes into a directory owned by another
  *   user (the service user's state directory, which `install-units` makes), that user:
  *   a root operator's `login` or `refresh` then leaves files the service can use;
- * - the group HH_TOKEN_GROUP with mode 0640 (directories 0750), when it is set; else,
- *   when root writes for the directory's owner, the directory's group; mode 0600 (0700);
+ * - the group HH_TOKEN_GROUP with mode 0640 (directories 0750), when it is set (in the
+ *   process environment, as the unit sets it, or in the system settings file, which root's
+ *   shell reads); else, when root writes for the directory's owner, the directory's group,
+ *   with 0640 (0750) when that directory lets its group in (install-units' 0750 in the token
+ *   group) and 0600 (0700) when not: what the service itself would have made there;
  * - a replacement of a token file that already belongs to that same owner keeps its group
  *   and its 0600/0640 (a bot in that group keeps reading it, also when root's own
  *   environment lacks HH_TOKEN_GROUP).
@@ -30,6 +34,8 @@ export interface StoreOwner {
   gid: number | undefined;
   /** HH_TOKEN_GROUP, when set (files 0640, directories 0750). */
   tokenGroup: string | undefined;
+  /** The group may read what is created (0640, 0750): HH_TOKEN_GROUP, or a directory that lets its group in. */
+  groupReads: boolean;
   fileMode: number;
   dirMode: number;
   /** True when root writes for the directory's owner. */
@@ -39,28 +45,45 @@ export interface StoreOwner {
 }
 
 /** The decision itself, from ids alone. */
-export function decideStoreOwner(me: number, dir: { uid: number; gid: number }, tokenGroup?: { name: string; gid: number }): StoreOwner {
+export function decideStoreOwner(me: number, dir: { uid: number; gid: number; mode?: number }, tokenGroup?: { name: string; gid: number }): StoreOwner {
   const forOwner = me === 0 && dir.uid !== 0;
   const uid = forOwner ? dir.uid : me;
   const gid = tokenGroup?.gid ?? (forOwner ? dir.gid : undefined);
+  // Only the directory's owner (or root) can give it a group and g+x: root then writes as that
+  // owner would, and grants nobody a read the owner could not grant herself.
+  const groupReads = tokenGroup !== undefined || (forOwner && ((dir.mode ?? 0) & 0o010) !== 0);
   return {
     uid,
     gid,
     tokenGroup: tokenGroup?.name,
-    fileMode: tokenGroup ? 0o640 : 0o600,
-    dirMode: tokenGroup ? 0o750 : 0o700,
+    groupReads,
+    fileMode: groupReads ? 0o640 : 0o600,
+    dirMode: groupReads ? 0o750 : 0o700,
     forOwner,
     writers: [...new Set([me, 0, dir.uid])],
   };
 }
 
-/** HH_TOKEN_GROUP resolved, or a config error naming the group that does not exist. */
+/**
+ * HH_TOKEN_GROUP resolved, or a config error naming the group that does not exist. From the
+ * process environment (the unit's Environment=), else from the system settings file, which
+ * is root's or trusted (env-file.ts): never from an --env-file or config.json that another
+ * user may have written. Read on the write path only, never at the start of a run.
+ */
 export function tokenGroup(): { name: string; gid: number } | undefined {
-  const name = process.env.HH_TOKEN_GROUP;
+  const name = process.env.HH_TOKEN_GROUP ?? systemTokenGroup();
   if (!name) return undefined;
   const gid = groupId(name);
   if (gid === undefined) throw configError(`HH_TOKEN_GROUP names the group "${name}", which does not exist`, `create it (groupadd --system ${name}) or unset HH_TOKEN_GROUP`);
   return { name, gid };
+}
+
+/** Read once per process (a write asks for the owner several times), per path (tests move it). */
+let fromSystemFile: { path: string | undefined; name: string | undefined } | undefined;
+function systemTokenGroup(): string | undefined {
+  const path = process.env.HH_SYSTEM_ENV_FILE;
+  if (!fromSystemFile || fromSystemFile.path !== path) fromSystemFile = { path, name: readSystemEnvFile()?.values.HH_TOKEN_GROUP };
+  return fromSystemFile.name;
 }
 
 /** The owner for what is created in dir (which exists). */
@@ -82,7 +105,7 @@ export async function giveToStore(handle: FileHandle, path: string, owner: Store
   let gid = owner.gid;
   let mode = owner.fileMode;
   let keptGroup = false;
-  if (!owner.tokenGroup) {
+  if (!owner.groupReads) {
     const old = lstatQuietly(path);
     if (old?.isFile() && old.uid === owner.uid) {
       gid = old.gid;

@@ -23,7 +23,7 @@ export async function withTokenLock<T>(path: string, timeoutSeconds: number, fn:
   const owner = storeOwner(dir);
   const lock = await acquireLock(`${path}.lock`, timeoutSeconds * 1000, { owner: { uid: owner.uid, gid: owner.gid }, describeUser });
   try {
-    await settleKeptPair(path, owner.writers);
+    await settleKeptPair(path, owner.writers, owner);
     await removeDebris(path);
     return await fn();
   } finally {

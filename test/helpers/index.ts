@@ -25,3 +25,4 @@ export * from './errors'; // thrownBy, errorCodeOf
 export * from './second-user'; // secondUser: a real second local account (useradd) for the trust tests; Peer
 export * from './local-users'; // localUser, localGroup, homeFor, runAs, canUseLocalUsers: real local users (useradd), acted as with setpriv
 export * from './processes'; // deadProcess: the owner of a stale lock
+export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)

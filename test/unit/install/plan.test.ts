@@ -66,6 +66,14 @@ describe('the unit plan: what the rendered service binds, runs and retries', () 
     expect(text).toMatch(/^StateDirectory=hh-token$/m);
   });
 
+  it('the per-profile template tags its journal entries with HH_PROFILE=%i; the single service does not', () => {
+    const { files } = renderAll({ ...base, perProfile: true });
+    const template = files.find((f) => f.name === 'hh-oauth-refresh@.service')!.content;
+    expect(template).toContain('\nSyslogIdentifier=hh-oauth\nLogExtraFields=HH_PROFILE=%i\n');
+    expect(template).toContain(' --profile %i refresh\n');
+    expect(service(base)).not.toContain('LogExtraFields');
+  });
+
   it('--expiry-check off drops the expiry timer; repeated --on-calendar gives several OnCalendar= lines', () => {
     const { files } = renderAll({ ...base, expiry: 'off', onCalendar: ['*-*-* 17:00:00', 'Mon 09:00'] });
     expect(files.map((f) => f.name)).toEqual(['hh-oauth-refresh.service', 'hh-oauth-refresh.timer']);

@@ -16,7 +16,7 @@ describe('the decision, from ids', () => {
   const TOKEN = { name: 'bots', gid: 990 };
 
   it('a user in a directory of their own: theirs, the kernel\'s group, 0600/0700', () => {
-    expect(decideStoreOwner(1000, { uid: 1000, gid: 1000 })).toEqual({ uid: 1000, gid: undefined, tokenGroup: undefined, fileMode: 0o600, dirMode: 0o700, forOwner: false, writers: [1000, 0] });
+    expect(decideStoreOwner(1000, { uid: 1000, gid: 1000 })).toEqual({ uid: 1000, gid: undefined, tokenGroup: undefined, groupReads: false, fileMode: 0o600, dirMode: 0o700, forOwner: false, writers: [1000, 0] });
   });
 
   it('root in the service user\'s directory: the service user\'s, in the directory\'s group', () => {
@@ -26,6 +26,17 @@ describe('the decision, from ids', () => {
   it('with a token group: that group, 0640 and 0750, for root and for the service alike', () => {
     expect(decideStoreOwner(0, { uid: 998, gid: 997 }, TOKEN)).toMatchObject({ uid: 998, gid: 990, tokenGroup: 'bots', fileMode: 0o640, dirMode: 0o750 });
     expect(decideStoreOwner(998, { uid: 998, gid: 990 }, TOKEN)).toMatchObject({ uid: 998, gid: 990, fileMode: 0o640, forOwner: false });
+  });
+
+  it('root in the service user\'s directory that lets its group in (0750): that group may read, 0640 and 0750', () => {
+    expect(decideStoreOwner(0, { uid: 998, gid: 990, mode: 0o40750 })).toMatchObject({ uid: 998, gid: 990, groupReads: true, fileMode: 0o640, dirMode: 0o750 });
+    expect(decideStoreOwner(0, { uid: 998, gid: 990, mode: 0o40700 })).toMatchObject({ gid: 990, groupReads: false, fileMode: 0o600, dirMode: 0o700 });
+  });
+
+  it('a directory\'s group mode is never a licence for anyone but root writing for its owner', () => {
+    // Root in its own 0750 directory, and the service in its own: the setting decides, as before.
+    expect(decideStoreOwner(0, { uid: 0, gid: 990, mode: 0o40750 })).toMatchObject({ uid: 0, groupReads: false, fileMode: 0o600 });
+    expect(decideStoreOwner(998, { uid: 998, gid: 990, mode: 0o40750 })).toMatchObject({ uid: 998, groupReads: false, fileMode: 0o600 });
   });
 
   it('root in its own directory stays root; a user in someone else\'s directory stays that user', () => {
