@@ -54,10 +54,13 @@ export function buildDeb({ root, build, binary, version }) {
   const arch = run('dpkg', ['--print-architecture']).trim();
   const stage = join(build, 'deb');
   rmSync(stage, { recursive: true, force: true });
+  // A directory's mode is set once, when it is first made (etc/hh-oauth is 0700, the rest 0755).
   const dir = (rel, mode = 0o755) => {
     const path = join(stage, rel);
+    const missing = [];
+    for (let d = path; d.length > stage.length && !existsSync(d); d = dirname(d)) missing.push(d);
     mkdirSync(path, { recursive: true });
-    for (let d = path; d.length > stage.length; d = dirname(d)) chmodSync(d, d === path ? mode : 0o755);
+    for (const d of missing) chmodSync(d, d === path ? mode : 0o755);
     return path;
   };
   const file = (rel, content, mode = 0o644) => {
