@@ -107,6 +107,11 @@ SETTINGS
       (cd /tmp/next && find . -type f ! -path './DEBIAN/*' -printf '%P\n' | sort | xargs md5sum > DEBIAN/md5sums)
       dpkg-deb --root-owner-group -Znone -b /tmp/next /tmp/next.deb >/dev/null`, { timeoutMs: 120_000 });
     const before = await accessToken();
+    // Without them, dpkg asks about the conffile, and with no one to answer it stops (why the docs recommend them).
+    const asked = await step('dpkg -i /tmp/next.deb </dev/null', { timeoutMs: 120_000 });
+    expect(asked.code).not.toBe(0);
+    expect(asked.stdout + asked.stderr).toMatch(/hh-oauth\.env/);
+    expect(asked.stdout + asked.stderr).toMatch(/end of file on stdin at conffile prompt/);
     await ok('dpkg -i --force-confdef --force-confold /tmp/next.deb </dev/null', { timeoutMs: 120_000 });
     expect((await ok("dpkg-query -W -f='${Version} ${Status}' hh-oauth")).trim()).toBe(`${NEXT} install ok installed`);
     const kept = await ok(`cat ${ENV}`);
