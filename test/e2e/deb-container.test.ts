@@ -76,6 +76,8 @@ SETTINGS
       (umask 077; echo sandbox-client-secret > /etc/hh-oauth/client-secret)
       systemd-run --unit hh-sandbox --property DynamicUser=yes /usr/bin/hh-oauth sandbox --port 8300 --expires-in 6
       for i in $(seq 50); do curl -s -o /dev/null http://127.0.0.1:8300/me && break; sleep 0.1; done`);
+    // The test's one change to the units: the expiry timer fires on time (systemd's default AccuracySec= is 1min).
+    await ok("mkdir -p /etc/systemd/system/hh-oauth-expiry.timer.d && printf '[Timer]\\nAccuracySec=1s\\n' > /etc/systemd/system/hh-oauth-expiry.timer.d/test-accuracy.conf");
     const units = await ok('hh-oauth install-units --no-nginx && cat /etc/systemd/system/hh-oauth-refresh.service', { timeoutMs: 60_000 });
     expect(units).toMatch(/^ExecStart=\/usr\/bin\/hh-oauth refresh$/m);
     expect(units).not.toContain('BindReadOnlyPaths');
@@ -91,11 +93,16 @@ SETTINGS
     expect((await ok(`stat -c '%U %a' ${TOKEN}`)).trim()).toBe('hh-oauth 600');
     const first = await accessToken();
 
-    await ok('sleep 7; systemctl start hh-oauth-refresh.service; journalctl -t hh-oauth -u hh-oauth-refresh.service --no-pager -o cat', { timeoutMs: 90_000 });
+    // Nobody starts the service: the expiry timer does (a minute after install-units enabled it).
+    await ok(String.raw`
+      for i in $(seq 120); do journalctl -t hh-oauth -u hh-oauth-refresh.service --no-pager -o cat | grep -q refreshed && break; sleep 1; done
+      journalctl -t hh-oauth -u hh-oauth-refresh.service --no-pager -o cat
+      systemctl show hh-oauth-expiry.timer -p LastTriggerUSec`, { timeoutMs: 150_000 });
+    expect(await ok('systemctl show hh-oauth-expiry.timer -p LastTriggerUSec --value')).toMatch(/\d{4}-\d{2}-\d{2}|\w{3} \d/);
     expect(await accessToken()).not.toBe(first);
     expect(await ok('journalctl -t hh-oauth -u hh-oauth-refresh.service --no-pager -o cat')).toMatch(/refreshed/);
     expect((await ok(`stat -c '%U %a' ${TOKEN}`)).trim()).toBe('hh-oauth 600');
-  }, 240_000);
+  }, 300_000);
 
   it('an upgrade over the edited conffile keeps the edit and, with --force-confdef --force-confold, asks nothing', async () => {
     // The next version, made from this one: a new Version and a changed conffile, so that dpkg
