@@ -1,5 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
@@ -34,7 +35,8 @@ describe.skipIf(skip)('the Debian package', () => {
       expect(readFileSync(join(dir, 'usr/share/hh-oauth', rel), 'utf8'), rel).toBe(readFileSync(join(REPO_ROOT, rel), 'utf8'));
     }
     // The binary in the package is the one that was built and tested.
-    expect(statSync(join(dir, 'usr/bin/hh-oauth')).size).toBe(statSync(join(REPO_ROOT, 'build', 'hh-oauth')).size);
+    const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+    expect(sha(join(dir, 'usr/bin/hh-oauth'))).toBe(sha(join(REPO_ROOT, 'build', 'hh-oauth')));
     expect(readFileSync(join(dir, 'usr/share/bash-completion/completions/hh-oauth'), 'utf8')).toContain('complete -F _hh_oauth hh-oauth');
     const env = readFileSync(join(dir, 'etc/hh-oauth/hh-oauth.env'), 'utf8');
     expect(env.split('\n').filter((l) => l !== '' && !l.startsWith('#'))).toEqual([]);
