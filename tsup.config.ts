@@ -5,7 +5,8 @@ import type { PluginBuild } from 'esbuild';
 import { defineConfig, type Options } from 'tsup';
 
 /**
- * Three builds into dist/ (see docs/performance.md):
+ * Three builds into dist/ (see docs/performance.md), and three into build/sea/ for the
+ * standalone binary (below, and docs/packaging.md):
  * - main.cjs, the hot path: what bin/hh-oauth requires, one self-contained CommonJS file
  *   that answers the commands of src/cli/hot-commands.ts in their common case, without commander
  *   or Node's ES module loader, and hands every other argv to cli.js;
@@ -20,6 +21,7 @@ const require = createRequire(import.meta.url);
 
 // The builds share dist/, so it is cleared once here rather than by each of them.
 rmSync('dist', { recursive: true, force: true });
+rmSync('build/sea', { recursive: true, force: true });
 
 /**
  * HTTP is ofetch on a fetch over node:http (src/hh/fetch-engine.ts), bundled into
@@ -98,6 +100,21 @@ const otherBundlesStaySeparate = {
   },
 };
 
+/**
+ * dist/ never carries the standalone binary's loader: there src/sea/sea.ts is a stub whose
+ * IN_SEA is false, so main.cjs requires no more built-ins than before (check:dist).
+ */
+const notSea = {
+  name: 'not-sea',
+  setup(build: PluginBuild) {
+    build.onResolve({ filter: /\/sea\/sea$/ }, () => ({ path: 'sea', namespace: 'not-sea' }));
+    build.onLoad({ filter: /.*/, namespace: 'not-sea' }, () => ({
+      loader: 'js' as const,
+      contents: "export const IN_SEA = false; export function seaAsset() { throw new Error('not the standalone binary'); } export const loadSeaBundle = seaAsset;",
+    }));
+  },
+};
+
 const common: Options = {
   format: ['esm'],
   platform: 'node',
@@ -111,14 +128,32 @@ const common: Options = {
   define: { __HH_OAUTH_VERSION__: JSON.stringify(version) },
 };
 
+/**
+ * The standalone binary's three bundles (build/sea/, embedded by scripts/package.mjs): the
+ * same hot path as main.cjs, and hot-full.cjs and cli.cjs (src/cli/run-cli.ts) with every
+ * dependency bundled in, since the binary has no node_modules. __HH_SEA__ makes
+ * src/sea/sea.ts load the other two from the binary's assets.
+ */
+const sea: Options = {
+  ...common,
+  format: ['cjs'],
+  splitting: false,
+  outDir: 'build/sea',
+  noExternal: [/.*/],
+  define: { ...common.define, __HH_SEA__: 'true' },
+};
+
 export default defineConfig([
-  { ...common, entry: { cli: 'src/cli/entry.ts' }, splitting: true, esbuildPlugins: [ofetchWithoutEngine] },
+  { ...common, entry: { cli: 'src/cli/entry.ts' }, splitting: true, esbuildPlugins: [ofetchWithoutEngine, notSea] },
   {
     ...common,
     entry: { main: 'src/main.ts' },
     format: ['cjs'],
     splitting: false,
-    esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate],
+    esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate, notSea],
   },
-  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
+  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, notSea] },
+  { ...sea, entry: { main: 'src/main.ts' }, noExternal: [], esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate] },
+  { ...sea, entry: { 'hot-full': 'src/cli/hot/full.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
+  { ...sea, entry: { cli: 'src/cli/run-cli.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
 ]);

@@ -22,6 +22,8 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bin = join(root, 'bin', 'hh-oauth');
+// The standalone binary (npm run package); measured beside the npm build when it exists.
+const seaBinary = join(root, 'build', 'hh-oauth');
 const node = process.execPath;
 const RUNS = positive('BENCH_RUNS', 30);
 const WARMUP = positive('BENCH_WARMUP', 5);
@@ -140,6 +142,14 @@ async function main() {
       bash: hasBash && { name: 'bash refresh (not due)', argv: ['bash', join(root, 'bench', 'refresh-due.sh')], ...validFile('bash-refresh') },
     },
   ];
+  // The binary carries its own Node: its ratios are to the same `node -e 0`, in the same rounds.
+  const hasBinary = existsSync(seaBinary);
+  if (hasBinary) {
+    startup.push(
+      { name: 'binary --version', argv: [seaBinary, '--version'], env, stdout: `${version}\n`, gate: 1.2 },
+      { name: 'binary refresh (not due)', argv: [seaBinary, 'refresh'], ...validFile('binary-refresh'), gate: 1.2 },
+    );
+  }
   if (tokenCommand) {
     startup.push({
       name: 'hh-oauth token',
@@ -174,6 +184,7 @@ async function main() {
   printTable(rows, load);
   if (!tokenCommand) console.log('`hh-oauth token` does not exist in this build: not measured');
   if (!hasBash) console.log('bash, jq or curl is missing: the old-tooling comparison was skipped');
+  if (!hasBinary) console.log('build/hh-oauth is missing (npm run package): the standalone binary was not measured');
   return {
     date: new Date().toISOString(),
     mode: MODE,

@@ -11,7 +11,7 @@
 // dist/cli.js is the commander program; for the commands that scripts and timers call
 // (refresh, token, whoami, status) its static graph plus the command's chunk must not
 // reach the interactive commands' dependencies either.
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -132,6 +132,21 @@ for (const name of COLD_HOT_COMMANDS) {
   for (const spec of own.dynamic) {
     if (INTERACTIVE.includes(pkg(spec))) problems.push(`${name} can load ${spec} (through ${chunk})`);
   }
+}
+
+// The standalone binary's main script (build/sea/main.cjs, which npm run build writes beside
+// dist/): the same hot path, with node:sea and node:vm to run an embedded bundle, required
+// only when main.cjs would have required hot-full.cjs or imported cli.js (docs/packaging.md).
+const seaMain = fileURLToPath(new URL('../build/sea/main.cjs', import.meta.url));
+if (process.argv[2] === undefined && existsSync(seaMain)) {
+  const info = parse(readFileSync(seaMain, 'utf8'));
+  const allowed = [...HOT_FILES['main.cjs'].requires, 'node:sea', 'node:vm'];
+  console.log(`\nbuild/sea/main.cjs (the standalone binary's main script)`);
+  console.log(`  requires: ${unique(info.requires).join(', ') || '(none)'}`);
+  if (info.statics.length > 0) problems.push(`build/sea/main.cjs has ES imports (${unique(info.statics).join(', ')})`);
+  for (const spec of unique(info.requires)) if (!allowed.includes(spec)) problems.push(`build/sea/main.cjs requires ${spec} (allowed: ${allowed.join(', ')})`);
+  for (const p of info.bundled) problems.push(`build/sea/main.cjs bundles ${p}: the binary's hot path bundles nothing`);
+  for (const source of info.sources) if (WRITE_SIDE.test(source)) problems.push(`build/sea/main.cjs carries code of ${source}: the hot path only reads the token file`);
 }
 
 if (problems.length > 0) {

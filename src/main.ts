@@ -5,6 +5,7 @@ import token from './cli/hot/token';
 import { write } from './output';
 import { runReported } from './cli/run-reported';
 import { VERSION } from './version';
+import { IN_SEA, loadSeaBundle } from './sea/sea';
 
 /**
  * The process entry (bin/hh-oauth requires its bundle, dist/main.cjs). The commands that
@@ -25,6 +26,8 @@ const RUNNERS: { [N in HotName]: HotRunner<N> } = {
 
 const hot = parseHotArgs(process.argv.slice(2));
 if (hot) void runHot(hot);
+// The standalone binary carries the other two bundles as embedded files (src/sea/sea.ts).
+else if (IN_SEA) void loadSeaBundle<typeof import('./cli/run-cli')>('cli.cjs').runCli(process.argv);
 else void import('./cli/entry.js');
 
 async function runHot(invocation: HotInvocation): Promise<void> {
@@ -38,7 +41,8 @@ async function runCommand<N extends HotName>(name: N, opts: HotOptions[N]): Prom
     handover = (await RUNNERS[name](opts)) === HANDOVER;
   });
   if (handover) {
-    const full = require('./hot-full.cjs') as typeof import('./cli/hot/full');
+    type Full = typeof import('./cli/hot/full');
+    const full = IN_SEA ? loadSeaBundle<Full>('hot-full.cjs') : (require('./hot-full.cjs') as Full);
     await full.runFull(name, opts);
   }
 }

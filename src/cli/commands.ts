@@ -187,7 +187,7 @@ export const INSTALL_UNITS = {
     { flags: '--user <name>', description: 'system user the service runs as (created when missing)', default: 'hh-oauth' },
     { flags: '--token-group <group>', description: 'make the token file 0640 with this group, for the bot that reads it' },
     { flags: '--client-secret-file <path>', description: 'give the service the client secret through LoadCredential= (default: HH_CLIENT_SECRET_FILE)' },
-    { flags: '--node <path>', description: 'node binary the service runs (default: this one)' },
+    { flags: '--node <path>', description: 'node binary the service runs (default: this one; not for the standalone binary)' },
     { flags: '--root <dir>', description: 'write under this prefix (packaging, tests); creates no user, enables nothing' },
     { flags: '--systemd-dir <dir>', description: 'where the units go', default: '/etc/systemd/system' },
     { flags: '--nginx-dir <dir>', description: 'where hh-oauth.conf goes (a sites-available dir also gets the sites-enabled link)', default: '/etc/nginx/sites-available' },
@@ -206,6 +206,25 @@ export const INSTALL_UNITS = {
     'hh-oauth install-units --dry-run --server-name bot.example.com',
     'hh-oauth install-units --root ./pkgroot --no-nginx --json',
   ],
+} as const satisfies CommandSpec;
+
+export const UNINSTALL_UNITS = {
+  name: 'uninstall-units',
+  description: 'stop and disable the service and timers that install-units put in place, then remove their unit files (run as root; the token and its directory stay)',
+  options: [
+    { flags: '--keep-files', description: 'only stop and disable; leave the unit files (what the .deb does on remove)' },
+    { flags: '--force', description: 'also remove unit files changed by hand (keeping a .bak)' },
+    { flags: '--root <dir>', description: 'remove under this prefix (packaging, tests); runs no systemctl' },
+    { flags: '--systemd-dir <dir>', description: 'where the units are', default: '/etc/systemd/system' },
+  ],
+  examples: ['sudo hh-oauth uninstall-units', 'sudo hh-oauth uninstall-units --keep-files --json'],
+} as const satisfies CommandSpec;
+
+export const COMPLETION = {
+  name: 'completion',
+  description: 'print a shell completion script (commands, options, profile names, setting keys)',
+  arguments: [{ name: '<shell>', description: 'bash or zsh' }],
+  examples: ['source <(hh-oauth completion bash)', 'hh-oauth completion zsh > "${fpath[1]}/_hh-oauth"'],
 } as const satisfies CommandSpec;
 
 export const PROFILES_LIST = {
@@ -281,6 +300,8 @@ export const COMMANDS = [
   REVOKE,
   APP_TOKEN,
   INSTALL_UNITS,
+  UNINSTALL_UNITS,
   PROFILES,
   SANDBOX,
+  COMPLETION,
 ] as const satisfies readonly CommandSpec[];

@@ -32,8 +32,10 @@ export const LOADERS: Loaders = {
   revoke: () => import('../commands/revoke').then((m) => m.default),
   'app-token': () => import('../commands/app-token').then((m) => m.default),
   'install-units': () => import('../commands/install-units').then((m) => m.default),
+  'uninstall-units': () => import('../commands/uninstall-units').then((m) => m.default),
   'profiles list': () => import('../commands/profiles').then((m) => m.default),
   'profiles set': () => import('../commands/profile-settings').then((m) => m.set),
   'profiles unset': () => import('../commands/profile-settings').then((m) => m.unset),
   sandbox: () => import('../commands/sandbox').then((m) => m.default),
+  completion: () => import('../commands/completion').then((m) => m.default),
 };

@@ -12,6 +12,7 @@ import { log, result } from '../output';
 import { ensureAccounts, plannedAccounts, skippedAccounts, warnUnreachable, type Accounts } from '../install/service-accounts';
 import { ensureStateDirectory } from '../install/state-directory';
 import { packageBin } from '../install/templates';
+import { IN_SEA } from '../sea/sea';
 import { enableUnits, manualCommands, reloadNginx } from '../install/activate';
 import { renderAll, type UnitSettings } from '../install/plan';
 import { NGINX_FILE } from '../system/unit-names';
@@ -116,18 +117,11 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     onCalendar.push(spec);
   }
 
-  const node = need('--node', checkAbsolutePath(opts.node ?? process.execPath));
-  if (!opts.root) {
-    try {
-      await access(node, constants.X_OK);
-    } catch {
-      throw usageError(`--node ${node} is not an executable file`);
-    }
-  }
+  const node = await nodeFor(opts);
   const bin = packageBin();
   const binOk = checkAbsolutePath(bin);
   if (!binOk.ok) {
-    throw configError(`hh-oauth is installed at a path that cannot go into a unit file: it ${binOk.reason}`, 'install it under a plain path, e.g. `npm install -g hh-oauth` or /opt/hh-oauth');
+    throw configError(`hh-oauth is installed at a path that cannot go into a unit file: it ${binOk.reason}`, 'install it under a plain path, e.g. the .deb (/usr/bin/hh-oauth), or the binary in /usr/local/bin');
   }
 
   const settings: UnitSettings = {
@@ -152,6 +146,26 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
   if (opts.nginx) settings.nginx = nginxSettings(opts, config);
   if (opts.nginxConf !== undefined) need('--nginx-conf', checkAbsolutePath(opts.nginxConf));
   return settings;
+}
+
+/**
+ * The node the units run bin/hh-oauth with; none for the standalone binary, which carries
+ * its own and is what ExecStart= runs (packageBin() is then the binary itself).
+ */
+async function nodeFor(opts: InstallUnitsOptions): Promise<string | undefined> {
+  if (IN_SEA) {
+    if (opts.node !== undefined) throw usageError('--node does not apply to the standalone binary: it carries its own Node, and the units run it directly');
+    return undefined;
+  }
+  const node = need('--node', checkAbsolutePath(opts.node ?? process.execPath));
+  if (!opts.root) {
+    try {
+      await access(node, constants.X_OK);
+    } catch {
+      throw usageError(`--node ${node} is not an executable file`);
+    }
+  }
+  return node;
 }
 
 /** The system settings file the unit hands to the service: where this process reads it (HH_SYSTEM_ENV_FILE may move it). */

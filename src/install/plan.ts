@@ -15,7 +15,8 @@ import {
 
 /** What install-units renders, from values that install/values.ts has already accepted. */
 export interface UnitSettings {
-  node: string;
+  /** The node that runs bin; none when bin is the standalone binary, which ExecStart= runs directly. */
+  node?: string;
   bin: string;
   user: string;
   tokenGroup?: string;
@@ -72,16 +73,17 @@ export function packageRootFor(bin: string): string {
 /**
  * ProtectHome=yes hides /root and /home. When node or the package lives there,
  * ProtectHome=tmpfs puts empty directories in their place and BindReadOnlyPaths=
- * brings back only what the service needs, read-only.
+ * brings back only what the service needs, read-only. The standalone binary (no node)
+ * needs only itself, and from the .deb it is /usr/bin/hh-oauth: nothing to bring back.
  */
-export function homeAccess(node: string, bin: string): { protectHome: 'yes' | 'tmpfs'; binds: string[]; warnings: string[] } {
-  const needed = [node, packageRootFor(bin)];
+export function homeAccess(node: string | undefined, bin: string): { protectHome: 'yes' | 'tmpfs'; binds: string[]; warnings: string[] } {
+  const needed = node === undefined ? [bin] : [node, packageRootFor(bin)];
   const inHome = needed.filter((p) => HOMES.some((h) => under(p, h)));
   // Drop duplicates and paths that another bind already covers.
   const binds = inHome.filter((p, i) => inHome.indexOf(p) === i && !inHome.some((q) => q !== p && under(p, q)));
   const warnings = needed
     .filter((p) => PRIVATE_TMP.some((t) => under(p, t)))
-    .map((p) => `${p} is under /tmp or /var/tmp, which the service cannot see (PrivateTmp=yes); install hh-oauth elsewhere, e.g. npm install -g`);
+    .map((p) => `${p} is under /tmp or /var/tmp, which the service cannot see (PrivateTmp=yes); install hh-oauth elsewhere, e.g. the .deb (/usr/bin/hh-oauth) or the binary in /usr/local/bin`);
   return { protectHome: binds.length ? 'tmpfs' : 'yes', binds, warnings };
 }
 
@@ -99,7 +101,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     // Read by systemd as root; the service sees a copy in $CREDENTIALS_DIRECTORY only.
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
   }
-  const command = `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
+  const command = s.node === undefined ? systemdArg(s.bin) : `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
   const service = (execStart: string, logFields: string[] = []) => ({
     exec_start: execStart,
     log_fields: logFields,

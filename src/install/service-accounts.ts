@@ -63,7 +63,9 @@ async function createAccount(tool: string, args: string[], what: string): Promis
  */
 export function warnUnreachable(s: UnitSettings): void {
   const home = homeAccess(s.node, s.bin);
-  const checks: Array<[string, number]> = [[s.node, 0o005], [s.bin, 0o004], [join(dirname(dirname(s.bin)), 'dist', 'cli.js'), 0o004]];
+  // The standalone binary must be executable by others; bin/hh-oauth and dist/ readable, and node executable.
+  const checks: Array<[string, number]> =
+    s.node === undefined ? [[s.bin, 0o005]] : [[s.node, 0o005], [s.bin, 0o004], [join(dirname(dirname(s.bin)), 'dist', 'cli.js'), 0o004]];
   const bad: string[] = [];
   for (const [path, bits] of checks) {
     const bound = home.binds.find((b) => path === b || path.startsWith(b + '/'));
@@ -76,6 +78,6 @@ export function warnUnreachable(s: UnitSettings): void {
     if (mode !== undefined && (mode & bits) !== bits) bad.push(path);
   }
   if (bad.length) {
-    log.warn(`the service user ${s.user} may not be able to reach ${[...new Set(bad)].join(', ')}; run \`chmod o+rX\` on them, or install hh-oauth elsewhere (e.g. npm install -g)`);
+    log.warn(`the service user ${s.user} may not be able to reach ${[...new Set(bad)].join(', ')}; run \`chmod o+rX\` on them, or install hh-oauth elsewhere (e.g. the .deb, /usr/bin/hh-oauth)`);
   }
 }

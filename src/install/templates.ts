@@ -3,6 +3,7 @@ import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { HhOauthError } from '../errors';
+import { IN_SEA, seaAsset } from '../sea/sea';
 
 /**
  * The files in systemd/ and nginx/ are templates with three constructs:
@@ -24,13 +25,18 @@ function fromRoot(rel: string): string {
   return join(dir, rel);
 }
 
+/**
+ * The templates' one source is systemd/ and nginx/ in the source tree: the npm package
+ * reads them there, the standalone binary carries them embedded (scripts/package.mjs), and
+ * the .deb's /usr/share/hh-oauth/ copies are for operators to read, never read by hh-oauth.
+ */
 export function readTemplate(rel: string): string {
-  return readFileSync(fromRoot(rel), 'utf8');
+  return IN_SEA ? seaAsset(rel) : readFileSync(fromRoot(rel), 'utf8');
 }
 
-/** The real path of this package's bin/hh-oauth, which the service runs. */
+/** What the service runs: the real path of this package's bin/hh-oauth, or the standalone binary itself. */
 export function packageBin(): string {
-  return realpathSync(fromRoot('bin/hh-oauth'));
+  return IN_SEA ? process.execPath : realpathSync(fromRoot('bin/hh-oauth'));
 }
 
 function bug(message: string): HhOauthError {

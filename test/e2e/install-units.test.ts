@@ -1,8 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, realpathSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, lstatSync, mkdirSync, readdirSync, readFileSync, readlinkSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { bareEnv, BIN, isRoot, jsonOut, runCli, skipUnless, useTempDirs } from '../helpers';
+import { bareEnv, isRoot, jsonOut, runCli, skipUnless, UNIT_COMMAND, useTempDirs } from '../helpers';
 
 /**
  * install-units through the built CLI, writing under --root into a temporary
@@ -11,7 +11,6 @@ import { bareEnv, BIN, isRoot, jsonOut, runCli, skipUnless, useTempDirs } from '
 const workspace = useTempDirs('hh-units-');
 const install = (dir: string, args: string[], extra: Record<string, string> = {}) => runCli(['install-units', ...args], { env: bareEnv(dir, extra) });
 
-const REAL_BIN = realpathSync(BIN);
 const SERVICE = 'etc/systemd/system/hh-oauth-refresh.service';
 const TIMER = 'etc/systemd/system/hh-oauth-refresh.timer';
 const EXPIRY = 'etc/systemd/system/hh-oauth-expiry.timer';
@@ -42,7 +41,7 @@ describe('install-units: rendering and writing', () => {
     expect(existsSync(root)).toBe(false);
     for (const f of [SERVICE, TIMER, EXPIRY, NGINX]) expect(out.stdout).toContain(`# ==> ${join(root, f)} (created) <==\n# Written by`);
     expect(out.stdout).toContain(`# ==> ${join(root, LINK)} -> ../sites-available/hh-oauth.conf (created) <==`);
-    expect(out.stdout).toContain(`\nExecStart=${process.execPath} ${REAL_BIN} refresh\n`);
+    expect(out.stdout).toContain(`\nExecStart=${UNIT_COMMAND} refresh\n`);
     expect(out.stdout).toContain('\nOnCalendar=*-*-* 17:00:00\n');
     expect(out.stdout).toContain('\n    server_name bot.example.com;\n');
     expect(out.stderr).toContain('dry run: nothing was written');

@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { watchArgv } from './argv-watch';
-import { BIN } from './files';
+import { BIN, TEST_BINARY } from './files';
 
 export interface RunResult {
   code: number | null;
@@ -19,6 +19,8 @@ export interface RunOptions {
   onSpawn?: (child: ChildProcess) => void;
   /** A command that runs node for us, e.g. setpriv to run as another user. */
   wrap?: string[];
+  /** Start this standalone binary (build/hh-oauth) instead of node and bin/hh-oauth. */
+  binary?: string;
   /** Start bin/hh-oauth through its #! line (needs node on the child's PATH). */
   viaShebang?: boolean;
   /** stdout carries a secret on purpose (`hh-oauth token`): keep it out of the leak scan. */
@@ -32,8 +34,8 @@ export const captured: string[] = [];
 export function runCli(args: string[], opts: RunOptions): Promise<RunResult> {
   return new Promise((resolve, reject) => {
     // node -- BIN: what BIN's #! line runs, without depending on PATH (some tests empty it);
-    // viaShebang starts BIN itself, to test that line.
-    const start = opts.viaShebang ? [BIN] : [process.execPath, '--', BIN];
+    // viaShebang starts BIN itself, to test that line. E2E_BINARY: the standalone binary.
+    const start = opts.binary ? [opts.binary] : TEST_BINARY ? [TEST_BINARY] : opts.viaShebang ? [BIN] : [process.execPath, '--', BIN];
     const [command, ...prefix] = [...(opts.wrap ?? []), ...start];
     const child = spawn(command!, [...prefix, ...args], {
       env: opts.env as NodeJS.ProcessEnv,

@@ -1,3 +1,5 @@
+import { realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Paths the tests need: the checkout, the built CLI, and the helper files that are not modules (preloads, a seccomp runner). */
@@ -7,6 +9,16 @@ export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
 /** The built CLI's entry, which operators, systemd and scripts start. */
 export const BIN = `${REPO_ROOT}bin/hh-oauth`;
+
+/**
+ * E2E_BINARY=build/hh-oauth (npm run package, docs/packaging.md): runCli starts the
+ * standalone binary instead of node and bin/hh-oauth, so that an e2e suite proves every
+ * command works the same from it. Unset: the npm build.
+ */
+export const TEST_BINARY: string | undefined = process.env.E2E_BINARY ? realpathSync(resolve(REPO_ROOT, process.env.E2E_BINARY)) : undefined;
+
+/** What an installed unit's ExecStart= starts for this CLI: node and the real bin/hh-oauth, or the binary alone. */
+export const UNIT_COMMAND: string = TEST_BINARY ?? `${process.execPath} ${realpathSync(BIN)}`;
 
 /** scripts/check-dist.mjs, the hot-path guard `npm run check:dist` runs. */
 export const CHECK_DIST_SCRIPT = `${REPO_ROOT}scripts/check-dist.mjs`;

@@ -4,7 +4,7 @@
  * helper; a helper exists once, in one of them.
  */
 export * from './constants'; // USER_AGENT, BROWSER_USER_AGENT, REDIRECT_URI
-export * from './files'; // REPO_ROOT, BIN, CHECK_DIST_SCRIPT, PRELOAD (preloads for the CLI), SECCOMP_EXEC
+export * from './files'; // REPO_ROOT, BIN, TEST_BINARY, UNIT_COMMAND, CHECK_DIST_SCRIPT, PRELOAD (preloads for the CLI), SECCOMP_EXEC
 export * from './cli'; // runCli: the built CLI as a process; captured; jsonOut, byName; bareEnv
 export * from './live-cli'; // startCli: a long-running CLI (login) to wait on and signal
 export * from './tty'; // runInTty: the CLI on a pseudo-terminal; shellQuote

@@ -12,6 +12,8 @@ export const COMMAND_EXPORTS: Record<string, readonly string[]> = {
   'commands/doctor': ['default'],
   'commands/exchange': ['default'],
   'commands/install-units': ['default'],
+  'commands/uninstall-units': ['default'],
+  'commands/completion': ['default'],
   'commands/login': ['default'],
   'commands/profile-settings': ['set', 'unset'],
   'commands/profiles': ['default'],

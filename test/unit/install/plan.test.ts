@@ -26,6 +26,18 @@ describe('the unit plan: what the rendered service binds, runs and retries', () 
     expect(homeAccess('/usr/bin/node', '/tmp/x/bin/hh-oauth').warnings[0]).toMatch(/PrivateTmp/);
   });
 
+  it('the standalone binary (no node): ExecStart= runs it alone; from /usr/bin nothing is bound, and only the binary itself from a home', () => {
+    const binary = { ...base, node: undefined, bin: '/usr/bin/hh-oauth' };
+    const text = service(binary);
+    expect(text).toMatch(/^ExecStart=\/usr\/bin\/hh-oauth refresh$/m);
+    expect(text).toMatch(/^ProtectHome=yes$/m);
+    expect(text).not.toContain('BindReadOnlyPaths=');
+    expect(text).not.toContain('node');
+    expect(homeAccess(undefined, '/root/bin/hh-oauth')).toEqual({ protectHome: 'tmpfs', binds: ['/root/bin/hh-oauth'], warnings: [] });
+    const perProfile = renderAll({ ...binary, perProfile: true }).files.find((f) => f.name === 'hh-oauth-refresh@.service')!.content;
+    expect(perProfile).toMatch(/^ExecStart=\/usr\/bin\/hh-oauth --profile %i refresh$/m);
+  });
+
   it('--token-group: Group=, a 0750 state directory and HH_TOKEN_GROUP for the store', () => {
     const text = service({ ...base, tokenGroup: 'bots' });
     expect(text).toMatch(/^Group=bots$/m);
