@@ -268,12 +268,14 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
         return res.end();
       }
       // Opened twice: two browsers have the link. Stop, unless a code is already being exchanged.
-      if (handedOver) opts.onReopenedLate?.(arrival);
-      else {
-        phase = 'completing';
-        deliver({ kind: 'reopened', arrival });
+      // Answered here, not by a 303: the login may close before a redirect is followed, and the link is dead anyway.
+      if (handedOver) {
+        opts.onReopenedLate?.(arrival);
+        return send(res, pages.finished());
       }
-      return redirect(res, opts.path, 'reopened');
+      phase = 'completing';
+      deliver({ kind: 'reopened', arrival });
+      return send(res, pages.reopened());
     }
 
     // Before the callback checks: an outcome address exchanges nothing, whatever else it carries.
