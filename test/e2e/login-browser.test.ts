@@ -285,7 +285,7 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expectClean(v, 'not-stored', [codeInChain(v), stateOf(authorizeUrlIn(v)), ...h.sandbox.issued()]);
   });
 
-  it('--open: xdg-open starts the browser with the start link; the state is on no command line, the browser logs in', async () => {
+  it('opening the browser: xdg-open starts it with the start link; the state is on no command line, the browser logs in', async () => {
     await freshNginx();
     const desktop = desktopWithChromium();
     const watch = watchCommandLines();

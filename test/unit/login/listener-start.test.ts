@@ -106,6 +106,27 @@ describe('the start link: the only way in, once', () => {
     expect((await pending).status).toBe(303);
   });
 
+  it('a second fetch once a code was handed over cannot stop the exchange: it is reported as late, and that browser is told the login finished', async () => {
+    const late: string[] = [];
+    current = await startCallbackListener({
+      host: '127.0.0.1',
+      port: 0,
+      path: '/callback',
+      state: STATE,
+      authorizeUrl: AUTHORIZE,
+      onReopenedLate: (arrival) => late.push(arrival.remote),
+    });
+    const base = `http://127.0.0.1:${current.address.port}`;
+    const start = await manual(`${base}/callback?${current.startQuery}`);
+    const pending = manual(`${base}/callback?code=GOOD&state=${STATE}`, cookieOf(start));
+    expect(await current.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
+    const again = await manual(`${base}/callback?${current.startQuery}`);
+    expect(again.status).toBe(410);
+    expect(late).toEqual(['127.0.0.1']);
+    await current.finish('stored');
+    expect((await pending).headers.get('location')).toBe('/callback?hh_oauth=stored');
+  });
+
   it('without an authorization URL (--check-only) there is no start link', async () => {
     current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE });
     const res = await manual(`http://127.0.0.1:${current.address.port}/callback?${current.startQuery}`);
