@@ -10,6 +10,7 @@ import {
   freePort,
   type HeadlessBrowser,
   type LiveCli,
+  requires,
   type RunningNginx,
   skipUnless,
   startCallbackProxy,
@@ -285,7 +286,8 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expectClean(v, 'not-stored', [codeInChain(v), stateOf(authorizeUrlIn(v)), ...h.sandbox.issued()]);
   });
 
-  it('opening the browser: xdg-open starts it with the start link; the state is on no command line, the browser logs in', async () => {
+  it('opening the browser: xdg-open starts it with the start link; the state is on no command line, the browser logs in', async (ctx) => {
+    requires(ctx, 'xdg-open (apt-get install xdg-utils)', findTool('xdg-open') !== undefined);
     await freshNginx();
     const desktop = desktopWithChromium();
     const watch = watchCommandLines();
