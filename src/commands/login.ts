@@ -103,6 +103,7 @@ async function fullLogin(
     state,
     authorizeUrl,
     loginCookieMaxAgeS: timeoutSeconds,
+    secureCookies: new URL(redirectUri).protocol === 'https:',
     onRefused: (reason, arrival) => {
       // Internet noise (scanners) stays at debug; a wrong state is what an operator must hear about.
       if (!reason.includes('state')) return log.debug(`listener refused ${reason} from ${from(arrival)}`);

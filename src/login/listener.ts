@@ -93,6 +93,8 @@ export interface ListenerOptions extends ListenAddress {
   authorizeUrl?: string;
   /** How long the start link's cookie lives: the login's --timeout. */
   loginCookieMaxAgeS?: number;
+  /** HH_REDIRECT_URI is https: the browser sees TLS (ended before nginx), so the cookies can be Secure. */
+  secureCookies?: boolean;
   limits?: Partial<Limits>;
   /** Told about every refused request, in words safe to log (no query values). */
   onRefused?: (reason: string, arrival: Arrival) => void;
@@ -154,6 +156,8 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   let graceTimer: NodeJS.Timeout | undefined;
   /** Whether a callback has gone to the login command (after which nothing can stop it). */
   let handedOver = false;
+  /** Whether what was handed over is the second opening of the start link (the login is stopping). */
+  let stopped = false;
   let otherBrowsers = 0;
   const probes = new Map<string, Arrival | null>();
   let phase: 'waiting' | 'completing' | 'done' = 'waiting';
@@ -262,7 +266,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
         res.writeHead(303, {
           ...SECURITY_HEADERS,
           location: opts.authorizeUrl,
-          'set-cookie': scopedCookie(LOGIN_COOKIE, loginBrowser, opts.path, opts.loginCookieMaxAgeS ?? 3600),
+          'set-cookie': scopedCookie(LOGIN_COOKIE, loginBrowser, opts.path, opts.loginCookieMaxAgeS ?? 3600, opts.secureCookies),
           'content-length': '0',
         });
         return res.end();
@@ -270,9 +274,10 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       // Opened twice: two browsers have the link. Stop, unless a code is already being exchanged.
       // Answered here, not by a 303: the login may close before a redirect is followed, and the link is dead anyway.
       if (handedOver) {
-        opts.onReopenedLate?.(arrival);
-        return send(res, pages.finished());
+        if (!stopped) opts.onReopenedLate?.(arrival);
+        return send(res, stopped ? pages.reopened() : pages.finished());
       }
+      stopped = true;
       phase = 'completing';
       deliver({ kind: 'reopened', arrival });
       return send(res, pages.reopened());
@@ -340,7 +345,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return new Promise<void>((resolve) => {
         res.once('finish', resolve);
         res.once('close', resolve);
-        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': scopedCookie(VIEWER_COOKIE, viewer, opts.path, 300) });
+        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': scopedCookie(VIEWER_COOKIE, viewer, opts.path, 300, opts.secureCookies) });
       });
     },
     outcomeShown() {
@@ -400,9 +405,9 @@ function redirect(res: ServerResponse, path: string, to: Outcome, headers: Recor
  * in the attribute. Lax: the browser comes back from hh.ru, another site, by a top-level
  * GET, on which Lax cookies are sent (Strict ones are not); a page elsewhere cannot read it.
  */
-function scopedCookie(name: string, value: string, path: string, maxAgeS: number): string {
+function scopedCookie(name: string, value: string, path: string, maxAgeS: number, secure = false): string {
   const scope = /^\/[\x21-\x7e]*$/.test(path) && !/[;,]/.test(path) ? `; Path=${path}` : '';
-  return `${name}=${value}${scope}; Max-Age=${Math.ceil(maxAgeS)}; HttpOnly; SameSite=Lax`;
+  return `${name}=${value}${scope}; Max-Age=${Math.ceil(maxAgeS)}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 function hasCookie(req: IncomingMessage, name: string, value: string): boolean {

@@ -40,6 +40,27 @@ describe('the start link: the only way in, once', () => {
     expect((await pending).headers.get('location')).toBe('/callback?hh_oauth=stored');
   });
 
+  it('with an https redirect URI both cookies are Secure', async () => {
+    current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, authorizeUrl: AUTHORIZE, secureCookies: true });
+    const base = `http://127.0.0.1:${current.address.port}`;
+    const start = await manual(`${base}/callback?${current.startQuery}`);
+    expect(start.headers.get('set-cookie')).toMatch(/; HttpOnly; SameSite=Lax; Secure$/);
+    const pending = manual(`${base}/callback?code=GOOD&state=${STATE}`, cookieOf(start));
+    await current.callback;
+    await current.finish('stored');
+    expect((await pending).headers.get('set-cookie')).toMatch(/^hh_oauth=[0-9a-f]{32}; .*; Secure$/);
+  });
+
+  it('a third fetch while the login stops is told the same, not reported as a late one', async () => {
+    const late: string[] = [];
+    current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, authorizeUrl: AUTHORIZE, onReopenedLate: (a) => late.push(a.remote) });
+    const base = `http://127.0.0.1:${current.address.port}`;
+    await manual(`${base}/callback?${current.startQuery}`);
+    expect((await manual(`${base}/callback?${current.startQuery}`)).status).toBe(409);
+    expect((await manual(`${base}/callback?${current.startQuery}`)).status).toBe(409);
+    expect(late).toEqual([]);
+  });
+
   it('a wrong or repeated start nonce is refused and changes nothing', async () => {
     const { l, base } = await listener();
     expect((await manual(`${base}/callback?hh_oauth_start=${'0'.repeat(32)}`)).status).toBe(404);
