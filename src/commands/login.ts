@@ -24,6 +24,13 @@ export type LoginOptions = OptionsFor<typeof LOGIN>;
 /** Exit codes for a login cut short by a signal: the shell's 128 + signal number. */
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 const MAX_LOGGED_REFUSALS = 10;
+/**
+ * When the start link went onto the opener's command line, a callback waits this long after
+ * the link's first fetch: the operator's browser fetches it within seconds, and that second
+ * fetch stops a login that a local user raced with the link (see Limits.startGraceMs).
+ * A person takes longer than this at hh.ru's page anyway.
+ */
+const START_GRACE_MS = 10_000;
 
 class Interrupted extends Error {
   constructor(readonly signal: NodeJS.Signals) {
@@ -80,35 +87,51 @@ async function fullLogin(
   const tokenFile = config.tokenFile();
   await preflightStore(config, tokenFile);
 
+  // The state goes only to the browser that opens the start link first (in the 303 to hh.ru), never onto a command line.
   const state = randomBytes(16).toString('hex');
+  const authorizeUrl = buildAuthorizeUrl(authorizeBase, {
+    clientId,
+    state,
+    redirectUri,
+    forceLogin: opts.forceLogin,
+    skipChooseAccount: opts.skipChooseAccount,
+  });
   let refusalsLogged = 0;
   const listener = await startCallbackListener({
     ...listen,
     path: new URL(redirectUri).pathname,
     state,
+    authorizeUrl,
+    loginCookieMaxAgeS: timeoutSeconds,
+    secureCookies: new URL(redirectUri).protocol === 'https:',
     onRefused: (reason, arrival) => {
       // Internet noise (scanners) stays at debug; a wrong state is what an operator must hear about.
       if (!reason.includes('state')) return log.debug(`listener refused ${reason} from ${from(arrival)}`);
       if (refusalsLogged++ < MAX_LOGGED_REFUSALS) log.warn(`refused ${reason} from ${from(arrival)}: nothing was sent to hh.ru; still waiting`);
     },
+    onStarted: (arrival) => log.info(`the login link was opened (${describeArrival(arrival)}); sent the browser on to hh.ru`),
+    onReopenedLate: (arrival) =>
+      log.warn(
+        `the login link was opened again (${describeArrival(arrival)}) after the authorization came back: if you did not open it twice, someone else may have raced this login; check that the account below is yours (\`hh-oauth whoami\`)`,
+      ),
   });
 
   try {
     if (opts.probe) await autoProbe(config, listener, redirectUri, signals);
-    const url = buildAuthorizeUrl(authorizeBase, {
-      clientId,
-      state,
-      redirectUri,
-      forceLogin: opts.forceLogin,
-      skipChooseAccount: opts.skipChooseAccount,
-    });
-    await announce(url, opts, timeoutSeconds);
+    await announce(startLink(redirectUri, listener.startQuery), opts, timeoutSeconds, listener);
     log.info(`waiting for hh.ru to redirect to ${redirectUri} (listening on ${formatListen(listener.address)}; Ctrl-C cancels)`);
 
     const callback = await signals.race(listener.callback, {
       seconds: timeoutSeconds,
       error: () => timeoutError(listener, redirectUri, timeoutSeconds),
     });
+    if (callback.kind === 'reopened') {
+      await listener.finish('reopened');
+      throw reauthorizeError(
+        `the login link was opened a second time (${describeArrival(callback.arrival)}), so someone else may have it (a command line, such as the browser's, is visible to every local user); the login stopped before any code was exchanged: nothing was sent to hh.ru and nothing was stored`,
+        'run `hh-oauth login` again and open the new link once; on a machine shared with other users, pass --no-open and paste the link into your browser yourself',
+      );
+    }
     if (callback.kind === 'error') {
       await listener.finish(callback.error === 'access_denied' ? 'denied' : 'hh-error');
       throw callback.error === 'access_denied'
@@ -155,11 +178,21 @@ async function autoProbe(config: Config, listener: CallbackListener, redirectUri
   log.warn('continuing anyway; if the redirect never arrives, fix this first (`hh-oauth login --check-only` repeats the check, --no-probe skips it)');
 }
 
-async function announce(url: string, opts: LoginOptions, timeoutSeconds: number): Promise<void> {
-  log.info(`open this URL and allow access (this login waits ${formatDuration(timeoutSeconds)}):`);
+/** HH_REDIRECT_URI with the listener's start parameter: the callback's own origin and path, so it works wherever the callback does. */
+function startLink(redirectUri: string, startQuery: string): string {
+  const url = new URL(redirectUri);
+  url.search = url.search ? `${url.search}&${startQuery}` : `?${startQuery}`;
+  return url.href;
+}
+
+async function announce(url: string, opts: LoginOptions, timeoutSeconds: number, listener: CallbackListener): Promise<void> {
+  log.info(`open this link in one browser and allow access at hh.ru (it works once; this login waits ${formatDuration(timeoutSeconds)}):`);
   log.info(`\n  ${url}\n`);
   if (!isJsonMode() && process.stdout.isTTY && process.stderr.isTTY) await printQr(url);
-  if (opts.open) await openBrowser(url);
+  if (!opts.open) return;
+  // Held before the link reaches the opener's argv, released if no opener started.
+  listener.holdCallbacksAfterStart(START_GRACE_MS);
+  if (!(await openBrowser(url))) listener.holdCallbacksAfterStart(0);
 }
 
 async function printQr(url: string): Promise<void> {
@@ -190,10 +223,13 @@ async function closingSummary(config: Config, tokenFile: string, redirectUri: st
 
 function timeoutError(listener: CallbackListener, redirectUri: string, timeoutSeconds: number): HhOauthError {
   const wrong = listener.refusedStates();
-  const seen = wrong > 0 ? `; ${wrong} callback(s) with a wrong state were refused (an old link?)` : '';
+  const others = listener.refusedBrowsers();
+  const seen =
+    (wrong > 0 ? `; ${wrong} callback(s) with a wrong state were refused (an old link?)` : '') +
+    (others > 0 ? `; ${others} callback(s) came from a browser that had not opened this login's link, and were refused` : '');
   return reauthorizeError(
     `no authorization arrived within ${formatDuration(timeoutSeconds)}${seen}; nothing was stored`,
-    `check that the URL was opened and access allowed; that HH_REDIRECT_URI (${redirectUri}) is the redirect URI registered at dev.hh.ru; ` +
+    `check that the link was opened and access allowed; that HH_REDIRECT_URI (${redirectUri}) is the redirect URI registered at dev.hh.ru; ` +
       `and that it reaches ${formatListen(listener.address)} (\`hh-oauth login --check-only\`). Then run \`hh-oauth login\` again, with a longer --timeout if needed`,
   );
 }

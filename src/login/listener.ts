@@ -17,6 +17,13 @@ import { outcomePage, pages, renderPage, SECURITY_HEADERS, type Outcome, type Pa
  * and exchanges nothing, however often it is opened. The login's own outcome is shown only
  * to the browser it was sent to, which the 303 gives a cookie (VIEWER_COOKIE): anyone may
  * ask for the address, and neither learns how the login went nor ends its wait.
+ *
+ * The way in is the start link, `?hh_oauth_start=NONCE` on the callback path: what `login`
+ * prints and hands the browser opener. A command line is public on Linux (/proc/PID/cmdline),
+ * so the link carries no state. Its first fetch gives that browser a cookie (LOGIN_COOKIE)
+ * and sends it on to hh.ru with the state; a callback counts only from a browser with the
+ * cookie; a second fetch means someone else has the link too, and stops the login before any
+ * code is exchanged (with Limits.startGraceMs, even if they were the first to fetch it).
  */
 
 /** How a request reached us: directly, or through a proxy that set X-Forwarded-*. */
@@ -30,6 +37,8 @@ export interface Arrival {
 
 export type Callback =
   | { kind: 'code'; code: string; arrival: Arrival }
+  /** The start link was fetched a second time, before any code was handed over: the login must stop. */
+  | { kind: 'reopened'; arrival: Arrival }
   /** `error` is hh.ru's error name when it looks like one, else "unrecognised". */
   | { kind: 'error'; error: string; arrival: Arrival };
 
@@ -49,6 +58,13 @@ export interface Limits {
   maxConnections: number;
   /** How long the login waits, once finished, for the browser to fetch its outcome page before closing. */
   outcomeWaitMs: number;
+  /**
+   * A callback is handed over no sooner than this after the start link's first fetch. When
+   * the link was on a command line, a local user may fetch it before the operator's browser
+   * and answer at once with a code of their own; the browser's own fetch, which comes within
+   * seconds, then stops the login before that code is exchanged. 0 when only the operator saw the link.
+   */
+  startGraceMs: number;
 }
 
 /**
@@ -66,21 +82,36 @@ export const DEFAULT_LIMITS: Limits = {
   maxConnections: 64,
   // A browser follows a 303 at once; this only bounds a client that never does (curl).
   outcomeWaitMs: 5_000,
+  startGraceMs: 0,
 };
 
 export interface ListenerOptions extends ListenAddress {
   /** The pathname of HH_REDIRECT_URI. */
   path: string;
   state: string;
+  /** hh.ru's authorization URL, with the state: where the start link's first fetch sends the browser. None: no start link (--check-only). */
+  authorizeUrl?: string;
+  /** How long the start link's cookie lives: the login's --timeout. */
+  loginCookieMaxAgeS?: number;
+  /** HH_REDIRECT_URI is https: the browser sees TLS (ended before nginx), so the cookies can be Secure. */
+  secureCookies?: boolean;
   limits?: Partial<Limits>;
   /** Told about every refused request, in words safe to log (no query values). */
   onRefused?: (reason: string, arrival: Arrival) => void;
+  /** The start link was fetched (the first time). */
+  onStarted?: (arrival: Arrival) => void;
+  /** The start link was fetched again after a callback had been handed over: too late to stop, worth a loud warning. */
+  onReopenedLate?: (arrival: Arrival) => void;
 }
 
 export interface CallbackListener {
   readonly address: ListenAddress;
   /** Settles once, with the first callback carrying the right state. */
   readonly callback: Promise<Callback>;
+  /** The start link's query (`hh_oauth_start=NONCE`), to be put on HH_REDIRECT_URI: it holds no state. */
+  readonly startQuery: string;
+  /** Sets Limits.startGraceMs: before the link goes onto a command line, and back to 0 if it did not. */
+  holdCallbacksAfterStart(ms: number): void;
   /** Expects one probe request carrying this nonce (see probe.ts). */
   armProbe(nonce: string): void;
   probeArrival(nonce: string): Arrival | undefined;
@@ -92,19 +123,42 @@ export interface CallbackListener {
   close(): Promise<void>;
   /** How many callbacks were refused for a wrong or missing state. */
   refusedStates(): number;
+  /** How many callbacks had the right state but came from a browser without the start link's cookie. */
+  refusedBrowsers(): number;
 }
 
 export const PROBE_PARAM = 'hh_oauth_probe';
+/** The start link's parameter: /callback?hh_oauth_start=NONCE. */
+export const START_PARAM = 'hh_oauth_start';
 /** The one parameter of an outcome page's address: /callback?hh_oauth=stored. */
 export const OUTCOME_PARAM = 'hh_oauth';
 /** Set by the 303 that sends the callback's browser to the login's outcome, and asked for there. */
 const VIEWER_COOKIE = 'hh_oauth';
+/** Set by the start link's first fetch; a callback is taken only from the browser that has it. */
+const LOGIN_COOKIE = 'hh_oauth_login';
 const CODE = /^[A-Za-z0-9._~+/=-]{1,1024}$/;
 const HH_ERROR = /^[a-z_]{1,64}$/;
 
 export async function startCallbackListener(opts: ListenerOptions): Promise<CallbackListener> {
+  // A Location of `//host/…` is another host's address: refuse such a path before anything is listening.
+  if (!opts.path.startsWith('/') || opts.path.startsWith('//') || opts.path.includes('\\')) {
+    throw configError(
+      `the path of HH_REDIRECT_URI must start with a single "/" (it starts with "${opts.path.slice(0, 2).replace(/[^\x21-\x7e]/g, '?')}"): a browser would read the listener's redirect to it as another host's address`,
+      'use a path such as /callback in HH_REDIRECT_URI, and register the same URI at dev.hh.ru',
+    );
+  }
   const limits = { ...DEFAULT_LIMITS, ...opts.limits };
   const expectedState = Buffer.from(opts.state);
+  const startNonce = randomBytes(16).toString('hex');
+  /** What the start link's browser gets in LOGIN_COOKIE. */
+  const loginBrowser = randomBytes(16).toString('hex');
+  let startedAt: number | undefined;
+  let graceTimer: NodeJS.Timeout | undefined;
+  /** Whether a callback has gone to the login command (after which nothing can stop it). */
+  let handedOver = false;
+  /** Whether what was handed over is the second opening of the start link (the login is stopping). */
+  let stopped = false;
+  let otherBrowsers = 0;
   const probes = new Map<string, Arrival | null>();
   let phase: 'waiting' | 'completing' | 'done' = 'waiting';
   let held: ServerResponse | undefined;
@@ -115,8 +169,20 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   const viewer = randomBytes(16).toString('hex');
   let shown!: () => void;
   const outcomeFetched = new Promise<void>((resolve) => (shown = resolve));
-  let deliver!: (c: Callback) => void;
-  const callback = new Promise<Callback>((resolve) => (deliver = resolve));
+  let resolveCallback!: (c: Callback) => void;
+  const callback = new Promise<Callback>((resolve) => (resolveCallback = resolve));
+  const deliver = (c: Callback) => {
+    if (handedOver) return;
+    handedOver = true;
+    clearTimeout(graceTimer);
+    resolveCallback(c);
+  };
+  /** Hands a callback over, but no sooner than startGraceMs after the start link's first fetch. */
+  const deliverAfterGrace = (c: Callback) => {
+    const wait = (startedAt ?? 0) + limits.startGraceMs - Date.now();
+    if (wait <= 0) return deliver(c);
+    graceTimer = setTimeout(() => deliver(c), wait);
+  };
 
   const server = createServer({
     maxHeaderSize: limits.maxHeaderBytes,
@@ -189,6 +255,34 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return;
     }
 
+    const start = single(START_PARAM);
+    if (start !== undefined) {
+      if (opts.authorizeUrl === undefined || start === null || !sameSecret(start, Buffer.from(startNonce))) {
+        return refuse(pages.notFound(), "a start link that is not this login's");
+      }
+      if (startedAt === undefined) {
+        startedAt = Date.now();
+        opts.onStarted?.(arrival);
+        res.writeHead(303, {
+          ...SECURITY_HEADERS,
+          location: opts.authorizeUrl,
+          'set-cookie': scopedCookie(LOGIN_COOKIE, loginBrowser, opts.path, opts.loginCookieMaxAgeS ?? 3600, opts.secureCookies),
+          'content-length': '0',
+        });
+        return res.end();
+      }
+      // Opened twice: two browsers have the link. Stop, unless a code is already being exchanged.
+      // Answered here, not by a 303: the login may close before a redirect is followed, and the link is dead anyway.
+      if (handedOver) {
+        if (!stopped) opts.onReopenedLate?.(arrival);
+        return send(res, stopped ? pages.reopened() : pages.finished());
+      }
+      stopped = true;
+      phase = 'completing';
+      deliver({ kind: 'reopened', arrival });
+      return send(res, pages.reopened());
+    }
+
     // Before the callback checks: an outcome address exchanges nothing, whatever else it carries.
     const shownOutcome = single(OUTCOME_PARAM);
     if (shownOutcome !== undefined) {
@@ -204,26 +298,26 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
     if (phase === 'done') return refuseTo('finished', 'a callback after the login finished');
 
     const state = single('state');
-    if (typeof state !== 'string' || !sameState(state, expectedState)) {
+    if (typeof state !== 'string' || !sameSecret(state, expectedState)) {
       wrongStates++;
       return refuseTo('unknown', `a callback with a ${state === undefined ? 'missing' : 'wrong'} state`);
     }
+    // The state alone is not enough: whoever fetched the start link first holds the cookie.
+    if (startedAt === undefined || !hasCookie(req, LOGIN_COOKIE, loginBrowser)) {
+      otherBrowsers++;
+      return refuseTo('other-browser', "a callback with the right state from a browser that did not open this login's link (no cookie)");
+    }
     const code = single('code');
     const error = single('error');
-    if (code === null || error === null) return refuse(pages.badRequest(), 'a callback with repeated parameters');
-    if (error !== undefined) {
-      phase = 'completing';
-      held = res;
-      req.socket.setTimeout(0);
-      deliver({ kind: 'error', error: HH_ERROR.test(error) ? error : 'unrecognised', arrival });
-      return;
-    }
-    if (code === undefined || !CODE.test(code)) return refuse(pages.badRequest(), 'a callback without a well-formed code');
+    if (code === null || error === null) return refuseTo('malformed', 'a callback with repeated parameters');
+    if (error === undefined && (code === undefined || !CODE.test(code))) return refuseTo('malformed', 'a callback without a well-formed code');
     phase = 'completing';
     held = res;
-    // The browser waits while we talk to hh.ru: no idle cut-off for this one.
+    // The browser waits while we talk to hh.ru (and through the grace): no idle cut-off for this one.
     req.socket.setTimeout(0);
-    deliver({ kind: 'code', code, arrival });
+    deliverAfterGrace(
+      error !== undefined ? { kind: 'error', error: HH_ERROR.test(error) ? error : 'unrecognised', arrival } : { kind: 'code', code: code!, arrival },
+    );
   });
 
   await new Promise<void>((resolve, reject) => {
@@ -236,6 +330,9 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
   return {
     address: { host: opts.host, port: bound.port },
     callback,
+    startQuery: `${START_PARAM}=${startNonce}`,
+    holdCallbacksAfterStart: (ms) => void (limits.startGraceMs = ms),
+    refusedBrowsers: () => otherBrowsers,
     armProbe: (nonce) => void probes.set(nonce, null),
     probeArrival: (nonce) => probes.get(nonce) ?? undefined,
     refusedStates: () => wrongStates,
@@ -248,7 +345,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
       return new Promise<void>((resolve) => {
         res.once('finish', resolve);
         res.once('close', resolve);
-        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': viewerCookie(viewer, opts.path) });
+        redirect(res, opts.path, to, { connection: 'close', 'set-cookie': scopedCookie(VIEWER_COOKIE, viewer, opts.path, 300, opts.secureCookies) });
       });
     },
     outcomeShown() {
@@ -259,6 +356,7 @@ export async function startCallbackListener(opts: ListenerOptions): Promise<Call
     },
     close() {
       phase = 'done';
+      clearTimeout(graceTimer);
       closing ??= new Promise<void>((resolve) => {
         server.close(() => resolve());
         for (const socket of sockets.keys()) socket.destroy();
@@ -304,12 +402,12 @@ function redirect(res: ServerResponse, path: string, to: Outcome, headers: Recor
 
 /**
  * Scoped to the callback path (not the bot's site beside it) when the path can be written
- * in the attribute; five minutes is ample for a browser to follow a redirect. Lax: the
- * browser arrives from hh.ru, another site, by a top-level GET, which Lax lets it send on.
+ * in the attribute. Lax: the browser comes back from hh.ru, another site, by a top-level
+ * GET, on which Lax cookies are sent (Strict ones are not); a page elsewhere cannot read it.
  */
-function viewerCookie(value: string, path: string): string {
+function scopedCookie(name: string, value: string, path: string, maxAgeS: number, secure = false): string {
   const scope = /^\/[\x21-\x7e]*$/.test(path) && !/[;,]/.test(path) ? `; Path=${path}` : '';
-  return `${VIEWER_COOKIE}=${value}${scope}; Max-Age=300; HttpOnly; SameSite=Lax`;
+  return `${name}=${value}${scope}; Max-Age=${Math.ceil(maxAgeS)}; HttpOnly; SameSite=Lax${secure ? '; Secure' : ''}`;
 }
 
 function hasCookie(req: IncomingMessage, name: string, value: string): boolean {
@@ -320,7 +418,7 @@ function hasCookie(req: IncomingMessage, name: string, value: string): boolean {
   });
 }
 
-function sameState(given: string, expected: Buffer): boolean {
+function sameSecret(given: string, expected: Buffer): boolean {
   const bytes = Buffer.from(given);
   return bytes.length === expected.length && timingSafeEqual(bytes, expected);
 }

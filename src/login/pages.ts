@@ -55,6 +55,23 @@ export const pages = {
     title: 'Unknown authorization',
     message: 'This link does not belong to the login in progress (an old link, or one from another session). Nothing was sent to hh.ru. Use the link the terminal printed last.',
   }),
+  otherBrowser: (): Page => ({
+    status: 400,
+    title: 'Not started in this browser',
+    message:
+      'This authorization was not started in this browser (it did not open the link the terminal printed), so it was refused and nothing was sent to hh.ru. Open that link in the browser you log in with.',
+  }),
+  malformedCallback: (): Page => ({
+    status: 400,
+    title: 'Bad callback',
+    message: 'This callback carries no usable authorization code. Nothing was sent to hh.ru; the login in progress goes on. Use the link the terminal printed.',
+  }),
+  reopened: (): Page => ({
+    status: 409,
+    title: 'Login stopped',
+    message:
+      'The link of this login was opened twice, so someone else may have it: the login stopped, nothing was sent to hh.ru and nothing was stored. Run `hh-oauth login` again and open the new link once.',
+  }),
   badRequest: (): Page => ({ status: 400, title: 'Bad request', message: 'This request is not an hh.ru authorization callback.' }),
   busy: (): Page => ({ status: 409, title: 'Already in progress', message: 'An authorization for this login is already being completed.' }),
   finished: (): Page => ({ status: 410, title: 'Login finished', message: 'This login is already finished; this callback is refused.' }),
@@ -74,6 +91,9 @@ export const OUTCOMES = {
   denied: pages.denied,
   'hh-error': pages.hhError,
   unknown: pages.badState,
+  'other-browser': pages.otherBrowser,
+  malformed: pages.malformedCallback,
+  reopened: pages.reopened,
   busy: pages.busy,
   finished: pages.finished,
 } satisfies Record<string, () => Page>;
@@ -81,7 +101,7 @@ export const OUTCOMES = {
 export type Outcome = keyof typeof OUTCOMES;
 
 /** These say only what was wrong with the callback that led there, so anyone may see them. */
-const STANDING: ReadonlySet<string> = new Set<Outcome>(['unknown', 'busy', 'finished']);
+const STANDING: ReadonlySet<string> = new Set<Outcome>(['unknown', 'other-browser', 'malformed', 'reopened', 'busy', 'finished']);
 
 /**
  * The page for ?hh_oauth=NAME: a standing one, or the login's own outcome once it has one

@@ -10,32 +10,38 @@ import { childEnv } from './host-tools';
  * it starts would keep it; and it prefers a copy of xdg-open of its own over the one on
  * PATH. Like every program hh-oauth runs, the opener must be trusted (file-trust.ts).
  */
-export async function openBrowser(url: string): Promise<void> {
+export async function openBrowser(url: string): Promise<boolean> {
   // xdg-open reports success on a headless server even though nothing opens.
   if (process.platform === 'linux' && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) {
     log.info('no display here (SSH?): open the URL on any machine with a browser');
-    return;
+    return false;
   }
   if (process.platform === 'win32') {
     // Not a platform the service runs on; `open` knows its ways (PowerShell, WSL).
     const { default: open } = await import('open');
-    await open(url).catch((err: Error) => log.warn(`could not open a browser: ${err.message}`));
-    return;
+    return open(url).then(
+      () => true,
+      (err: Error) => (log.warn(`could not open a browser: ${err.message}`), false),
+    );
   }
   const opener = process.platform === 'darwin' ? 'open' : 'xdg-open';
   const env = childEnv();
   const program = trustedProgram('the browser opener', opener, env.PATH);
-  if (program === undefined) return log.warn(`could not open a browser: ${opener} is not installed; open the URL by hand`);
-  await new Promise<void>((resolve) => {
+  if (program === undefined) {
+    log.warn(`could not open a browser: ${opener} is not installed; open the URL by hand`);
+    return false;
+  }
+  // Its argv (the URL) is readable by every local user in /proc/PID/cmdline, and so is the browser's.
+  return new Promise<boolean>((resolve) => {
     // Detached, without our stdio: the opener (and a browser it starts) may outlive us.
     const child = spawn(program, [url], { argv0: opener, detached: true, stdio: 'ignore', env });
     child.once('error', (err) => {
       log.warn(`could not open a browser: ${err.message}`);
-      resolve();
+      resolve(false);
     });
     child.once('spawn', () => {
       child.unref();
-      resolve();
+      resolve(true);
     });
   });
 }

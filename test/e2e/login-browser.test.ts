@@ -1,4 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { HTTPRequest, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -8,6 +10,7 @@ import {
   freePort,
   type HeadlessBrowser,
   type LiveCli,
+  requires,
   type RunningNginx,
   skipUnless,
   startCallbackProxy,
@@ -57,10 +60,78 @@ function startLogin(args: string[] = []): LiveCli {
   return startCli(['login', '--listen', LISTEN, '--timeout', '30s', '--no-open', ...args], h.env());
 }
 
-async function printedAuthorizeUrl(login: LiveCli): Promise<string> {
-  const [, url] = await login.waitFor(/^\s*(http:\/\/\S+\/oauth\/authorize\?\S+)$/m);
+/** The link login prints (and would hand the opener): HH_REDIRECT_URI?hh_oauth_start=NONCE, no state. */
+async function printedStartLink(login: LiveCli): Promise<string> {
+  const [, link] = await login.waitFor(/^\s*(http:\/\/\S+\?hh_oauth_start=[0-9a-f]{32})$/m);
   await login.waitFor(/waiting for hh\.ru/);
+  return link!;
+}
+
+/** hh.ru's authorization URL the browser was sent on to, with its state: from the navigation requests. */
+function authorizeUrlIn(v: Visit): string {
+  const url = v.requested.find((u) => new URL(u).pathname === '/oauth/authorize');
+  expect(url, `the browser never reached hh.ru's page: ${v.requested.join(' ')}`).toBeDefined();
   return url!;
+}
+
+const stateOf = (authorizeUrl: string) => new URL(authorizeUrl).searchParams.get('state')!;
+
+/** Every command line on this machine, as a second local user reads them (/proc/PID/cmdline), polled until stopped. */
+function watchCommandLines(): { stop(): string[] } {
+  const seen = new Set<string>();
+  const read = () => {
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue;
+      try {
+        const argv = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ').trim();
+        if (argv) seen.add(`${pid} ${argv}`);
+      } catch {
+        // gone meanwhile
+      }
+    }
+  };
+  const timer = setInterval(read, 25);
+  read();
+  return {
+    stop: () => {
+      clearInterval(timer);
+      read();
+      return [...seen];
+    },
+  };
+}
+
+/**
+ * A desktop whose default browser is headless Chromium: the real xdg-open reads
+ * XDG_CONFIG_HOME/mimeapps.list and starts this desktop entry with the URL, as it starts
+ * Firefox or Chromium on a workstation. The profile directory names its processes.
+ */
+function desktopWithChromium(): { env: Record<string, string>; profile: string; cleanup(): void } {
+  const root = mkdtempSync(join(tmpdir(), 'hh-oauth-desktop-'));
+  const profile = join(root, 'profile');
+  mkdirSync(join(root, 'config'));
+  mkdirSync(join(root, 'data', 'applications'), { recursive: true });
+  writeFileSync(join(root, 'config', 'mimeapps.list'), '[Default Applications]\nx-scheme-handler/http=hh-oauth-test-browser.desktop\nx-scheme-handler/https=hh-oauth-test-browser.desktop\n');
+  const flags = '--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync';
+  writeFileSync(
+    join(root, 'data', 'applications', 'hh-oauth-test-browser.desktop'),
+    `[Desktop Entry]\nType=Application\nName=headless Chromium\nExec=${CHROMIUM} ${flags} --user-data-dir=${profile} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n`,
+  );
+  return {
+    env: { DISPLAY: ':99', XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') },
+    profile,
+    cleanup: () => {
+      // The browser xdg-open started, and nothing else: found by its own profile directory.
+      for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
+        try {
+          if (readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(profile)) process.kill(Number(pid), 'SIGKILL');
+        } catch {
+          // gone meanwhile
+        }
+      }
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
 }
 
 /** Everything the browser showed and kept of one visit. */
@@ -147,8 +218,8 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     await freshNginx();
     const before = tokenPosts(h);
     const login = startLogin();
-    firstAuthorizeUrl = await printedAuthorizeUrl(login);
-    const v = await visit(firstAuthorizeUrl, 'stored');
+    const v = await visit(await printedStartLink(login), 'stored');
+    firstAuthorizeUrl = authorizeUrlIn(v);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
     expect(tokenPosts(h)).toBe(before + 1);
@@ -158,7 +229,7 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expect(v.text).toContain('hh-oauth received the authorization and stored the token. You can close this tab.');
     const code = codeInChain(v);
     const pair = JSON.parse(readFileSync(h.tokenFile, 'utf8'));
-    expectClean(v, 'stored', [code, pair.access_token, pair.refresh_token, new URL(firstAuthorizeUrl).searchParams.get('state')!, ...h.sandbox.issued()]);
+    expectClean(v, 'stored', [code, pair.access_token, pair.refresh_token, stateOf(firstAuthorizeUrl), ...h.sandbox.issued()]);
   });
 
   it('denied at hh.ru: "Access not granted" at a clean address; nothing stored, exit 4', async () => {
@@ -167,8 +238,7 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     try {
       const before = tokenPosts(h);
       const login = startLogin(['--no-probe']);
-      const url = await printedAuthorizeUrl(login);
-      const v = await visit(url, 'denied');
+      const v = await visit(await printedStartLink(login), 'denied');
       const out = await login.done;
       expect(out.code).toBe(4);
       expect(tokenPosts(h)).toBe(before);
@@ -177,7 +247,7 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
       expect(v.status).toBe(403);
       expect(v.title).toBe('hh-oauth: Access not granted');
       expect(v.text).toContain('Access was refused at hh.ru, so no token was issued and nothing was stored.');
-      expectClean(v, 'denied', [new URL(url).searchParams.get('state')!, ...h.sandbox.issued()]);
+      expectClean(v, 'denied', [stateOf(authorizeUrlIn(v)), ...h.sandbox.issued()]);
     } finally {
       h.sandbox.setDecision('approve');
     }
@@ -187,8 +257,8 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     await freshNginx();
     const before = tokenPosts(h);
     const login = startLogin(['--no-probe']);
-    await printedAuthorizeUrl(login);
-    // The first login's link: hh.ru issues a real code, with a state this login never made.
+    await printedStartLink(login);
+    // The first login's hh.ru page (a bookmark, say): hh.ru issues a real code, with a state this login never made.
     const v = await visit(firstAuthorizeUrl, 'unknown-authorization');
     await login.waitFor(/refused a callback with a wrong state/);
     expect(tokenPosts(h)).toBe(before);
@@ -198,15 +268,14 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expect(v.status).toBe(400);
     expect(v.title).toBe('hh-oauth: Unknown authorization');
     expect(v.text).toContain('This link does not belong to the login in progress');
-    expectClean(v, 'unknown', [codeInChain(v), new URL(firstAuthorizeUrl).searchParams.get('state')!, ...h.sandbox.issued()]);
+    expectClean(v, 'unknown', [codeInChain(v), stateOf(firstAuthorizeUrl), ...h.sandbox.issued()]);
   });
 
   it('a code hh.ru says has expired: "Not stored" at a clean address; exit 4', async () => {
     await freshNginx();
     h.sandbox.fault({ kind: 'answer', documented: 'invalid_grant/code expired', path: '/token' });
     const login = startLogin(['--no-probe']);
-    const url = await printedAuthorizeUrl(login);
-    const v = await visit(url, 'not-stored');
+    const v = await visit(await printedStartLink(login), 'not-stored');
     const out = await login.done;
     expect(out.code).toBe(4);
     expect(out.stderr).toContain('this authorization code has expired');
@@ -214,6 +283,67 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expect(v.status).toBe(500);
     expect(v.title).toBe('hh-oauth: Not stored');
     expect(v.text).toContain('the token could not be obtained or stored');
-    expectClean(v, 'not-stored', [codeInChain(v), new URL(url).searchParams.get('state')!, ...h.sandbox.issued()]);
+    expectClean(v, 'not-stored', [codeInChain(v), stateOf(authorizeUrlIn(v)), ...h.sandbox.issued()]);
+  });
+
+  it('opening the browser: xdg-open starts it with the start link; the state is on no command line, the browser logs in', async (ctx) => {
+    requires(ctx, 'xdg-open (apt-get install xdg-utils)', findTool('xdg-open') !== undefined);
+    await freshNginx();
+    const desktop = desktopWithChromium();
+    const watch = watchCommandLines();
+    try {
+      const before = tokenPosts(h);
+      const login = startCli(['login', '--listen', LISTEN, '--timeout', '60s', '--no-probe'], h.env(desktop.env), 90_000);
+      const link = await printedStartLink(login);
+      const out = await login.done;
+      const argvs = watch.stop();
+      expect(out.code, out.stderr).toBe(0);
+      expect(tokenPosts(h)).toBe(before + 1);
+      expect(out.stderr).toContain('the login link was opened');
+
+      // The scan saw the opener and the browser, with the link: the check below is not vacuous.
+      const nonce = new URL(link).searchParams.get('hh_oauth_start')!;
+      expect(argvs.some((a) => a.includes('xdg-open') && a.includes(nonce)), 'xdg-open with the link').toBe(true);
+      expect(argvs.some((a) => a.includes(desktop.profile) && a.includes(nonce)), 'the browser with the link').toBe(true);
+      const authorize = h.sandbox.requests().filter((r) => r.path === '/oauth/authorize').at(-1)!;
+      const state = new URLSearchParams(authorize.query).get('state')!;
+      expect(state).toMatch(/^[0-9a-f]{32}$/);
+      // Only this login's state: other programs on a shared machine may well have an authorize URL of their own in argv.
+      const leaked = argvs.filter((a) => a.includes(state)).map((a) => a.slice(0, 300));
+      expect(leaked, 'the state on a command line').toEqual([]);
+      expect(argvs.length, 'the scan read other processes too').toBeGreaterThan(3);
+    } finally {
+      watch.stop();
+      desktop.cleanup();
+    }
+  }, 120_000);
+
+  it('the state without the start link\'s cookie gets "Not started in this browser"; the link opened again stops the login, loudly', async () => {
+    await freshNginx();
+    const before = tokenPosts(h);
+    const login = startLogin(['--no-probe']);
+    const link = await printedStartLink(login);
+    // Someone else opened the link first (it was on a command line): they hold the cookie and learn the state.
+    const first = await fetch(link, { redirect: 'manual' });
+    expect(first.status).toBe(303);
+    const theirAuthorizeUrl = first.headers.get('location')!;
+
+    // A browser without that cookie, with the right state: hh.ru issues a code, the listener refuses it.
+    const other = await visit(theirAuthorizeUrl, 'other-browser');
+    await login.waitFor(/refused a callback with the right state from a browser that did not open this login's link/);
+    expect(tokenPosts(h)).toBe(before);
+    expect(other.status).toBe(400);
+    expect(other.title).toBe('hh-oauth: Not started in this browser');
+    expectClean(other, 'other-browser', [codeInChain(other), stateOf(theirAuthorizeUrl), ...h.sandbox.issued()]);
+
+    // The operator's browser opens the link: the second fetch. Not a silent race: the login stops.
+    const again = await visit(link, 'reopened');
+    expect(again.status).toBe(409);
+    expect(again.title).toBe('hh-oauth: Login stopped');
+    expect(again.text).toContain('opened twice');
+    const out = await login.done;
+    expect(out.code).toBe(4);
+    expect(out.stderr).toContain('the login link was opened a second time');
+    expect(tokenPosts(h)).toBe(before);
   });
 });

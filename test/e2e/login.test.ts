@@ -65,30 +65,45 @@ function startLogin(args: string[] = [], env: Record<string, string | undefined>
   return startCli(['login', '--listen', LISTEN, '--timeout', '20s', ...args], h.env(env));
 }
 
-/** Waits until the listener is up and the URL printed; returns it with its state. */
-async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state: string }> {
-  const [, url] = await login.waitFor(/^\s*(http:\/\/\S+\/oauth\/authorize\?\S+)$/m);
+/** Waits until the listener is up and the start link printed: HH_REDIRECT_URI?hh_oauth_start=NONCE, no state. */
+async function printedStartLink(login: LiveCli): Promise<string> {
+  const [, link] = await login.waitFor(/^\s*(http:\/\/\S+\?hh_oauth_start=[0-9a-f]{32})$/m);
   await login.waitFor(/waiting for hh\.ru/);
-  return { url: url!, state: new URL(url!).searchParams.get('state')! };
+  return link!;
+}
+
+const cookieOf = (answer: HttpAnswer) => ([] as string[]).concat(answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
+
+/** A browser opening the start link: the listener gives it its cookie and sends it on to hh.ru's page, with the state. */
+async function openStart(link: string): Promise<{ url: string; state: string; cookie: string }> {
+  const start = await send(link);
+  expect(start.status, 'the start link').toBe(303);
+  const url = start.headers.location as string;
+  return { url, state: new URL(url).searchParams.get('state')!, cookie: cookieOf(start).join('; ') };
+}
+
+/** The start link, opened: hh.ru's authorization URL with its state, and the cookie a callback must carry. */
+async function printedAuthorizeUrl(login: LiveCli): Promise<{ url: string; state: string; cookie: string }> {
+  return openStart(await printedStartLink(login));
 }
 
 /**
  * A callback as a browser follows it: the listener never answers at the callback's own
  * address but sends the browser on (303) to its outcome page, `sentTo`, with the cookie
- * that shows it the login's own outcome there.
+ * that shows it the login's own outcome there. `cookie`: the start link's, if this browser opened it.
  */
-async function sendOn(url: string): Promise<HttpAnswer & { sentTo: string }> {
-  const first = await send(url);
+async function sendOn(url: string, cookie = ''): Promise<HttpAnswer & { sentTo: string }> {
+  const first = await send(url, 'GET', cookie ? { cookie } : {});
   expect(first.status, `${first.status} at the callback's address`).toBe(303);
   const sentTo = new URL(first.headers.location as string, url).href;
-  const cookie = ([] as string[]).concat(first.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!);
-  return { sentTo, ...(await send(sentTo, 'GET', cookie.length ? { cookie: cookie.join('; ') } : {})) };
+  const cookies = [...(cookie ? [cookie] : []), ...cookieOf(first)];
+  return { sentTo, ...(await send(sentTo, 'GET', cookies.length ? { cookie: cookies.join('; ') } : {})) };
 }
 
 /** What a browser does: open the authorization page, follow hh.ru's redirect to the callback, then the listener's. */
-async function browse(url: string): Promise<HttpAnswer & { location: string; sentTo: string }> {
+async function browse(url: string, cookie: string): Promise<HttpAnswer & { location: string; sentTo: string }> {
   const location = await browserRedirect(url);
-  return { location, ...(await sendOn(location)) };
+  return { location, ...(await sendOn(location, cookie)) };
 }
 
 /** Whether nothing listens on the port any more (the login's listener is gone). */
@@ -98,8 +113,8 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
   it('authorize → nginx → listener → token endpoint: stores the token, prints the whoami summary, exits 0', async () => {
     const before = h.sandbox.stats().exchanged;
     const login = startLogin();
-    const { url } = await printedAuthorizeUrl(login);
-    const page = await browse(url);
+    const { url, cookie } = await printedAuthorizeUrl(login);
+    const page = await browse(url, cookie);
     expect(page.status).toBe(200);
     expect(page.body).toContain('stored the token');
     expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=stored`);
@@ -128,8 +143,9 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('--json prints one document with the stored token\'s place and the /me body, and the URL only on stderr', async () => {
     const login = startLogin(['--json', '--no-probe']);
-    const { url } = await printedAuthorizeUrl(login);
-    expect((await browse(url)).status).toBe(200);
+    const link = await printedStartLink(login);
+    const { url, cookie } = await openStart(link);
+    expect((await browse(url, cookie)).status).toBe(200);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
     const doc = jsonOut(out);
@@ -141,12 +157,13 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
       me: expect.objectContaining({ auth_type: 'employer', email: 'ivan.petrov@example.com' }),
     });
     expect(out.stdout).not.toContain('oauth/authorize');
-    expect(out.stderr).toContain(url);
+    expect(out.stdout).not.toContain('hh_oauth_start');
+    expect(out.stderr).not.toContain(url); // the state is only in the start link's redirect
   });
 
   it('a forged or missing state gets 400, nothing reaches the token endpoint, and the real callback still succeeds', async () => {
     const login = startLogin(['--no-probe']);
-    const { url } = await printedAuthorizeUrl(login);
+    const { url, cookie } = await printedAuthorizeUrl(login);
     const before = tokenPosts(h);
     const forged = await sendOn(`${REDIRECT}?code=FORGED0CODE&state=0123456789abcdef0123456789abcdef`);
     expect(forged.sentTo).toBe(`${REDIRECT}?hh_oauth=unknown`);
@@ -157,7 +174,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(tokenPosts(h)).toBe(before);
     await login.waitFor(/refused a callback with a missing state/);
 
-    const page = await browse(url);
+    const page = await browse(url, cookie);
     expect(page.status).toBe(200);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
@@ -165,13 +182,63 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(tokenPosts(h)).toBe(before + 1);
   });
 
+  it('the printed link holds no state; a callback with the right state from a browser that did not open it is refused, as is one without a usable code, and the real one still succeeds', async () => {
+    const login = startLogin(['--no-probe']);
+    const link = await printedStartLink(login);
+    expect(new URL(link).origin + new URL(link).pathname).toBe(REDIRECT);
+    const { url, state, cookie } = await openStart(link);
+    expect(link).not.toContain(state);
+    const before = tokenPosts(h);
+    // Someone who learnt the state (but never opened the link) sends a code of their own account.
+    const theirs = await sendOn(`${REDIRECT}?code=THEIR0CODE&state=${state}`);
+    expect(theirs.sentTo).toBe(`${REDIRECT}?hh_oauth=other-browser`);
+    expect(theirs.status).toBe(400);
+    expect(theirs.body).toContain('was not started in this browser');
+    await login.waitFor(/refused a callback with the right state from a browser that did not open this login's link/);
+    // The right browser, but a callback without a usable code: sent on like every other, never answered at its address.
+    const malformed = await sendOn(`${REDIRECT}?code=${encodeURIComponent('a b')}&state=${state}`, cookie);
+    expect([malformed.sentTo, malformed.status]).toEqual([`${REDIRECT}?hh_oauth=malformed`, 400]);
+    expect(tokenPosts(h)).toBe(before);
+
+    expect((await browse(url, cookie)).status).toBe(200);
+    const out = await login.done;
+    expect(out.code, out.stderr).toBe(0);
+    expect(tokenPosts(h)).toBe(before + 1);
+  });
+
+  it('the start link opened a second time stops the login, loudly: exit 4, nothing sent to hh.ru, both browsers told', async () => {
+    const login = startLogin(['--no-probe']);
+    const link = await printedStartLink(login);
+    const { url, cookie } = await openStart(link);
+    const before = tokenPosts(h);
+    const second = await send(link);
+    expect(second.status).toBe(409);
+    expect(second.body).toContain('opened twice');
+    const out = await login.done;
+    expect(out.code).toBe(4);
+    expect(out.stderr).toContain('the login link was opened a second time');
+    expect(out.stderr).toContain('nothing was sent to hh.ru and nothing was stored');
+    expect(out.stderr).toContain('--no-open');
+    expect(existsSync(h.tokenFile)).toBe(false);
+    // The first browser comes back from hh.ru to a listener that is gone (nginx's 502): its code is never exchanged.
+    expect((await send(await browserRedirect(url), 'GET', { cookie })).status).toBe(502);
+    expect(tokenPosts(h)).toBe(before);
+  });
+
+  it('an HH_REDIRECT_URI whose path starts with // is refused before listening (exit 3): the redirect to it would leave the origin', async () => {
+    const out = await h.run(['login', '--listen', LISTEN, '--no-probe'], { env: { HH_REDIRECT_URI: `http://127.0.0.1:${NGINX_PORT}//evil.example/callback` } });
+    expect(out.code).toBe(3);
+    expect(out.stderr).toContain('the path of HH_REDIRECT_URI must start with a single "/"');
+    expect(await refused(LISTEN_PORT)).toBe(true);
+  });
+
   it('error=access_denied shows a clear page, stores nothing, sends nothing and exits 4', async () => {
     h.sandbox.setDecision('deny');
     try {
       const before = tokenPosts(h);
       const login = startLogin(['--no-probe']);
-      const { url } = await printedAuthorizeUrl(login);
-      const page = await browse(url);
+      const { url, cookie } = await printedAuthorizeUrl(login);
+      const page = await browse(url, cookie);
       expect(new URL(page.location).searchParams.get('error')).toBe('access_denied');
       expect(page.sentTo).toBe(`${REDIRECT}?hh_oauth=denied`);
       expect(page.status).toBe(403);
@@ -199,8 +266,8 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('a second callback after success is refused and never exchanged', async () => {
     const login = startLogin(['--no-probe']);
-    const { url } = await printedAuthorizeUrl(login);
-    const first = await browse(url);
+    const { url, cookie } = await printedAuthorizeUrl(login);
+    const first = await browse(url, cookie);
     expect(first.status).toBe(200);
     expect((await login.done).code).toBe(0);
     const exchanged = h.sandbox.stats().grants.authorization_code;
@@ -214,7 +281,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('only GET on the callback path: other methods get 405 (nginx already says 403), other paths 404, and the login goes on', async () => {
     const login = startLogin(['--no-probe']);
-    const { url, state } = await printedAuthorizeUrl(login);
+    const { url, state, cookie } = await printedAuthorizeUrl(login);
     const before = tokenPosts(h);
     const query = `?code=SOMECODE&state=${state}`;
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']) {
@@ -230,7 +297,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect((await send(`http://${LISTEN}/callback/${query}`)).status).toBe(404);
     expect(tokenPosts(h)).toBe(before);
 
-    expect((await browse(url)).status).toBe(200);
+    expect((await browse(url, cookie)).status).toBe(200);
     const out = await login.done;
     expect(out.code, out.stderr).toBe(0);
     expect(tokenPosts(h)).toBe(before + 1);
@@ -238,7 +305,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
 
   it('an XSS attempt in query values is never reflected, with the wrong state or the right one', async () => {
     const login = startLogin(['--no-probe']);
-    const { state } = await printedAuthorizeUrl(login);
+    const { state, cookie } = await printedAuthorizeUrl(login);
     const evil = '<script>alert(1)</script>';
     const img = '"><img src=x onerror=alert(2)>';
 
@@ -246,7 +313,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(wrong.status).toBe(400);
     expect(wrong.headers['content-security-policy']).toContain("default-src 'none'");
 
-    const right = await sendOn(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`);
+    const right = await sendOn(`${REDIRECT}?error=${encodeURIComponent(evil)}&error_description=${encodeURIComponent(img)}&state=${state}`, cookie);
     expect(right.status).toBe(400);
     expect(right.body).toContain('Authorization failed');
     for (const { body } of [wrong, right]) {
@@ -332,7 +399,7 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     expect(out.code).toBe(4);
     expect(out.stderr).toMatch(/probe: .* answered HTTP 502/);
     expect(out.stderr).toContain('continuing anyway');
-    expect(out.stderr).toMatch(/oauth\/authorize\?/);
+    expect(out.stderr).toMatch(/\/callback\?hh_oauth_start=[0-9a-f]{32}/);
   });
 
   it('under the journal, the failing probe\'s hint is a warning like the probe line it explains (<4>, not <6>)', async () => {
@@ -361,9 +428,9 @@ describe.skipIf(skip)('hh-oauth login through a real nginx', () => {
     const late = await lateTokenEndpoint(h.sandbox.env.HH_TOKEN_URL);
     try {
       const login = startLogin(['--no-probe'], { HH_TOKEN_URL: late.url });
-      const { url } = await printedAuthorizeUrl(login);
+      const { url, cookie } = await printedAuthorizeUrl(login);
       void late.spent.then(() => login.child.kill('SIGTERM'));
-      const page = await browse(url);
+      const page = await browse(url, cookie);
       const out = await login.done;
       expect(out.signal, out.stderr).toBeNull();
       expect(out.code, out.stderr).toBe(0);
@@ -401,7 +468,7 @@ describe('hh-oauth login: arguments and settings', () => {
     const noSecret = await h.run(['login', '--listen', LISTEN], { env: { HH_CLIENT_SECRET: undefined } });
     expect(noSecret.code).toBe(3);
     expect(noSecret.stderr).toContain('the client secret is not set');
-    expect(noSecret.stderr).not.toContain('oauth/authorize');
+    expect(noSecret.stderr).not.toContain('hh_oauth_start');
   });
 
   it('on a terminal it also prints a QR code of the URL (for a phone, over SSH)', async (ctx) => {

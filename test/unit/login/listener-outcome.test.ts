@@ -17,9 +17,11 @@ afterEach(async () => {
 });
 
 async function finishedWith(outcome: 'stored' | 'denied'): Promise<{ l: CallbackListener; base: string; cookie: string | null }> {
-  current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, limits: { outcomeWaitMs: 2000 } });
+  current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, authorizeUrl: 'https://hh.example/oauth/authorize', limits: { outcomeWaitMs: 2000 } });
   const base = `http://127.0.0.1:${current.address.port}`;
-  const pending = fetch(`${base}/callback?code=REALCODE&state=${STATE}`, { redirect: 'manual' });
+  const start = await fetch(`${base}/callback?${current.startQuery}`, { redirect: 'manual' });
+  const opened = start.headers.get('set-cookie')!.split(';')[0]!;
+  const pending = fetch(`${base}/callback?code=REALCODE&state=${STATE}`, { redirect: 'manual', headers: { cookie: opened } });
   await current.callback;
   await current.finish(outcome);
   const sent = await pending;

@@ -34,9 +34,9 @@ function slowClient(port: number, onClose: () => void): Socket {
 }
 
 /** A browser's request: one write with the whole request, on its own connection. */
-function realCallback(port: number): Promise<{ status: number } | { error: string }> {
+function realCallback(port: number, cookie: string): Promise<{ status: number } | { error: string }> {
   return new Promise((resolve) => {
-    const req = request({ host: '127.0.0.1', port, path: `/callback?code=REAL&state=${STATE}`, agent: false }, (res) => {
+    const req = request({ host: '127.0.0.1', port, path: `/callback?code=REAL&state=${STATE}`, headers: { cookie }, agent: false }, (res) => {
       res.resume();
       res.on('end', () => resolve({ status: res.statusCode! }));
     });
@@ -47,8 +47,11 @@ function realCallback(port: number): Promise<{ status: number } | { error: strin
 
 describe('the callback listener under slow clients', () => {
   it(`answers the real callback while ${SLOW_CLIENTS} slow-loris connections are open, before the slow ones time out`, async () => {
-    listener = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE });
+    listener = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, authorizeUrl: 'https://hh.example/oauth/authorize' });
     const { port } = listener.address;
+    // The operator's browser opened the start link before the slow clients came.
+    const start = await fetch(`http://127.0.0.1:${port}/callback?${listener.startQuery}`, { redirect: 'manual' });
+    const cookie = start.headers.get('set-cookie')!.split(';')[0]!;
     const over = SLOW_CLIENTS - DEFAULT_LIMITS.maxConnections;
 
     // Every slow client is accepted (the ones over the cap are closed at once, or push older ones out).
@@ -61,7 +64,7 @@ describe('the callback listener under slow clients', () => {
     await settled;
     const openedAt = Date.now();
 
-    const answered = realCallback(port);
+    const answered = realCallback(port, cookie);
     const callback = await Promise.race([listener.callback, answered.then((r) => ({ kind: 'refused', r }))]);
     expect(callback).toMatchObject({ kind: 'code', code: 'REAL' });
     await listener.finish('stored');

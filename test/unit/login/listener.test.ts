@@ -15,14 +15,20 @@ afterEach(async () => {
   current = undefined;
 });
 
+/** The cookie the start link gave "the browser": what every callback here carries (`fetch(url, opened)`). */
+let opened: { headers: { cookie: string } };
+
 async function listener(limits: Partial<Limits> = {}): Promise<{ l: CallbackListener; base: string }> {
-  current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, limits });
-  return { l: current, base: `http://127.0.0.1:${current.address.port}` };
+  current = await startCallbackListener({ host: '127.0.0.1', port: 0, path: '/callback', state: STATE, authorizeUrl: 'https://hh.example/oauth/authorize', limits });
+  const base = `http://127.0.0.1:${current.address.port}`;
+  const start = await fetch(`${base}/callback?${current.startQuery}`, { redirect: 'manual' });
+  opened = { headers: { cookie: start.headers.get('set-cookie')!.split(';')[0]! } };
+  return { l: current, base };
 }
 
-/** As a browser follows the listener's 303: to its Location, with the cookie it set. */
-async function follow(url: string): Promise<Response> {
-  const first = await fetch(url, { redirect: 'manual' });
+/** As a browser that opened the start link follows the listener's 303: to its Location, with the cookies it has. */
+async function follow(url: string, extra: Record<string, string> = {}): Promise<Response> {
+  const first = await fetch(url, { redirect: 'manual', headers: { ...opened.headers, ...extra } });
   const location = first.headers.get('location');
   if (first.status !== 303 || !location) return first;
   const cookie = first.headers.get('set-cookie')?.split(';')[0];
@@ -48,13 +54,13 @@ describe('the callback listener: one callback with the right state, and the limi
     const callback = await l.callback;
     expect(callback).toMatchObject({ kind: 'code', code: 'REALCODE', arrival: { viaProxy: false } });
 
-    expect((await fetch(`${base}/callback?code=OTHER&state=${STATE}`)).status).toBe(409);
+    expect((await fetch(`${base}/callback?code=OTHER&state=${STATE}`, opened)).status).toBe(409);
     await l.finish('stored');
     const page = await first;
     expect(page.status).toBe(200);
     expect(await page.text()).not.toContain('REALCODE');
 
-    const again = await fetch(`${base}/callback?code=REALCODE&state=${STATE}`);
+    const again = await fetch(`${base}/callback?code=REALCODE&state=${STATE}`, opened);
     expect(again.status).toBe(410);
     await l.close();
     await expect(fetch(`${base}/callback?code=REALCODE&state=${STATE}`)).rejects.toThrow();
@@ -62,7 +68,7 @@ describe('the callback listener: one callback with the right state, and the limi
 
   it('never answers a callback at its own address: 303 to ?hh_oauth=OUTCOME on the same path, where the page is', async () => {
     const { l, base } = await listener();
-    const manual = (query: string) => fetch(`${base}/callback?${query}`, { redirect: 'manual' });
+    const manual = (query: string) => fetch(`${base}/callback?${query}`, { redirect: 'manual', ...opened });
     const first = manual(`code=REALCODE&state=${STATE}`);
     await l.callback;
     const busy = await manual(`code=OTHER&state=${STATE}`);
@@ -106,7 +112,7 @@ describe('the callback listener: one callback with the right state, and the limi
     // Nothing finished yet: nothing to wait for.
     await l.outcomeShown();
 
-    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`, { redirect: 'manual' });
+    const pending = fetch(`${base}/callback?code=GOOD&state=${STATE}`, { redirect: 'manual', ...opened });
     await l.callback;
     await l.finish('denied');
     expect((await pending).headers.get('location')).toBe('/callback?hh_oauth=denied');
@@ -123,11 +129,12 @@ describe('the callback listener: one callback with the right state, and the limi
     expect(l.refusedStates()).toBe(4);
   });
 
-  it('with the right state, a malformed code or repeated code is refused and the listener keeps waiting', async () => {
+  it('with the right state, a malformed code or repeated code is refused (at ?hh_oauth=malformed) and the listener keeps waiting', async () => {
     const { l, base } = await listener();
-    expect((await fetch(`${base}/callback?code=${encodeURIComponent('a b')}&state=${STATE}`)).status).toBe(400);
-    expect((await fetch(`${base}/callback?code=A&code=B&state=${STATE}`)).status).toBe(400);
-    expect((await fetch(`${base}/callback?state=${STATE}`)).status).toBe(400);
+    for (const query of [`code=${encodeURIComponent('a b')}`, 'code=A&code=B', '']) {
+      const page = await follow(`${base}/callback?${query}&state=${STATE}`);
+      expect([page.status, page.url], query).toEqual([400, `${base}/callback?hh_oauth=malformed`]);
+    }
     const pending = follow(`${base}/callback?code=GOOD&state=${STATE}`);
     expect(await l.callback).toMatchObject({ kind: 'code', code: 'GOOD' });
     await l.finish('stored');
@@ -136,9 +143,7 @@ describe('the callback listener: one callback with the right state, and the limi
 
   it('reads X-Forwarded-* from a proxy, and refuses to repeat header values it cannot print', async () => {
     const { l, base } = await listener();
-    const pending = fetch(`${base}/callback?code=C&state=${STATE}`, {
-      headers: { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9, 127.0.0.1', 'x-forwarded-host': 'evil<script>' },
-    });
+    const pending = follow(`${base}/callback?code=C&state=${STATE}`, { 'x-forwarded-proto': 'https', 'x-forwarded-for': '203.0.113.9, 127.0.0.1', 'x-forwarded-host': 'evil<script>' });
     const callback = await l.callback;
     expect(callback.arrival).toEqual({ remote: '127.0.0.1', viaProxy: true, forwardedProto: 'https', forwardedFor: '203.0.113.9, 127.0.0.1', forwardedHost: '(unprintable)' });
     await l.finish('stored');
