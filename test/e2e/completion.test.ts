@@ -65,7 +65,7 @@ describe('shell completion', () => {
       'http-timeout http-retries',
       'on-refresh on-refresh-timeout',
       '',
-      '--no-nginx --no-enable',
+      '--no-nginx --no-enable --no-color',
       'employer_integration',
       'default acme beta',
       'acme',
