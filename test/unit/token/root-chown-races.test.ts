@@ -1,0 +1,101 @@
+import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { beforeEach, describe, expect, it, vi } from 'vitest';
+import { ensureDir } from '../../../src/token/directory';
+import { keptPairPath, settleKeptPair } from '../../../src/token/kept-pair';
+import { decideStoreOwner } from '../../../src/token/ownership';
+import { isRoot, requires, useTempDirs } from '../../helpers';
+
+/**
+ * Root writing into a directory that another user owns (the service user's state
+ * directory) must never chown or chmod through a name that user can swap: she may rename
+ * anything in her own directory, so a path given to chown after a check can be a symbolic
+ * link to /etc/shadow by then. The attacker's move is played here at the worst instant
+ * (right after hh-oauth looked at the name), through the real file system, as root.
+ */
+const attack = vi.hoisted(() => ({ swap: undefined as ((path: string) => void) | undefined }));
+
+vi.mock('../../../src/files/capped-read', async (importOriginal) => {
+  const real = await importOriginal<typeof import('../../../src/files/capped-read')>();
+  return {
+    ...real,
+    readCapped: (...args: Parameters<typeof real.readCapped>) => {
+      const result = real.readCapped(...args);
+      attack.swap?.(args[0]);
+      return result;
+    },
+  };
+});
+
+vi.mock('node:fs/promises', async (importOriginal) => {
+  const real = await importOriginal<typeof import('node:fs/promises')>();
+  const mkdir = async (...args: Parameters<typeof real.mkdir>) => {
+    const made = await real.mkdir(...args);
+    attack.swap?.(String(args[0]));
+    return made;
+  };
+  return { ...real, mkdir, default: { ...real, mkdir } };
+});
+
+const tempDir = useTempDirs('hh-chown-race-');
+const SERVICE_UID = 64998;
+const SERVICE_GID = 64997;
+let storeDir: string;
+let victim: string;
+beforeEach(() => {
+  attack.swap = undefined;
+  const root = tempDir();
+  storeDir = join(root, 'state');
+  mkdirSync(storeDir, { mode: 0o750 });
+  victim = join(root, 'shadow');
+});
+
+function swapForLink(name: string, target: string): (path: string) => void {
+  return (path) => {
+    if (basename(path) !== name || lstatSync(path).isSymbolicLink()) return;
+    attack.swap = undefined;
+    renameSync(path, `${path}.moved`);
+    symlinkSync(target, path);
+  };
+}
+
+describe('root adopting a root-owned kept pair for the directory\'s owner', () => {
+  it('gives away the file it read, never what its name points to a moment later', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    writeFileSync(victim, 'root:secret-hash:::\n', { mode: 0o600 });
+    const path = join(storeDir, 'token.json');
+    writeFileSync(path, '{"access_token":"A1","refresh_token":"R1"}', { mode: 0o600 });
+    const kept = await keptPairPath(path);
+    writeFileSync(kept, '{"access_token":"A2","refresh_token":"R2"}', { mode: 0o600 });
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    const owner = decideStoreOwner(0, statSync(storeDir));
+    expect(owner.forOwner).toBe(true);
+    attack.swap = swapForLink(basename(kept), victim);
+    await settleKeptPair(path, owner.writers, owner).catch(() => undefined);
+    const st = statSync(victim);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, 'the file the link points to is untouched').toEqual({ uid: 0, gid: 0, mode: 0o600 });
+    expect(statSync(`${kept}.moved`).uid, 'the pair that was read is the one handed over').toBe(SERVICE_UID);
+  });
+});
+
+describe('root making profiles/ in the service user\'s directory', () => {
+  it('never chowns or chmods a directory that the new name was swapped for', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    mkdirSync(victim, { mode: 0o755 });
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    chmodSync(storeDir, 0o700);
+    attack.swap = swapForLink('profiles', victim);
+    await ensureDir(join(storeDir, 'profiles')).catch(() => undefined);
+    const st = statSync(victim);
+    expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, 'the directory the link points to is untouched').toEqual({ uid: 0, gid: 0, mode: 0o755 });
+  });
+
+  it('still gives a new profiles/ to the directory\'s owner (no attack)', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    chmodSync(storeDir, 0o700);
+    await ensureDir(join(storeDir, 'profiles'));
+    const st = lstatSync(join(storeDir, 'profiles'));
+    expect({ dir: st.isDirectory(), uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ dir: true, uid: SERVICE_UID, gid: SERVICE_GID, mode: 0o700 });
+  });
+});
