@@ -1,9 +1,10 @@
-import { chmodSync, chownSync, lstatSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, lstatSync, readFileSync, mkdirSync, renameSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { beforeEach, describe, expect, it, vi } from 'vitest';
 import { ensureDir } from '../../../src/token/directory';
 import { keptPairPath, settleKeptPair } from '../../../src/token/kept-pair';
 import { decideStoreOwner } from '../../../src/token/ownership';
+import { quarantine } from '../../../src/token/quarantine';
 import { isRoot, requires, useTempDirs } from '../../helpers';
 
 /**
@@ -13,7 +14,7 @@ import { isRoot, requires, useTempDirs } from '../../helpers';
  * link to /etc/shadow by then. The attacker's move is played here at the worst instant
  * (right after hh-oauth looked at the name), through the real file system, as root.
  */
-const attack = vi.hoisted(() => ({ swap: undefined as ((path: string) => void) | undefined }));
+const attack = vi.hoisted(() => ({ swap: undefined as ((path: string) => void) | undefined, refuseLinks: false }));
 
 vi.mock('../../../src/files/capped-read', async (importOriginal) => {
   const real = await importOriginal<typeof import('../../../src/files/capped-read')>();
@@ -34,7 +35,12 @@ vi.mock('node:fs/promises', async (importOriginal) => {
     attack.swap?.(String(args[0]));
     return made;
   };
-  return { ...real, mkdir, default: { ...real, mkdir } };
+  // The directory's owner can make link() fail (EMLINK: 65000 names for her file, or a file system without hard links).
+  const link = async (...args: Parameters<typeof real.link>) => {
+    if (attack.refuseLinks) throw Object.assign(new Error('EMLINK: too many links'), { code: 'EMLINK' });
+    return real.link(...args);
+  };
+  return { ...real, mkdir, link, default: { ...real, mkdir, link } };
 });
 
 const tempDir = useTempDirs('hh-chown-race-');
@@ -44,6 +50,7 @@ let storeDir: string;
 let victim: string;
 beforeEach(() => {
   attack.swap = undefined;
+  attack.refuseLinks = false;
   const root = tempDir();
   storeDir = join(root, 'state');
   mkdirSync(storeDir, { mode: 0o750 });
@@ -97,5 +104,22 @@ describe('root making profiles/ in the service user\'s directory', () => {
     await ensureDir(join(storeDir, 'profiles'));
     const st = lstatSync(join(storeDir, 'profiles'));
     expect({ dir: st.isDirectory(), uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }).toEqual({ dir: true, uid: SERVICE_UID, gid: SERVICE_GID, mode: 0o700 });
+  });
+});
+
+describe('root keeping a damaged token file aside in the service user\'s directory, by copy', () => {
+  it('never copies what the token file\'s name was swapped to point at into a file of hers', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    writeFileSync(victim, 'root:secret-hash:::\n', { mode: 0o600 });
+    const path = join(storeDir, 'token.json');
+    // Damaged when hh-oauth read it; a link to root's file by the time it is set aside.
+    symlinkSync(victim, path);
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    attack.refuseLinks = true;
+    const aside = await quarantine(path).then((q) => q.aside, () => undefined);
+    if (aside !== undefined && existsSync(aside)) {
+      expect(readFileSync(aside, 'utf8'), 'root\'s file copied into the store').not.toContain('secret-hash');
+    }
+    expect(statSync(victim).uid).toBe(0);
   });
 });
