@@ -97,6 +97,25 @@ describe('root making profiles/ in the service user\'s directory', () => {
     expect({ uid: st.uid, gid: st.gid, mode: st.mode & 0o777 }, 'the directory the link points to is untouched').toEqual({ uid: 0, gid: 0, mode: 0o755 });
   });
 
+  it('a level above the new one swapped for a link: the new one (made through it) is not given away', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    mkdirSync(victim, { mode: 0o755 });
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    chmodSync(storeDir, 0o700);
+    attack.swap = swapForLink('a', victim);
+    await ensureDir(join(storeDir, 'a', 'b')).catch(() => undefined);
+    const made = lstatSync(join(victim, 'b'), { throwIfNoEntry: false });
+    if (made) expect(made.uid, 'a directory made through the link, given to her').toBe(0);
+    expect(statSync(victim).uid).toBe(0);
+  });
+
+  it('still makes two levels for the directory\'s owner (no attack)', async (ctx) => {
+    requires(ctx, 'root (to chown for another user)', isRoot);
+    chownSync(storeDir, SERVICE_UID, SERVICE_GID);
+    await ensureDir(join(storeDir, 'a', 'b'));
+    for (const level of [join(storeDir, 'a'), join(storeDir, 'a', 'b')]) expect(lstatSync(level).uid).toBe(SERVICE_UID);
+  });
+
   it('still gives a new profiles/ to the directory\'s owner (no attack)', async (ctx) => {
     requires(ctx, 'root (to chown for another user)', isRoot);
     chownSync(storeDir, SERVICE_UID, SERVICE_GID);
