@@ -1,6 +1,6 @@
-import { constants, statSync } from 'node:fs';
-import { chmod, chown, mkdir, open } from 'node:fs/promises';
-import { dirname } from 'node:path';
+import { constants, readlinkSync, realpathSync, statSync } from 'node:fs';
+import { mkdir, open } from 'node:fs/promises';
+import { dirname, join, relative } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { accessHint } from './hints';
 import { log } from '../output';
@@ -24,6 +24,7 @@ export async function ensureDir(dir: string): Promise<void> {
   }
   if (missing.length === 0) return;
   const owner = storeOwner(existing);
+  const base = realpathSync(existing);
   for (const level of missing) {
     try {
       await mkdir(level, { mode: owner.dirMode });
@@ -33,19 +34,44 @@ export async function ensureDir(dir: string): Promise<void> {
       throw storeError(`cannot create the token directory ${level} (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
     }
     try {
-      const st = statSync(level);
-      if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) {
-        await chown(level, owner.uid, owner.gid ?? st.gid).catch((err: unknown) => {
-          // As for files (ownership.ts): root that may not chown keeps it, private.
-          if (!owner.forOwner) throw err;
-          log.warn(`cannot give the new directory ${level} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's`);
-        });
-      }
-      // mkdir's mode passes through the umask (the unit's is 0077): set it as meant.
-      await chmod(level, owner.dirMode);
+      await giveLevel(level, join(base, relative(existing, level)), owner);
     } catch (err) {
       throw storeError(`cannot give the new directory ${level} its owner and mode (${errnoCode(err) ?? 'error'})`, accessHint(errnoCode(err)), err);
     }
+  }
+}
+
+/**
+ * The owner and mode, through a descriptor of the directory just made: when root writes for
+ * the owner of a directory above, she may swap the new name (or a level above it) for a link
+ * to /etc, and a chown by name would give her its target. O_NOFOLLOW refuses a link in the
+ * last step; the descriptor's own path (/proc/self/fd) one in a level above.
+ */
+async function giveLevel(level: string, expected: string, owner: ReturnType<typeof storeOwner>): Promise<void> {
+  const handle = await open(level, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW);
+  try {
+    const actual = readlinkQuietly(`/proc/self/fd/${handle.fd}`);
+    if (actual !== undefined && actual !== expected) throw Object.assign(new Error(`${level} is ${actual}`), { code: 'ELOOP' });
+    const st = await handle.stat();
+    if (st.uid !== owner.uid || (owner.gid !== undefined && st.gid !== owner.gid)) {
+      await handle.chown(owner.uid, owner.gid ?? st.gid).catch((err: unknown) => {
+        // As for files (ownership.ts): root that may not chown keeps it, private.
+        if (!owner.forOwner) throw err;
+        log.warn(`cannot give the new directory ${level} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's`);
+      });
+    }
+    // mkdir's mode passes through the umask (the unit's is 0077): set it as meant.
+    await handle.chmod(owner.dirMode);
+  } finally {
+    await handle.close();
+  }
+}
+
+function readlinkQuietly(path: string): string | undefined {
+  try {
+    return readlinkSync(path);
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, lstatSync, renameSync } from 'node:fs';
+import { fchmodSync, fchownSync, lstatSync, renameSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, storeError } from '../errors';
@@ -54,7 +54,11 @@ export function isCompleteWrite(text: string): boolean {
  */
 export async function settleKeptPair(path: string, writers: number[], owner?: StoreOwner): Promise<void> {
   const kept = await keptPairPath(path);
-  const read = readCapped(kept, READ_LIMITS.tokenFile);
+  // The hand-over goes through the descriptor that was read: the directory's owner may swap
+  // the name for a link (to /etc/shadow) at any moment, and root would chown its target.
+  const read = readCapped(kept, READ_LIMITS.tokenFile, (file) => {
+    if (owner?.forOwner && file.info.uid === 0 && !(file.info.mode & 0o022) && isCompleteWrite(file.bytes.toString('utf8'))) handOver(file.fd, file.info.nlink, kept, owner);
+  });
   if (!read.ok && read.why === 'missing') return;
   if (!read.ok && read.why === 'error') {
     // Not passed over: a complete pair there has replaced the file's refresh token at hh.ru,
@@ -81,7 +85,6 @@ export async function settleKeptPair(path: string, writers: number[], owner?: St
     await unlink(kept).catch(() => undefined);
     return;
   }
-  if (owner?.forOwner && info.uid === 0) handOver(kept, owner);
   try {
     renameSync(kept, path);
   } catch (err) {
@@ -97,13 +100,18 @@ export async function settleKeptPair(path: string, writers: number[], owner?: St
   log.warn('recovered the token pair that a stopped run had written but not yet stored');
 }
 
-/** Best effort: the pair must go in place whatever its owner; the service then needs a chown, which the warning names. */
-function handOver(kept: string, owner: StoreOwner): void {
+/**
+ * Best effort: the pair must go in place whatever its owner; the service then needs a chown,
+ * which the warning names. Never a file with a second name: that name is not the store's.
+ */
+function handOver(fd: number, links: number, kept: string, owner: StoreOwner): void {
+  const stays = (why: string) => log.warn(`cannot give ${kept} to ${describeUser(owner.uid)} (${why}); it stays root's: \`chown ${userArg(owner.uid)} ${tokenFileOf(kept)}\``);
+  if (links !== 1) return stays(`it has ${links} names`);
   try {
-    chownSync(kept, owner.uid, owner.gid ?? -1);
-    chmodSync(kept, owner.fileMode);
+    fchownSync(fd, owner.uid, owner.gid ?? -1);
+    fchmodSync(fd, owner.fileMode);
   } catch (err) {
-    log.warn(`cannot give ${kept} to ${describeUser(owner.uid)} (${errnoCode(err) ?? 'error'}); it stays root's: \`chown ${userArg(owner.uid)} ${tokenFileOf(kept)}\``);
+    stays(errnoCode(err) ?? 'error');
   }
 }
 const tokenFileOf = (kept: string) => join(dirname(kept), basename(kept).replace(/^\.(.*)\.[0-9a-f]{16}\.tmp$/, '$1'));

@@ -1,7 +1,8 @@
-import { constants } from 'node:fs';
-import { chmod, chown, copyFile, link, unlink } from 'node:fs/promises';
+import { link, open, unlink } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { errnoCode, storeError } from '../errors';
+import { readCapped } from '../files/capped-read';
+import { READ_LIMITS } from '../files/read-limits';
 import { log } from '../output';
 import { writeHint } from './hints';
 import { storeOwner } from './ownership';
@@ -34,10 +35,26 @@ export async function quarantine(path: string): Promise<Quarantined> {
   };
 }
 
-/** Where a hard link is refused: a copy, private to the store's owner like any file created there. */
+/**
+ * Where a hard link is refused: a copy, private to the store's owner like any file created
+ * there. Read without following a link and written to a new name (O_EXCL) given away through
+ * its descriptor: in another user's directory, root must never copy the target of a link she
+ * put there into a file of hers, nor chown a name she swapped.
+ */
 async function copyAside(path: string, aside: string): Promise<void> {
-  await copyFile(path, aside, constants.COPYFILE_EXCL);
+  const read = readCapped(path, READ_LIMITS.tokenFile);
+  if (!read.ok) throw Object.assign(new Error(`${path} ${read.problem}`), { code: read.why === 'error' ? read.code : read.why === 'link' ? 'ELOOP' : 'EINVAL' });
   const owner = storeOwner(dirname(path));
-  if (process.getuid?.() === 0) await chown(aside, owner.uid, owner.gid ?? -1);
-  await chmod(aside, 0o600);
+  const handle = await open(aside, 'wx', 0o600);
+  try {
+    if (process.getuid?.() === 0) await handle.chown(owner.uid, owner.gid ?? -1);
+    await handle.chmod(0o600);
+    await handle.writeFile(read.bytes);
+    await handle.sync();
+  } catch (err) {
+    await unlink(aside).catch(() => undefined);
+    throw err;
+  } finally {
+    await handle.close();
+  }
 }

@@ -1,4 +1,4 @@
-import { statSync, type Stats } from 'node:fs';
+import { realpathSync, statSync, type Stats } from 'node:fs';
 import { basename, dirname } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { nameInFile } from '../system/accounts';
@@ -63,9 +63,13 @@ export function assertTrustedDir(dir: string, file: string, fileUid: number | un
   return st;
 }
 
-/** A directory of another user is that user's only if she could not have made it where anyone can. */
+/**
+ * A directory of another user is that user's only if she could not have made it where anyone
+ * can. Its real parent: a profiles/ that the state directory's owner made a link into /tmp is
+ * judged where it is.
+ */
 function assertParentTrusted(dir: string, st: Stats): void {
-  const parent = dirname(dir);
+  const parent = dirname(realpathQuietly(dir));
   let up: Stats;
   try {
     up = statSync(parent);
@@ -77,4 +81,12 @@ function assertParentTrusted(dir: string, st: Stats): void {
     `the token directory ${dir} belongs to ${describeUser(st.uid)} and sits in ${parent} (mode ${octal(up.mode)}), which others can write: anyone may have made it there; nothing was sent to hh.ru`,
     `keep the token file in a directory whose parent only its owner or root can write (e.g. /var/lib/hh-token), or make ${dir} yours`,
   );
+}
+
+function realpathQuietly(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
 }

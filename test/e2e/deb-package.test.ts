@@ -58,7 +58,7 @@ describe.skipIf(skip)('the Debian package', () => {
     const dir = workspace();
     execFileSync('dpkg-deb', ['--control', DEB, dir]);
     expect(readFileSync(join(dir, 'conffiles'), 'utf8')).toBe('/etc/hh-oauth/hh-oauth.env\n');
-    expect(readFileSync(join(dir, 'prerm'), 'utf8')).toMatch(/remove\|deconfigure\)\n.*\n\s+hh-oauth uninstall-units --keep-files/);
+    expect(readFileSync(join(dir, 'prerm'), 'utf8')).toMatch(/remove\|deconfigure\)\n(.*\n)+\s+own=\/usr\/bin\/hh-oauth\n(.*\n)+\s+"\$own" uninstall-units --keep-files/);
     expect(existsSync(join(dir, 'postrm'))).toBe(false);
   });
 

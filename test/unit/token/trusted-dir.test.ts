@@ -1,4 +1,4 @@
-import { chmodSync, chownSync, mkdirSync } from 'node:fs';
+import { chmodSync, chownSync, mkdirSync, symlinkSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
@@ -78,6 +78,21 @@ describe('assertTrustedDir', () => {
     mkdirSync(hers, { mode: 0o755 });
     chownSync(hers, other.uid, other.gid);
     const err = refusal(() => assertTrustedDir(hers, join(hers, 'token.json'), undefined));
+    expect(err.exitCode).toBe(7);
+    expect(err.message).toContain(`sits in ${shared} (mode 1777)`);
+  });
+
+  it('a directory of another user reached through a link (a profiles/ the service user pointed elsewhere): judged where it really is', (ctx) => {
+    requires(ctx, 'root and useradd (a real second user)', canUseLocalUsers);
+    const state = dirWithMode(0o700);
+    chownSync(state, service.uid, service.gid);
+    const shared = dirWithMode(0o1777);
+    const hers = join(shared, 'x');
+    mkdirSync(hers, { mode: 0o755 });
+    chownSync(hers, other.uid, other.gid);
+    const profiles = join(state, 'profiles');
+    symlinkSync(hers, profiles);
+    const err = refusal(() => assertTrustedDir(profiles, join(profiles, 'acme.json'), undefined));
     expect(err.exitCode).toBe(7);
     expect(err.message).toContain(`sits in ${shared} (mode 1777)`);
   });
