@@ -17,6 +17,7 @@ import { buildAuthorizeUrl } from '../authorize/url';
 import { meSummary } from '../hh/me';
 import { fetchMe } from '../lifecycle/api-call';
 import { openBrowser } from '../system/browser';
+import { writeBrowserPage, type BrowserPage } from '../login/browser-page';
 
 /** Typed from the command's declaration (LOGIN in src/cli/commands.ts). */
 export type LoginOptions = OptionsFor<typeof LOGIN>;
@@ -25,10 +26,12 @@ export type LoginOptions = OptionsFor<typeof LOGIN>;
 const SIGNAL_EXIT: Partial<Record<NodeJS.Signals, number>> = { SIGINT: 130, SIGTERM: 143 };
 const MAX_LOGGED_REFUSALS = 10;
 /**
- * When the start link went onto the opener's command line, a callback waits this long after
- * the link's first fetch: the operator's browser fetches it within seconds, and that second
- * fetch stops a login that a local user raced with the link (see Limits.startGraceMs).
- * A person takes longer than this at hh.ru's page anyway.
+ * When login started a browser, a callback waits this long after the start link's first
+ * fetch: the operator's browser fetches it within seconds, and that second fetch stops a
+ * login that someone raced with the link (see Limits.startGraceMs). The opener no longer
+ * sees the link (only a private file's path, browser-page.ts), so this is a second line,
+ * for a browser or opener that might still pass the page's target on somewhere public;
+ * it costs nothing, as a person takes longer than this at hh.ru's page anyway.
  */
 const START_GRACE_MS = 10_000;
 
@@ -97,6 +100,8 @@ async function fullLogin(
     skipChooseAccount: opts.skipChooseAccount,
   });
   let refusalsLogged = 0;
+  // The page that sends a browser login started on to the start link: gone once the link is fetched, or the login ends.
+  let page: BrowserPage | undefined;
   const listener = await startCallbackListener({
     ...listen,
     path: new URL(redirectUri).pathname,
@@ -109,7 +114,10 @@ async function fullLogin(
       if (!reason.includes('state')) return log.debug(`listener refused ${reason} from ${from(arrival)}`);
       if (refusalsLogged++ < MAX_LOGGED_REFUSALS) log.warn(`refused ${reason} from ${from(arrival)}: nothing was sent to hh.ru; still waiting`);
     },
-    onStarted: (arrival) => log.info(`the login link was opened (${describeArrival(arrival)}); sent the browser on to hh.ru`),
+    onStarted: (arrival) => {
+      page?.remove();
+      log.info(`the login link was opened (${describeArrival(arrival)}); sent the browser on to hh.ru`);
+    },
     onReopenedLate: (arrival) =>
       log.warn(
         `the login link was opened again (${describeArrival(arrival)}) after the authorization came back: if you did not open it twice, someone else may have raced this login; check that the account below is yours (\`hh-oauth whoami\`)`,
@@ -118,7 +126,7 @@ async function fullLogin(
 
   try {
     if (opts.probe) await autoProbe(config, listener, redirectUri, signals);
-    await announce(startLink(redirectUri, listener.startQuery), opts, timeoutSeconds, listener);
+    page = await announce(startLink(redirectUri, listener.startQuery), opts, timeoutSeconds, listener);
     log.info(`waiting for hh.ru to redirect to ${redirectUri} (listening on ${formatListen(listener.address)}; Ctrl-C cancels)`);
 
     const callback = await signals.race(listener.callback, {
@@ -152,6 +160,7 @@ async function fullLogin(
     log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration((expiresAt.getTime() - Date.now()) / 1000)})`);
     await closingSummary(config, tokenFile, redirectUri, expiresAt);
   } finally {
+    page?.remove();
     // The browser was sent on to its outcome page, which this listener serves: let it arrive.
     await listener.outcomeShown();
     await listener.close();
@@ -185,14 +194,28 @@ function startLink(redirectUri: string, startQuery: string): string {
   return url.href;
 }
 
-async function announce(url: string, opts: LoginOptions, timeoutSeconds: number, listener: CallbackListener): Promise<void> {
+/** Prints the start link for a person; gives a browser opener only the path of a private page that leads there. */
+async function announce(url: string, opts: LoginOptions, timeoutSeconds: number, listener: CallbackListener): Promise<BrowserPage | undefined> {
   log.info(`open this link in one browser and allow access at hh.ru (it works once; this login waits ${formatDuration(timeoutSeconds)}):`);
   log.info(`\n  ${url}\n`);
   if (!isJsonMode() && process.stdout.isTTY && process.stderr.isTTY) await printQr(url);
-  if (!opts.open) return;
-  // Held before the link reaches the opener's argv, released if no opener started.
+  if (!opts.open) return undefined;
+  // A command line is public (/proc/PID/cmdline): the opener and the browser get a file's path, never the link.
+  let page: BrowserPage;
+  try {
+    page = writeBrowserPage(url);
+  } catch (err) {
+    log.warn(`could not open a browser: no private file for the link (${(err as Error).message}); open the link by hand`);
+    return undefined;
+  }
+  // Held before the browser can fetch the link, released if no opener started.
   listener.holdCallbacksAfterStart(START_GRACE_MS);
-  if (!(await openBrowser(url))) listener.holdCallbacksAfterStart(0);
+  if (!(await openBrowser(page.path))) {
+    listener.holdCallbacksAfterStart(0);
+    page.remove();
+    return undefined;
+  }
+  return page;
 }
 
 async function printQr(url: string): Promise<void> {

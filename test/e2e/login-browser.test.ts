@@ -1,6 +1,6 @@
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { HTTPRequest, Page } from 'puppeteer-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -56,6 +56,13 @@ async function freshNginx(): Promise<void> {
   nginx = await startCallbackProxy({ listenPort: NGINX_PORT, upstream: LISTEN });
 }
 
+/** The site's callback log (it keeps only the path, never the query), as the rendered site config names it. */
+function callbackLog(): string[] {
+  const site = readFileSync(join(nginx!.prefix, 'site.conf'), 'utf8');
+  const path = /access_log (\S+) hh_oauth_callback;/.exec(site)![1]!;
+  return readFileSync(path, 'utf8').split('\n').filter(Boolean);
+}
+
 function startLogin(args: string[] = []): LiveCli {
   return startCli(['login', '--listen', LISTEN, '--timeout', '30s', '--no-open', ...args], h.env());
 }
@@ -77,7 +84,7 @@ function authorizeUrlIn(v: Visit): string {
 const stateOf = (authorizeUrl: string) => new URL(authorizeUrl).searchParams.get('state')!;
 
 /** Every command line on this machine, as a second local user reads them (/proc/PID/cmdline), polled until stopped. */
-function watchCommandLines(): { stop(): string[] } {
+function watchCommandLines(): { seen(): string[]; stop(): string[] } {
   const seen = new Set<string>();
   const read = () => {
     for (const pid of readdirSync('/proc')) {
@@ -93,6 +100,7 @@ function watchCommandLines(): { stop(): string[] } {
   const timer = setInterval(read, 25);
   read();
   return {
+    seen: () => (read(), [...seen]),
     stop: () => {
       clearInterval(timer);
       read();
@@ -102,24 +110,33 @@ function watchCommandLines(): { stop(): string[] } {
 }
 
 /**
- * A desktop whose default browser is headless Chromium: the real xdg-open reads
- * XDG_CONFIG_HOME/mimeapps.list and starts this desktop entry with the URL, as it starts
- * Firefox or Chromium on a workstation. The profile directory names its processes.
+ * A desktop whose default browser is headless Chromium (or `exec`, a browser that never
+ * comes): the real xdg-open reads XDG_CONFIG_HOME/mimeapps.list and starts this desktop
+ * entry with the URL or the HTML file, as it starts Firefox or Chromium on a workstation.
+ * The profile directory names its processes. XDG_RUNTIME_DIR is a 0700 directory of ours,
+ * as systemd-logind makes it.
  */
-function desktopWithChromium(): { env: Record<string, string>; profile: string; cleanup(): void } {
+function desktopWithChromium(exec?: string): { env: Record<string, string>; profile: string; runtimeDir: string; cleanup(): void } {
   const root = mkdtempSync(join(tmpdir(), 'hh-oauth-desktop-'));
   const profile = join(root, 'profile');
+  const runtimeDir = join(root, 'run');
+  mkdirSync(runtimeDir, { mode: 0o700 });
   mkdirSync(join(root, 'config'));
   mkdirSync(join(root, 'data', 'applications'), { recursive: true });
-  writeFileSync(join(root, 'config', 'mimeapps.list'), '[Default Applications]\nx-scheme-handler/http=hh-oauth-test-browser.desktop\nx-scheme-handler/https=hh-oauth-test-browser.desktop\n');
+  const entry = 'hh-oauth-test-browser.desktop';
+  writeFileSync(
+    join(root, 'config', 'mimeapps.list'),
+    `[Default Applications]\nx-scheme-handler/http=${entry}\nx-scheme-handler/https=${entry}\ntext/html=${entry}\n`,
+  );
   const flags = '--headless --no-sandbox --disable-gpu --no-first-run --disable-background-networking --disable-component-update --disable-sync';
   writeFileSync(
-    join(root, 'data', 'applications', 'hh-oauth-test-browser.desktop'),
-    `[Desktop Entry]\nType=Application\nName=headless Chromium\nExec=${CHROMIUM} ${flags} --user-data-dir=${profile} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;\n`,
+    join(root, 'data', 'applications', entry),
+    `[Desktop Entry]\nType=Application\nName=headless Chromium\nExec=${exec ?? `${CHROMIUM} ${flags} --user-data-dir=${profile}`} %u\nMimeType=x-scheme-handler/http;x-scheme-handler/https;text/html;\n`,
   );
   return {
-    env: { DISPLAY: ':99', XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data') },
+    env: { DISPLAY: ':99', XDG_CONFIG_HOME: join(root, 'config'), XDG_DATA_HOME: join(root, 'data'), XDG_RUNTIME_DIR: runtimeDir },
     profile,
+    runtimeDir,
     cleanup: () => {
       // The browser xdg-open started, and nothing else: found by its own profile directory.
       for (const pid of readdirSync('/proc').filter((p) => /^\d+$/.test(p))) {
@@ -132,6 +149,15 @@ function desktopWithChromium(): { env: Record<string, string>; profile: string; 
       rmSync(root, { recursive: true, force: true });
     },
   };
+}
+
+/** The page file login gave xdg-open (its path, from the opener's command line as any local user reads it). */
+function pageGivenToOpener(argvs: string[], runtimeDir: string): string {
+  const opener = argvs.find((a) => a.includes('xdg-open') && a.includes('open-login.html'));
+  expect(opener, `xdg-open never ran with the login page: ${argvs.filter((a) => a.includes('xdg-open')).join(' | ')}`).toBeDefined();
+  const path = /(\/\S+\/open-login\.html)/.exec(opener!)![1]!;
+  expect(path.startsWith(`${runtimeDir}/hh-oauth-login-`), path).toBe(true);
+  return path;
 }
 
 /** Everything the browser showed and kept of one visit. */
@@ -286,7 +312,7 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     expectClean(v, 'not-stored', [codeInChain(v), stateOf(authorizeUrlIn(v)), ...h.sandbox.issued()]);
   });
 
-  it('opening the browser: xdg-open starts it with the start link; the state is on no command line, the browser logs in', async (ctx) => {
+  it('opening the browser: xdg-open gets a private file, never the link; neither the state nor the link\'s nonce is on a command line; the browser logs in; the file is gone', async (ctx) => {
     requires(ctx, 'xdg-open (apt-get install xdg-utils)', findTool('xdg-open') !== undefined);
     await freshNginx();
     const desktop = desktopWithChromium();
@@ -300,23 +326,57 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
       expect(out.code, out.stderr).toBe(0);
       expect(tokenPosts(h)).toBe(before + 1);
       expect(out.stderr).toContain('the login link was opened');
+      // The browser followed the file's meta refresh to the link (303), hh.ru's page, the callback (303) and the "Done" page (200).
+      expect(callbackLog().filter((l) => /HeadlessChrome/.test(l)).map((l) => /" (\d{3}) /.exec(l)?.[1])).toEqual(['303', '303', '200']);
 
-      // The scan saw the opener and the browser, with the link: the check below is not vacuous.
+      // The scan saw the opener and the browser, with the file: the checks below are not vacuous.
+      const page = pageGivenToOpener(argvs, desktop.runtimeDir);
+      expect(argvs.some((a) => a.includes(desktop.profile) && a.includes(page)), 'the browser with the file').toBe(true);
       const nonce = new URL(link).searchParams.get('hh_oauth_start')!;
-      expect(argvs.some((a) => a.includes('xdg-open') && a.includes(nonce)), 'xdg-open with the link').toBe(true);
-      expect(argvs.some((a) => a.includes(desktop.profile) && a.includes(nonce)), 'the browser with the link').toBe(true);
+      expect(nonce).toMatch(/^[0-9a-f]{32}$/);
       const authorize = h.sandbox.requests().filter((r) => r.path === '/oauth/authorize').at(-1)!;
       const state = new URLSearchParams(authorize.query).get('state')!;
       expect(state).toMatch(/^[0-9a-f]{32}$/);
-      // Only this login's state: other programs on a shared machine may well have an authorize URL of their own in argv.
-      const leaked = argvs.filter((a) => a.includes(state)).map((a) => a.slice(0, 300));
-      expect(leaked, 'the state on a command line').toEqual([]);
+      // Only this login's: other programs on a shared machine may well have an authorize URL of their own in argv.
+      expect(argvs.filter((a) => a.includes(nonce)).map((a) => a.slice(0, 300)), 'the start link on a command line').toEqual([]);
+      expect(argvs.filter((a) => a.includes(state)).map((a) => a.slice(0, 300)), 'the state on a command line').toEqual([]);
       expect(argvs.length, 'the scan read other processes too').toBeGreaterThan(3);
+      // Removed once the link was fetched: nothing of the login is left in the runtime directory.
+      expect(existsSync(page)).toBe(false);
+      // (The browser keeps a dconf directory of its own there.)
+      expect(readdirSync(desktop.runtimeDir).filter((n) => n.startsWith('hh-oauth'))).toEqual([]);
     } finally {
       watch.stop();
       desktop.cleanup();
     }
   }, 120_000);
+
+  it('an opener whose browser never comes: the link is on no command line while login waits, and Ctrl-C removes the file', async (ctx) => {
+    requires(ctx, 'xdg-open (apt-get install xdg-utils)', findTool('xdg-open') !== undefined);
+    const desktop = desktopWithChromium('/bin/true');
+    const watch = watchCommandLines();
+    try {
+      const login = startCli(['login', '--listen', LISTEN, '--timeout', '60s', '--no-probe'], h.env(desktop.env), 90_000);
+      const link = await printedStartLink(login);
+      // Long enough for xdg-open to have run its "browser" and gone.
+      await new Promise((r) => setTimeout(r, 1500));
+      const page = pageGivenToOpener(watch.seen(), desktop.runtimeDir);
+      const nonce = new URL(link).searchParams.get('hh_oauth_start')!;
+      // The file is there while login waits, private, and the only place besides the terminal that holds the link.
+      expect(statSync(page).mode & 0o777).toBe(0o600);
+      expect(statSync(dirname(page)).mode & 0o777).toBe(0o700);
+      expect(readFileSync(page, 'utf8')).toContain(nonce);
+      login.child.kill('SIGINT');
+      expect((await login.done).code).toBe(130);
+      expect(existsSync(page)).toBe(false);
+      expect(readdirSync(desktop.runtimeDir)).toEqual([]);
+      const argvs = watch.stop();
+      expect(argvs.filter((a) => a.includes(nonce)).map((a) => a.slice(0, 300)), 'the start link on a command line').toEqual([]);
+    } finally {
+      watch.stop();
+      desktop.cleanup();
+    }
+  }, 60_000);
 
   it('the state without the start link\'s cookie gets "Not started in this browser"; the link opened again stops the login, loudly', async () => {
     await freshNginx();
