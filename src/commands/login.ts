@@ -102,6 +102,7 @@ async function fullLogin(
   let refusalsLogged = 0;
   // The page that sends a browser login started on to the start link: gone once the link is fetched, or the login ends.
   let page: BrowserPage | undefined;
+  let started = false;
   const listener = await startCallbackListener({
     ...listen,
     path: new URL(redirectUri).pathname,
@@ -115,6 +116,7 @@ async function fullLogin(
       if (refusalsLogged++ < MAX_LOGGED_REFUSALS) log.warn(`refused ${reason} from ${from(arrival)}: nothing was sent to hh.ru; still waiting`);
     },
     onStarted: (arrival) => {
+      started = true;
       page?.remove();
       log.info(`the login link was opened (${describeArrival(arrival)}); sent the browser on to hh.ru`);
     },
@@ -127,6 +129,8 @@ async function fullLogin(
   try {
     if (opts.probe) await autoProbe(config, listener, redirectUri, signals);
     page = await announce(startLink(redirectUri, listener.startQuery), opts, timeoutSeconds, listener);
+    // The printed link may have been opened while the opener was starting.
+    if (started) page?.remove();
     log.info(`waiting for hh.ru to redirect to ${redirectUri} (listening on ${formatListen(listener.address)}; Ctrl-C cancels)`);
 
     const callback = await signals.race(listener.callback, {
