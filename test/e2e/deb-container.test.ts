@@ -83,11 +83,12 @@ SETTINGS
     expect(units).not.toContain('BindReadOnlyPaths');
     expect((await ok('systemctl is-enabled hh-oauth-refresh.timer hh-oauth-expiry.timer')).trim().split('\n')).toEqual(['enabled', 'enabled']);
 
-    // login, with curl as the browser: it follows the sandbox's redirect to the callback.
+    // login, with curl as the browser: it opens the start link and follows the redirects to hh.ru's sandbox and back to the callback.
     await ok(String.raw`
       hh-oauth login --no-open --no-probe --timeout 60s > /tmp/login.out 2> /tmp/login.err &
-      for i in $(seq 100); do url=$(grep -o 'http://127.0.0.1:8300/oauth/authorize[^ ]*' /tmp/login.err || true); [ -n "$url" ] && break; sleep 0.1; done
-      curl -s -L -o /dev/null "$url"
+      for i in $(seq 100); do url=$(grep -om1 'http://127.0.0.1:8400/callback?hh_oauth_start=[0-9a-f]*' /tmp/login.err || true); [ -n "$url" ] && break; sleep 0.1; done
+      # The start link, as a browser opens it: its cookie comes back with the callback (curl's cookie engine).
+      rm -f /tmp/login.jar; curl -s -L -b /tmp/login.jar -c /tmp/login.jar -o /dev/null "$url"
       wait $!
       cat /tmp/login.err`, { timeoutMs: 90_000 });
     expect((await ok(`stat -c '%U %a' ${TOKEN}`)).trim()).toBe('hh-oauth 600');

@@ -49,6 +49,8 @@ const ROWS: Record<string, Row> = {
   'profiles set': { argv: () => ['profiles', 'set', 'manager-acount', '1'], coloured: ERROR, shows: /did you mean manager-account/ },
   'profiles unset': { argv: () => ['--profile', 'acme', 'profiles', 'unset', 'manager-account'], shows: /acme/ },
   sandbox: { argv: () => ['sandbox', '--persona', 'nobody'], coloured: ERROR, shows: /error: / },
+  'uninstall-units': { argv: (dir) => ['uninstall-units', '--root', dir], shows: /left in place/ },
+  completion: { argv: () => ['completion', 'fish'], coloured: ERROR, shows: /error: completion: unknown shell/ },
   help: { argv: () => ['help', 'refrsh'], coloured: ERROR, shows: /did you mean `hh-oauth help refresh`/ },
 };
 

@@ -230,8 +230,9 @@ describe.skipIf(skip)('a real systemd: the units, the timers and root beside the
 
     const login = await c.sh(`${ROOT_ENV}
       hh-oauth login --no-open --timeout 60s >/tmp/login.out 2>&1 & pid=$!
-      for i in $(seq 100); do url=$(grep -om1 'http://127.0.0.1:8300/oauth/authorize[^ ]*' /tmp/login.out || true); [ -n "$url" ] && break; sleep 0.1; done
-      curl -sS -L -o /dev/null -A 'Mozilla/5.0' "$url"
+      for i in $(seq 100); do url=$(grep -om1 'http://127.0.0.1:8400/callback?hh_oauth_start=[0-9a-f]*' /tmp/login.out || true); [ -n "$url" ] && break; sleep 0.1; done
+      # The start link, as a browser opens it: its cookie comes back with the callback (curl's cookie engine, a jar of its own).
+      rm -f /tmp/login.jar; curl -sS -L -b /tmp/login.jar -c /tmp/login.jar -o /dev/null -A 'Mozilla/5.0' "$url"
       wait $pid; echo "login exit $?"`);
     expect(login.stdout, login.stderr).toContain('login exit 0');
     expect(await stat(TOKEN)).toBe('hh-oauth:hhtoken 640');
