@@ -38,7 +38,8 @@ const HOT_FILES = {
 // The token store's write side (src/token/write.ts and what only it needs) and the lock: the hot
 // path reads the token file and nothing more. esbuild keeps a module's marker comment when it
 // keeps anything of it; an `init_x();` line (a call into a module loaded anyway) is not code of it.
-const WRITE_SIDE = /^src\/(token\/(write|reservation|token-lock|kept-pair|quarantine|ownership|replace-checks|debris|directory|discard|signal-guard)\.ts|lock\/|lifecycle\/new-grant\.ts)/;
+// hh.ru's error table (src/hh/error-table.ts, 11 KB) too: a token that is still valid needs none of it.
+const WRITE_SIDE = /^src\/(token\/(write|reservation|token-lock|kept-pair|quarantine|ownership|replace-checks|debris|directory|discard|signal-guard)\.ts|lock\/|lifecycle\/new-grant\.ts|hh\/error-table\.ts)/;
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];
 // commander is what cli.js is for; chalk is loaded by output.ts only when it may colour.
 const COLD_ALLOWED = ['commander'];

@@ -40,11 +40,9 @@ export interface Entry {
 
 export type Explain = Mapping | ((entry: Entry, body: Record<string, unknown>, ctx: ErrorContext) => Mapping);
 
-/** Names the callers act on (HhOauthError.hhReason). */
-export const TOKEN_EXPIRED = 'oauth/token_expired';
-export const TOKEN_REVOKED = 'oauth/token_revoked';
-export const APP_TOKEN_TOO_EARLY = 'forbidden/app token refresh too early';
-export const NOT_EXPIRED = 'invalid_grant/token not expired';
+/** Names the callers act on (HhOauthError.hhReason): reasons.ts, so that the hot path need not load this table. */
+export { APP_TOKEN_TOO_EARLY, NOT_EXPIRED, TOKEN_EXPIRED, TOKEN_REVOKED } from './reasons';
+import { APP_TOKEN_TOO_EARLY, NOT_EXPIRED, TOKEN_EXPIRED, TOKEN_REVOKED } from './reasons';
 export const ALREADY_REFRESHED = 'invalid_grant/token has already been refreshed';
 export const CODE_USED = 'invalid_grant/code has already been used';
 

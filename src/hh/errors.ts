@@ -20,6 +20,7 @@ import {
 } from './error-table';
 
 export { APP_TOKEN_TOO_EARLY, type ErrorContext, TOKEN_EXPIRED, TOKEN_REVOKED } from './error-table';
+export { isNotExpiredAnswer } from './reasons';
 
 /**
  * hh.ru's documented errors, mapped to the exit codes of docs/contract.md, each with the line
@@ -30,11 +31,6 @@ export { APP_TOKEN_TOO_EARLY, type ErrorContext, TOKEN_EXPIRED, TOKEN_REVOKED } 
  * `error/error_description` or `type/value`. Values are compared trimmed: the specification's
  * own prose has "bad token " and "token deactivated ".
  */
-
-/** True for hh.ru's answer to a refresh sent before expiry: for a scheduled refresh that is "not due", not a failure. */
-export function isNotExpiredAnswer(err: unknown): boolean {
-  return err instanceof HhOauthError && err.hhReason === NOT_EXPIRED;
-}
 
 /** hh.ru's request_id: the body's, else the X-Request-Id header's (hh.ru has been seen sending it twice, "id, id"). */
 export function requestIdOf(body: unknown, headers?: Pick<Headers, 'get'> | null): string | undefined {

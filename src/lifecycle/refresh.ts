@@ -4,7 +4,7 @@ import { reauthorizeError } from '../errors';
 import type { HhClient } from '../hh/client';
 import { refreshTokenForm } from '../hh/grant-forms';
 import { refreshHook } from './hook';
-import { isNotExpiredAnswer } from '../hh/errors';
+import { isNotExpiredAnswer } from '../hh/reasons';
 import { log } from '../output';
 import { readToken, type StoredToken } from '../token/read';
 import { readTokenOrKept } from '../token/token-lock';
