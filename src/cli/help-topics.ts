@@ -47,6 +47,7 @@ export const OTHER_VARIABLES: ReadonlyArray<{ name: string; help: string }> = [
   { name: 'CREDENTIALS_DIRECTORY', help: `set by systemd (LoadCredential=): the client secret is read from its file ${CREDENTIAL}` },
   { name: 'XDG_CONFIG_HOME, HOME', help: 'where the saved settings are, without HH_CONFIG_DIR' },
   { name: 'DISPLAY, WAYLAND_DISPLAY', help: 'a browser is opened (--open, login) only where one of them is set' },
+  { name: 'XDG_RUNTIME_DIR', help: 'where login writes the private page a browser opener gets instead of the login link (when it is ours and 0700; else the temp directory)' },
   { name: 'PATH', help: 'where systemctl, nginx, useradd, getent, systemd-analyze and the browser are found (each must be trusted)' },
 ];
 
