@@ -153,8 +153,9 @@ function desktopWithChromium(exec?: string): { env: Record<string, string>; prof
 
 /** The page file login gave xdg-open (its path, from the opener's command line as any local user reads it). */
 function pageGivenToOpener(argvs: string[], runtimeDir: string): string {
-  const opener = argvs.find((a) => a.includes('xdg-open') && a.includes('open-login.html'));
-  expect(opener, `xdg-open never ran with the login page: ${argvs.filter((a) => a.includes('xdg-open')).join(' | ')}`).toBeDefined();
+  // This desktop's opener: an xdg-open of an earlier scenario may still be in /proc on a loaded machine.
+  const opener = argvs.find((a) => a.includes('xdg-open') && a.includes(`${runtimeDir}/hh-oauth-login-`) && a.includes('open-login.html'));
+  expect(opener, `xdg-open never ran with the login page in ${runtimeDir}: ${argvs.filter((a) => a.includes('xdg-open')).join(' | ')}`).toBeDefined();
   const path = /(\/\S+\/open-login\.html)/.exec(opener!)![1]!;
   expect(path.startsWith(`${runtimeDir}/hh-oauth-login-`), path).toBe(true);
   return path;
@@ -355,10 +356,14 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
     requires(ctx, 'xdg-open (apt-get install xdg-utils)', findTool('xdg-open') !== undefined);
     const desktop = desktopWithChromium('/bin/true');
     const watch = watchCommandLines();
+    let login: ReturnType<typeof startCli> | undefined;
     try {
-      const login = startCli(['login', '--listen', LISTEN, '--timeout', '60s', '--no-probe'], h.env(desktop.env), 90_000);
+      login = startCli(['login', '--listen', LISTEN, '--timeout', '60s', '--no-probe'], h.env(desktop.env), 90_000);
       const link = await printedStartLink(login);
-      // Long enough for xdg-open to have run its "browser" and gone.
+      // Until xdg-open has been seen running with the page (at most 15 s on a loaded machine), then long enough for it to be gone.
+      for (let waited = 0; waited < 15_000 && !watch.seen().some((a) => a.includes('xdg-open') && a.includes(`${desktop.runtimeDir}/hh-oauth-login-`)); waited += 100) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
       await new Promise((r) => setTimeout(r, 1500));
       const page = pageGivenToOpener(watch.seen(), desktop.runtimeDir);
       const nonce = new URL(link).searchParams.get('hh_oauth_start')!;
@@ -373,6 +378,8 @@ describe.skipIf(skip)('the login pages in a real browser, through the real nginx
       const argvs = watch.stop();
       expect(argvs.filter((a) => a.includes(nonce)).map((a) => a.slice(0, 300)), 'the start link on a command line').toEqual([]);
     } finally {
+      // A failure above must not leave this login holding the listen address for the next scenario.
+      if (login && login.child.exitCode === null && login.child.signalCode === null) login.child.kill('SIGKILL');
       watch.stop();
       desktop.cleanup();
     }
