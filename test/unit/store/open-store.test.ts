@@ -9,7 +9,7 @@ const config = (env: Record<string, string>) => new Config({}, { HH_TOKEN_FILE: 
 
 describe('openStore: HH_TOKEN_STORE picks the store', () => {
   it('unset, empty or blank: the file store, at the token file', async () => {
-    for (const env of [{}, { HH_TOKEN_STORE: '' }, { HH_TOKEN_STORE: '  ' }]) {
+    for (const env of [{}, { HH_TOKEN_STORE: '' }, { HH_TOKEN_STORE: '  ' }] as Array<Record<string, string>>) {
       const store = await openStore(config(env));
       expect(store.kind, JSON.stringify(env)).toBe('file');
       expect(store.describe()).toBe('/srv/hh/token.json');
