@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/config';
 import { isDue } from '../../token/expiry';
 import { HANDOVER } from '../hot-args';
 import { mayBeTerminal } from '../../output';
-import { peekToken } from '../../lifecycle/refresh';
+import { peekToken } from '../../lifecycle/peek';
 
 /**
  * `token` on the hot path, for `$(hh-oauth token)` in scripts: a valid user token is
