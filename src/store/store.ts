@@ -75,7 +75,7 @@ export interface TokenStore {
   init?(): Promise<string>;
   /** Doctor checks only this store can make (the file store: token-permissions). */
   checks?(config: Config): Promise<CheckResult[]>;
-  /** Lets go of connections; the process may then exit. */
+  /** Lets go of connections; the process may then exit. Idempotent; called for every store lifecycle/ opened once the command is done (store/closing.ts). */
   close(): Promise<void>;
 }
 
