@@ -73,7 +73,7 @@ export interface TokenStore {
   list(): AsyncIterable<{ name: string; location: string }>;
   /** `store init`: creates or migrates what the store needs (idempotent); returns what it did, in one sentence. */
   init?(): Promise<string>;
-  /** Doctor checks only this store can make (the file store: token-permissions). */
+  /** Doctor checks only this store can make (a database: reachable, TLS, schema version); the file store's are doctor's own. */
   checks?(config: Config): Promise<CheckResult[]>;
   /** Lets go of connections; the process may then exit. Idempotent; called for every store lifecycle/ opened once the command is done (store/closing.ts). */
   close(): Promise<void>;
