@@ -249,3 +249,38 @@ describe('refresh --watch: the human log (the default)', () => {
     expect(readFileSync(h.tokenFile, 'utf8')).toContain('"obtained_at"');
   });
 });
+
+describe('refresh --watch: its flags', () => {
+  it.each([
+    [['refresh', '--log-format', 'json'], '--log-format only applies to --watch'],
+    [['refresh', '--listen', '9464'], '--listen only applies to --watch'],
+    [['refresh', '--watch', '--force'], '--force does not apply'],
+    [['--json', 'refresh', '--watch'], 'use --log-format json'],
+    [['refresh', '--watch', '--concurrency', '2'], '--concurrency only applies to --all'],
+    [['refresh', '--watch', '--rate', '2'], '--rate only applies to --all'],
+    [['refresh', '--watch', '--all', '--concurrency', '0'], '--concurrency must be a whole number from 1 to 256'],
+    [['refresh', '--watch', '--log-format', 'xml'], 'xml'],
+    [['refresh', '--watch', '--listen', '70000'], '--listen port must be between 1 and 65535'],
+    [['refresh', '--watch', '--listen', 'no port'], '--listen must be HOST:PORT'],
+    [['--profile', 'acme', 'refresh', '--watch', '--all'], '--all watches every profile'],
+    [['--profile', 'Bad Name', 'refresh', '--watch'], '--profile: the profile name is not valid'],
+  ])('%j: exit 2, and nothing started', async (args, message) => {
+    const out = await h.run(args);
+    expect(out.code, out.stderr).toBe(2);
+    expect(out.stderr).toContain(message);
+  });
+
+  it('a port that is taken: exit 3 (config), before anything is refreshed', async () => {
+    const { createServer } = await import('node:net');
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    try {
+      const port = (taken.address() as { port: number }).port;
+      const out = await h.run(['refresh', '--watch', '--listen', String(port)]);
+      expect(out.code, out.stderr).toBe(3);
+      expect(out.stderr).toContain(`--listen 127.0.0.1:${port}: the port is in use`);
+    } finally {
+      taken.close();
+    }
+  });
+});
