@@ -171,6 +171,25 @@ describe('refresh --watch: refreshes at expiry', () => {
   });
 });
 
+describe('refresh --watch: started before the login', () => {
+  it('no token file yet: reported once (503), then the login\'s pair is picked up at the next read and refreshed', async () => {
+    const w = await watch([]);
+    const failed = await w.next((e) => e.event === 'failed');
+    expect(failed).toMatchObject({ profile: 'default', exit_class: 'reauthorize', exit_code: 4, retry: 'when_changed' });
+    expect(failed.message).toContain('no token file at');
+    const health = await w.get('/healthz');
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.text)).toMatchObject({ status: 'needs_person', next_expiry: null });
+    const stored = await storeGrant(h, h.tokenFile);
+    // Seen at the next read of the store: within 10 s for a store this small.
+    const refreshed = await w.next((e) => e.event === 'refreshed', 15_000);
+    expect(Date.parse(refreshed.time) - Date.parse(stored.expires_at as string)).toBeLessThan(10_000);
+    expect(w.events().filter((e) => e.event === 'failed')).toHaveLength(1);
+    expect((await w.get('/healthz')).status).toBe(200);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('refresh --watch: back-off', () => {
   it('an outage at the token endpoint: retries after 5 s, then 10 s, then refreshes once hh.ru is back', async () => {
     const first = await storeGrant(h, h.tokenFile);
