@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
@@ -253,9 +253,26 @@ describe('refresh --watch: SIGTERM', () => {
   });
 });
 
+describe('refresh --watch: the JSON log', () => {
+  it('any other line (a warning of the token file\'s mode) is a `log` event, printed once however often the store is read', async () => {
+    await storeGrant(h, h.tokenFile);
+    chmodSync(h.tokenFile, 0o644);
+    const w = await watch([]);
+    // Read at the start and again at the expiry's wake (the same warning), then the refresh tightens the mode.
+    await w.next((e) => e.event === 'refreshed');
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+    // events() has parsed every stderr line as JSON: none was left a bare line.
+    const events = w.events();
+    expect(events.map((e) => e.event)).toEqual(['started', 'log', 'log', 'refreshed', 'stopping', 'stopped']);
+    expect(events[1]).toMatchObject({ level: 'warn', message: expect.stringContaining('has mode 0644, which lets others read the token') });
+    expect(events[2]).toMatchObject({ level: 'warn', message: expect.stringContaining('had mode 0644, which lets others read the token; tightened to') });
+  });
+});
+
 describe('refresh --watch: the human log (the default)', () => {
   it('prints the usual lines, one per event, and no JSON', async () => {
     await storeGrant(h, h.tokenFile);
+    chmodSync(h.tokenFile, 0o644);
     const cli = startCli(['refresh', '--watch'], h.env());
     running.add(cli);
     await cli.waitFor(/^watching profile default$/m);
@@ -265,6 +282,8 @@ describe('refresh --watch: the human log (the default)', () => {
     expect(done.code).toBe(0);
     expect(done.stderr).toMatch(/SIGTERM: stopping/);
     expect(done.stderr).not.toContain('{');
+    // The token file's mode warning of the first read, once, although the store was read again at the wake.
+    expect(done.stderr.match(/has mode 0644/g)).toHaveLength(1);
     expect(readFileSync(h.tokenFile, 'utf8')).toContain('"obtained_at"');
   });
 });
