@@ -101,7 +101,9 @@ describe('refresh --watch: refreshes at expiry', () => {
     const started = w.events()[0]!;
     expect(started).toMatchObject({ event: 'started', level: 'info', mode: 'profile', profile: 'default', listen: `127.0.0.1:${w.port}` });
 
-    const health = await w.get('/healthz');
+    // 503 "starting" until the store has been read once, then 200.
+    let health = await w.get('/healthz');
+    while (health.status === 503 && JSON.parse(health.text).status === 'starting') health = await w.get('/healthz');
     expect(health.status).toBe(200);
     expect(health.type).toMatch(/^application\/json/);
     const doc = JSON.parse(health.text);
