@@ -210,6 +210,7 @@ export const INSTALL_UNITS = {
     'sudo hh-oauth --env-file /etc/hh-oauth.env install-units --token-group bots --app-upstream 127.0.0.1:8000',
     'hh-oauth install-units --dry-run --server-name bot.example.com',
     'hh-oauth install-units --root ./pkgroot --no-nginx --json',
+    'sudo hh-oauth install-units --no-nginx --all-profiles --metrics-dir /var/lib/prometheus/node-exporter',
   ],
 } as const satisfies CommandSpec;
 
