@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
+import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
 /**
  * `refresh --watch` through the built CLI against the sandbox, with tokens that live a few
@@ -76,7 +76,9 @@ async function watch(args: string[], env: Record<string, string | undefined> = {
     },
     get: async (path) => {
       const res = await fetch(`http://127.0.0.1:${port}${path}`);
-      return { status: res.status, text: await res.text(), type: res.headers.get('content-type') };
+      const text = await res.text();
+      captured.push(text); // the leak scan reads /healthz and /metrics too
+      return { status: res.status, text, type: res.headers.get('content-type') };
     },
     stop: async (signal = 'SIGTERM') => {
       cli.child.kill(signal);
