@@ -61,6 +61,6 @@ describe('one write path', () => {
       .map(({ file }) => file)
       .sort();
     expect(listeners).toEqual(['commands/sandbox.ts', 'token/signal-guard.ts']);
-    expect(importersOf('token/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'token/write.ts']);
+    expect(importersOf('token/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'commands/refresh/watch.ts', 'token/write.ts']);
   });
 });
