@@ -54,9 +54,10 @@ const ofetchWithoutEngine = {
 };
 
 /**
- * In the hot bundle, node:fs/promises is required on the first call of one of its
+ * In the hot bundles, node:fs/promises is required on the first call of one of its
  * functions, not when the module importing it starts: loading it brings a dozen of Node's
- * internal modules (readline among them), and a run that finds the token valid calls none.
+ * internal modules (readline among them), and a run that finds the token valid calls none;
+ * nor does a due refresh (its write path uses src/files/quick-fs.ts).
  */
 const lazyFsPromises = {
   name: 'lazy-fs-promises',
@@ -181,7 +182,7 @@ export default defineConfig([
     entry: { 'hot-full': 'src/cli/hot/full.ts' },
     format: ['cjs'],
     splitting: false,
-    esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, notSea, esmThroughLoader],
+    esbuildPlugins: [lazyFsPromises, ofetchWithoutEngine, builtinsRequired, notSea, esmThroughLoader],
     onSuccess: async () => writeCodeCache(),
   },
   { ...sea, entry: { main: 'src/main.ts' }, noExternal: [], esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate] },
