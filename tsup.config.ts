@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
@@ -53,9 +54,10 @@ const ofetchWithoutEngine = {
 };
 
 /**
- * In the hot bundle, node:fs/promises is required on the first call of one of its
+ * In the hot bundles, node:fs/promises is required on the first call of one of its
  * functions, not when the module importing it starts: loading it brings a dozen of Node's
- * internal modules (readline among them), and a run that finds the token valid calls none.
+ * internal modules (readline among them), and a run that finds the token valid calls none;
+ * nor does a due refresh (its write path uses src/files/quick-fs.ts).
  */
 const lazyFsPromises = {
   name: 'lazy-fs-promises',
@@ -91,12 +93,35 @@ const builtinsRequired = {
   },
 };
 
-// main.cjs loads cli.js (built from src/cli/entry.ts) and hot-full.cjs at run time, never bundles them.
+/**
+ * hot-full.cjs runs from a V8 code cache (src/cli/hot/cached-bundle.ts), where Node 20
+ * refuses import(): each import() of a package (chalk, execa) becomes a call of the
+ * loader's own, handed in as __hhImportEsm. import() of our own modules is bundled (a
+ * promise of the module, no import() left) and one of a built-in is required (above).
+ */
+const PACKAGE_IMPORT = /\bimport\((['"])((?!\.|node:)[^'"]+)\1\)/g;
+const esmThroughLoader = {
+  name: 'esm-through-loader',
+  setup(build: PluginBuild) {
+    build.onLoad({ filter: /\/src\/.*\.ts$/ }, (args) => {
+      const source = readFileSync(args.path, 'utf8');
+      return { loader: 'ts' as const, contents: source.replace(PACKAGE_IMPORT, (_, quote: string, name: string) => `__hhImportEsm(${quote}${name}${quote})`) };
+    });
+  },
+};
+
+/** The code cache of dist/hot-full.cjs, made by a Node of its own: no flag of this process may end up in it. */
+function writeCodeCache(): void {
+  const { NODE_OPTIONS: _, ...env } = process.env;
+  const made = spawnSync(process.execPath, ['scripts/code-cache.mjs', 'dist/hot-full.cjs'], { stdio: 'inherit', env });
+  if (made.status !== 0) throw new Error(`scripts/code-cache.mjs failed (${made.status ?? made.signal})`);
+}
+
+// main.cjs loads cli.js (built from src/cli/entry.ts) at run time, never bundles it (hot-full.cjs it reads as a file).
 const otherBundlesStaySeparate = {
   name: 'other-bundles-stay-separate',
   setup(build: PluginBuild) {
     build.onResolve({ filter: /^\.\/cli\/entry\.js$/ }, () => ({ path: './cli.js', external: true }));
-    build.onResolve({ filter: /^\.\/hot-full\.cjs$/ }, (args) => ({ path: args.path, external: true }));
   },
 };
 
@@ -152,7 +177,14 @@ export default defineConfig([
     splitting: false,
     esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate, notSea],
   },
-  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, notSea] },
+  {
+    ...common,
+    entry: { 'hot-full': 'src/cli/hot/full.ts' },
+    format: ['cjs'],
+    splitting: false,
+    esbuildPlugins: [lazyFsPromises, ofetchWithoutEngine, builtinsRequired, notSea, esmThroughLoader],
+    onSuccess: async () => writeCodeCache(),
+  },
   { ...sea, entry: { main: 'src/main.ts' }, noExternal: [], esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate] },
   { ...sea, entry: { 'hot-full': 'src/cli/hot/full.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
   { ...sea, entry: { cli: 'src/cli/run-cli.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },

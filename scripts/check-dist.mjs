@@ -2,10 +2,12 @@
 // npm run check:dist [DIST_DIR]: fails when the built hot path reaches a heavy dependency.
 //
 // dist/main.cjs (what bin/hh-oauth requires) answers the hot commands of src/cli/hot-commands.ts;
-// dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh). Both are
-// single CommonJS files: they may require only the built-ins listed below, bundle only
-// the HTTP stack (hot-full only: ofetch and its two helpers), and import()
-// only what is listed. (In a CommonJS bundle a package imported at the top of a lazily
+// dist/hot-full.cjs runs them in full when main.cjs hands over (a due refresh), from its V8
+// code cache (src/cli/hot/cached-bundle.ts), which must exist and be accepted by this Node.
+// Both are single CommonJS files: they may require only the built-ins listed below, bundle
+// only the HTTP stack (hot-full only: ofetch and its two helpers), and import() only what is
+// listed (hot-full.cjs through main.cjs's __hhImportEsm: Node 20 refuses import() in code
+// that vm compiled). (In a CommonJS bundle a package imported at the top of a lazily
 // loaded module becomes a require(), which fails for ESM-only packages such as execa: this
 // check catches that too.)
 // dist/cli.js is the commander program; for the commands that scripts and timers call
@@ -14,6 +16,8 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { Script } from 'node:vm';
+import { CACHE_MAGIC, wrap } from './code-cache.mjs';
 
 const dist = process.argv[2] ?? fileURLToPath(new URL('../dist/', import.meta.url));
 const INTERACTIVE = ['conf', 'execa', 'open', 'qrcode'];
@@ -24,8 +28,10 @@ const HTTP_BUILTINS = ['node:http', 'node:https'];
 const HEAVY = [...INTERACTIVE, 'node-fetch-native', 'minipass-fetch', 'ofetch', 'commander', 'chalk'];
 const HOT_FILES = {
   'main.cjs': {
-    requires: ['node:fs', 'node:path', 'node:fs/promises', './hot-full.cjs'],
-    imports: ['./cli.js', 'chalk'],
+    // node:vm: to run hot-full.cjs from its code cache (it reads the bundle as a file).
+    requires: ['node:fs', 'node:path', 'node:fs/promises', 'node:vm'],
+    // execa: only for hot-full.cjs (its __hhImportEsm), to run an --on-refresh hook.
+    imports: ['./cli.js', 'chalk', 'execa'],
     bundled: [],
   },
   'hot-full.cjs': {
@@ -51,6 +57,8 @@ function parse(code) {
   const statics = [...code.matchAll(/^(?:import|export)\s[^;]*?\bfrom\s*"([^"]+)"|^import\s*"([^"]+)"/gm)].map((m) => m[1] ?? m[2]);
   const dynamics = [...code.matchAll(/\bimport\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
   const requires = [...code.matchAll(/\brequire\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
+  // What a bundle run from a code cache imports through its loader (tsup.config.ts, esmThroughLoader).
+  const injected = [...code.matchAll(/\b__hhImportEsm\(\s*"([^"]+)"\s*\)/g)].map((m) => m[1]);
   // esbuild marks each bundled module with a `// node_modules/<package>/…` comment.
   const bundled = [...new Set([...code.matchAll(/^\/\/ node_modules\/((?:@[^/]+\/)?[^/]+)\//gm)].map((m) => m[1]))];
   // Source modules with code of their own in the bundle: esbuild heads each with `// src/<path>`.
@@ -61,7 +69,7 @@ function parse(code) {
     if (marker) current = marker[1];
     else if (current && line.trim() !== '' && !/^init_\w+\(\);$/.test(line)) sources.add(current);
   }
-  return { statics, dynamics, requires, bundled, sources: [...sources] };
+  return { statics, dynamics, requires, injected, bundled, sources: [...sources] };
 }
 
 const local = (spec) => spec.startsWith('./');
@@ -103,14 +111,32 @@ for (const [name, allowed] of Object.entries(HOT_FILES)) {
   console.log(`${name}${name === 'main.cjs' ? ' (bin/hh-oauth → dist/main.cjs)' : ' (when main.cjs hands over)'}`);
   console.log(`  requires: ${unique(info.requires).join(', ') || '(none)'}`);
   console.log(`  bundled:  ${info.bundled.join(', ') || '(none)'}`);
-  console.log(`  imports on demand: ${unique(info.dynamics).join(', ') || '(none)'}`);
+  const onDemand = name === 'hot-full.cjs' ? info.injected : info.dynamics;
+  console.log(`  imports on demand: ${unique(onDemand).join(', ') || '(none)'}`);
+  if (name === 'hot-full.cjs' && info.dynamics.length > 0) {
+    problems.push(`hot-full.cjs has import() (${unique(info.dynamics).join(', ')}): it runs from a V8 code cache, where Node 20 refuses import(); a package goes through __hhImportEsm (tsup.config.ts)`);
+  }
   if (info.statics.length > 0) problems.push(`${name} has ES imports (${unique(info.statics).join(', ')}): it must stay CommonJS`);
   for (const spec of unique(info.requires)) if (!allowed.requires.includes(spec)) problems.push(`${name} requires ${spec} (allowed: ${allowed.requires.join(', ')})`);
-  for (const spec of unique(info.dynamics)) if (!allowed.imports.includes(spec)) problems.push(`${name} imports ${spec} (allowed: ${allowed.imports.join(', ')})`);
+  for (const spec of unique(onDemand)) if (!allowed.imports.includes(spec)) problems.push(`${name} imports ${spec} (allowed: ${allowed.imports.join(', ')})`);
   for (const p of info.bundled) if (!allowed.bundled.includes(p)) problems.push(`${name} bundles ${p} (allowed: ${allowed.bundled.join(', ') || 'nothing'})`);
   if (name === 'main.cjs') {
     for (const source of info.sources) if (WRITE_SIDE.test(source)) problems.push(`${name} carries code of ${source}: the hot path only reads the token file`);
   }
+}
+
+// The real build's code cache: without it (or with one this Node refuses) a due refresh
+// compiles hot-full.cjs from source, about 10 ms more (docs/performance.md).
+if (process.argv[2] === undefined) {
+  const source = readFileSync(join(dist, 'hot-full.cjs'));
+  const cacheFile = join(dist, 'hot-full.cjs.cache');
+  const cache = existsSync(cacheFile) ? readFileSync(cacheFile) : undefined;
+  const fits = cache && cache.toString('latin1', 0, 4) === CACHE_MAGIC && cache.readUInt32LE(8) === source.length && cache.subarray(16, 16 + source.length).equals(source);
+  const accepted = fits && !new Script(wrap(source.toString('utf8')), { filename: join(dist, 'hot-full.cjs'), cachedData: cache.subarray(16 + source.length) }).cachedDataRejected;
+  console.log(`  code cache: ${accepted ? `hot-full.cjs.cache, ${cache.length} bytes, accepted by Node ${process.version}` : 'NOT USABLE'}`);
+  if (!cache) problems.push('dist/hot-full.cjs.cache is missing (npm run build writes it: scripts/code-cache.mjs)');
+  else if (!fits) problems.push('dist/hot-full.cjs.cache was not made from this hot-full.cjs (run npm run build)');
+  else if (!accepted) problems.push(`V8 refuses dist/hot-full.cjs.cache under Node ${process.version} (made by another Node, or with other V8 flags?)`);
 }
 
 // The commander program, for the commands that scripts and timers call.

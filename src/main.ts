@@ -2,10 +2,11 @@ import { HANDOVER, parseHotArgs, type HotInvocation, type HotRunner } from './cl
 import type { HotName, HotOptions } from './cli/hot-commands';
 import refresh from './cli/hot/refresh';
 import token from './cli/hot/token';
-import { write } from './output';
+import { log, write } from './output';
 import { runReported } from './cli/run-reported';
 import { VERSION } from './version';
 import { IN_SEA, loadSeaBundle } from './sea/sea';
+import { runCachedBundle } from './cli/hot/cached-bundle';
 
 /**
  * The process entry (bin/hh-oauth requires its bundle, dist/main.cjs). The commands that
@@ -42,7 +43,25 @@ async function runCommand<N extends HotName>(name: N, opts: HotOptions[N]): Prom
   });
   if (handover) {
     type Full = typeof import('./cli/hot/full');
-    const full = IN_SEA ? loadSeaBundle<Full>('hot-full.cjs') : (require('./hot-full.cjs') as Full);
+    const full = IN_SEA ? loadSeaBundle<Full>('hot-full.cjs') : loadHotFull<Full>();
     await full.runFull(name, opts);
   }
+}
+
+/** dist/hot-full.cjs, from its V8 code cache when that may be used (src/cli/hot/cached-bundle.ts). */
+function loadHotFull<T>(): T {
+  const { exports, cache } = runCachedBundle<T>(__dirname, 'hot-full.cjs', importEsm);
+  log.debug(`hot-full.cjs: code cache ${cache}`);
+  return exports;
+}
+
+/**
+ * import() for the bundle run from a code cache, where Node 20 refuses its own: the ES-only
+ * packages it loads on demand, chalk (colours) and execa (an --on-refresh hook). Literal
+ * specifiers, so that check:dist sees what the hot path can load.
+ */
+function importEsm(specifier: string): Promise<unknown> {
+  if (specifier === 'chalk') return import('chalk');
+  if (specifier === 'execa') return import('execa');
+  return Promise.reject(new Error(`hot-full.cjs may not import ${specifier} (src/main.ts importEsm)`));
 }

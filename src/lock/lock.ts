@@ -1,5 +1,5 @@
 import { lstatSync } from 'node:fs';
-import { link, open, unlink, type FileHandle } from 'node:fs/promises';
+import { link, open, unlink, type QuickHandle } from '../files/quick-fs';
 import { dirname } from 'node:path';
 import { readCapped } from '../files/capped-read';
 import { READ_LIMITS } from '../files/read-limits';
@@ -70,7 +70,7 @@ export async function acquireLock(path: string, timeoutMs: number, opts: LockOpt
 
 async function tryCreate(path: string, content: string, opts: LockOptions): Promise<boolean> {
   const temp = `${path}.${process.pid}.${await randomHex(6)}.tmp`;
-  let handle: FileHandle | undefined;
+  let handle: QuickHandle | undefined;
   try {
     handle = await open(temp, 'wx', 0o600);
     await giveTo(handle, opts.owner);
@@ -96,7 +96,7 @@ async function tryCreate(path: string, content: string, opts: LockOptions): Prom
 }
 
 /** Root gives the lock to the state directory's owner, so that the service can read a lock root left behind. */
-async function giveTo(handle: FileHandle, owner: LockOptions['owner']): Promise<void> {
+async function giveTo(handle: QuickHandle, owner: LockOptions['owner']): Promise<void> {
   if (!owner || process.getuid?.() !== 0) return;
   const st = await handle.stat();
   // Best effort (root without CAP_CHOWN, an unmapped owner in a rootless container): the lock is then root's, as it always was.

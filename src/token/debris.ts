@@ -1,4 +1,4 @@
-import { opendir, unlink } from 'node:fs/promises';
+import { readdir, unlink } from '../files/quick-fs';
 import { basename, dirname, join } from 'node:path';
 import { processAlive } from '../lock/process';
 
@@ -21,7 +21,7 @@ const tempsByDir = new Map<string, Promise<string[]>>();
 async function listTemps(dir: string): Promise<string[]> {
   const found: string[] = [];
   try {
-    for await (const entry of await opendir(dir)) if (TEMP.test(entry.name)) found.push(entry.name);
+    for (const name of await readdir(dir)) if (TEMP.test(name)) found.push(name);
   } catch {
     // An unreadable directory fails later, where the error can be reported properly.
   }

@@ -1,5 +1,6 @@
 import { constants, readlinkSync, realpathSync, statSync } from 'node:fs';
-import { mkdir, open } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
+import { open } from '../files/quick-fs';
 import { dirname, join, relative } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { accessHint } from './hints';

@@ -1,5 +1,5 @@
 import { fchmodSync, fchownSync, lstatSync, renameSync } from 'node:fs';
-import { unlink } from 'node:fs/promises';
+import { unlink } from '../files/quick-fs';
 import { basename, dirname, join } from 'node:path';
 import { errnoCode, storeError } from '../errors';
 import { log } from '../output';

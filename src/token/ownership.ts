@@ -1,5 +1,5 @@
 import { lstatSync, statSync, type Stats } from 'node:fs';
-import type { FileHandle } from 'node:fs/promises';
+import type { QuickHandle } from '../files/quick-fs';
 import { readSystemEnvFile } from '../config/env-file';
 import { configError, errnoCode, storeError } from '../errors';
 import { log } from '../output';
@@ -116,7 +116,7 @@ export function warnIfGroupKeptOut(dir: string, owner: StoreOwner): void {
  * Gives a new token-like file (the temp file that becomes `path`, or a copy of it) to the
  * store's owner, its group and mode. Before any grant is spent: a failure here costs nothing.
  */
-export async function giveToStore(handle: FileHandle, path: string, owner: StoreOwner): Promise<void> {
+export async function giveToStore(handle: Pick<QuickHandle, 'stat' | 'chown' | 'chmod'>, path: string, owner: StoreOwner): Promise<void> {
   let gid = owner.gid;
   let mode = owner.fileMode;
   let keptGroup = false;

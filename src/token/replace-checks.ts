@@ -1,5 +1,5 @@
 import { readFileSync, realpathSync } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { stat } from '../files/quick-fs';
 import { dirname } from 'node:path';
 import { storeError } from '../errors';
 

@@ -1,5 +1,5 @@
 import { fsyncSync, ftruncateSync, renameSync, writeSync } from 'node:fs';
-import { open, unlink, type FileHandle } from 'node:fs/promises';
+import { open, unlink, type QuickHandle } from '../files/quick-fs';
 import { dirname } from 'node:path';
 import { errnoCode, HhOauthError, storeError } from '../errors';
 import { log } from '../output';
@@ -30,7 +30,7 @@ export class Reservation {
   private constructor(
     readonly path: string,
     readonly temp: string,
-    private readonly handle: FileHandle,
+    private readonly handle: QuickHandle,
   ) {}
 
   /** Under the token file's lock. Fails (nothing sent, nothing left behind) when the file could not be replaced. */
@@ -39,12 +39,12 @@ export class Reservation {
     await assertReplaceable(path);
     const owner = storeOwner(dirname(path));
     const temp = await keptPairPath(path);
-    let handle: FileHandle | undefined;
+    let handle: QuickHandle | undefined;
     try {
       // 'wx': O_EXCL, so a name someone else made (a link, a file) is never opened.
       handle = await open(temp, 'wx', 0o600);
       await giveToStore(handle, path, owner);
-      await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
+      await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0);
       await handle.sync();
     } catch (err) {
       await handle?.close().catch(() => undefined);

@@ -18,7 +18,7 @@ function check(dist?: Record<string, string>) {
 }
 
 const goodCli = 'import { Command } from "commander";\nconst refresh = () => import("./refresh-ABCDEFGH.js");\n';
-const goodMain = 'var import_node_path = require("node:path");\nconst cold = () => import("./cli.js");\nconst full = () => require("./hot-full.cjs");\n';
+const goodMain = 'var import_node_path = require("node:path");\nconst cold = () => import("./cli.js");\nvar vm = require("node:vm");\n';
 const goodFull = '// node_modules/ofetch/dist/index.mjs\nvar os = require("node:os");\n';
 const good = { 'main.cjs': goodMain, 'hot-full.cjs': goodFull, 'cli.js': goodCli, 'refresh-ABCDEFGH.js': 'export default 1;\n' };
 
@@ -43,6 +43,16 @@ describe('npm run check:dist', () => {
         expect(output).toContain('check:dist FAILED');
       }
     }
+  });
+
+  it('refuses import() in hot-full.cjs (run from a code cache, where Node 20 refuses it): a package comes through __hhImportEsm, from the allowed list', () => {
+    expect(check({ ...good, 'hot-full.cjs': `const c = () => __hhImportEsm("chalk");\n${goodFull}` }).code).toBe(0);
+    const direct = check({ ...good, 'hot-full.cjs': `const c = () => import("chalk");\n${goodFull}` });
+    expect(direct.code).toBe(1);
+    expect(direct.output).toContain('hot-full.cjs has import() (chalk)');
+    const other = check({ ...good, 'hot-full.cjs': `const o = () => __hhImportEsm("open");\n${goodFull}` });
+    expect(other.code).toBe(1);
+    expect(other.output).toContain('hot-full.cjs imports open');
   });
 
   it('lets hot-full.cjs, and only it, require node:http and node:https', () => {

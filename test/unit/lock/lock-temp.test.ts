@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, unlinkSync, watch } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -15,35 +16,52 @@ import { acquireLock } from '../../../src/lock/lock';
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((d) => rmSync(d, { recursive: true, force: true })));
 
-/** Removes the first lock temp file that appears in dir, at once, as a sweep from another PID namespace would. */
-function sweepFirstTemp(dir: string): { swept: () => number; stop: () => void } {
-  let swept = 0;
-  const watcher = watch(dir, (_event, name) => {
-    if (swept > 0 || !name || !/\.lock\.\d+\.[0-9a-f]+\.tmp$/.test(name)) return;
-    try {
-      unlinkSync(join(dir, name));
-      swept++;
-    } catch {
-      // Already linked and removed by its owner: too late for this try.
-    }
-  });
-  return { swept: () => swept, stop: () => watcher.close() };
+/**
+ * Removes the first lock temp file that appears in dir, as a sweep from another PID namespace
+ * would: from another process, as fast as it can list the directory (the lock's own calls are
+ * synchronous, src/files/quick-fs.ts, so nothing in this process runs between them).
+ */
+const SWEEPER = `
+const { readdirSync, unlinkSync } = require('node:fs');
+const dir = process.argv[1];
+process.stdout.write('ready\\n');
+for (;;) {
+  for (const name of readdirSync(dir)) {
+    if (!/\\.lock\\.\\d+\\.[0-9a-f]+\\.tmp$/.test(name)) continue;
+    try { unlinkSync(dir + '/' + name); process.stdout.write('swept\\n'); process.exit(0); } catch {}
+  }
+}`;
+
+async function sweepFirstTemp(dir: string): Promise<{ swept: () => Promise<number>; stop: () => void }> {
+  const child = spawn(process.execPath, ['-e', SWEEPER, dir], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let out = '';
+  child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()));
+  await new Promise<void>((resolve) => child.stdout.on('data', () => out.includes('ready') && resolve()));
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    swept: async () => {
+      child.kill('SIGKILL');
+      await exited;
+      return out.includes('swept') ? 1 : 0;
+    },
+    stop: () => child.kill('SIGKILL'),
+  };
 }
 
 describe('a lock temp file removed by another PID namespace\'s debris sweep', () => {
-  it('is one more try for the lock, not exit 7', async () => {
+  it('is one more try for the lock, not exit 7', { timeout: 60_000 }, async () => {
     let hits = 0;
-    for (let trial = 0; trial < 10; trial++) {
+    for (let trial = 0; trial < 40 && hits < 3; trial++) {
       const dir = mkdtempSync(join(tmpdir(), 'hh-locktemp-'));
       dirs.push(dir);
-      const sweeper = sweepFirstTemp(dir);
+      const sweeper = await sweepFirstTemp(dir);
       try {
         const lock = await acquireLock(join(dir, 'token.json.lock'), 3000);
         await lock.release();
       } finally {
+        hits += await sweeper.swept();
         sweeper.stop();
       }
-      hits += sweeper.swept();
     }
     // The sweep did catch temp files mid-creation (else this test proves nothing).
     expect(hits).toBeGreaterThan(0);
