@@ -4,8 +4,6 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/config';
-import { openPostgresStore } from '../../src/store/postgres/index';
 import { canRunPostgres, jsonOut, lateTokenEndpoint, quickLogin, runSecret, skipUnless, sleep, startCli, startPostgres, trackSecrets, useHarness, type PostgresCluster } from '../helpers';
 
 /**
@@ -44,11 +42,14 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
   beforeAll(async () => {
     db = await startPostgres();
     trackSecrets(() => [db.password]);
-    // The schema, as `hh-oauth store init` makes it (the store's own init()).
-    const e = { PATH: process.env.PATH, HOME: '/nonexistent', PGPASSWORD: db.password };
-    const store = await openPostgresStore(loadConfig({}, {}, e), db.dsn);
-    await store.init!();
-    await store.close();
+    // The schema: `hh-oauth store init`, versioned and idempotent.
+    const first = await run(['store', 'init']);
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stdout + first.stderr).toMatch(/schema version 1 \(applied: 1\)/);
+    const again = await run(['store', 'init']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toMatch(/up to date: schema version 1/);
+    expect(await db.psql('SELECT count(*) FROM hh_oauth.schema_version')).toBe('1');
   }, 120_000);
   afterAll(async () => db?.stop());
   beforeEach(async () => {
