@@ -133,6 +133,26 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     expect(calls.n).toBe(0);
   });
 
+  it('writeIfFree (FOR UPDATE SKIP LOCKED) skips a row another holds, and takes a free one; dueProfiles lists due rows soonest first', async () => {
+    const [a, b] = [await open(), await open()];
+    await refreshWith(a, user('free'), fakePairFor(11), { n: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = refreshWith(a, user('free'), fakePairFor(12), { n: 0 }, () => gate);
+    await new Promise((r) => setTimeout(r, 200));
+    const calls = { n: 0 };
+    const t0 = Date.now();
+    expect(await b.writeIfFree(user('free'), (w) => w.spend(async () => (calls.n++, fakePairFor(13)), recordOf))).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(calls.n).toBe(0);
+    release();
+    await held;
+    const stored = await b.writeIfFree(user('free'), (w) => w.spend(async () => (calls.n++, fakePairFor(13)), recordOf));
+    expect(stored?.access_token).toBe(fakePairFor(13).access_token);
+    await pgc.psql("UPDATE hh_oauth.tokens SET expires_at = now() - interval '1 hour' WHERE profile = 'free'");
+    expect(await b.dueProfiles(new Date(), 10)).toEqual(['free']);
+  });
+
   it('a damaged row is exit 7 and left exactly as it is', async () => {
     await pgc.psql(`INSERT INTO hh_oauth.tokens (profile, access_token, refresh_token, record) VALUES ('broken', 'AT-x', 'RT-x', '{"access_token": "AT-x"}')`);
     const before = await pgc.psql("SELECT record::text || version || updated_at FROM hh_oauth.tokens WHERE profile = 'broken'");
