@@ -266,6 +266,30 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     expect(existsSync(join(dir, `user-default.v${version - 1}.json`))).toBe(false);
   });
 
+  it('a kept pair whose row was busy at the start-of-run sweep is adopted inside the write itself: the grant never sees the spent token', async () => {
+    const version = Number(await pgc.psql("SELECT version FROM hh_oauth.tokens WHERE profile = 'default'"));
+    const store = await open();
+    const dir = keptDir(loadConfig({}, {}, env), store.target.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `user-default.v${version}.json`), JSON.stringify(recordOf(fakePairFor(50))), { mode: 0o600 });
+    const holder = rawClient();
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM hh_oauth.tokens WHERE profile = 'default' FOR UPDATE");
+    let seen: string | undefined;
+    const writing = store.write(user(), 10, async (w) => {
+      seen = JSON.parse((await w.reread())!.text).refresh_token;
+      return w.spend(async () => fakePairFor(51), recordOf);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await holder.query('COMMIT');
+    await holder.end();
+    await writing;
+    expect(seen).toBe(fakePairFor(50).refresh_token);
+    expect(await pgc.psql("SELECT refresh_token || '|' || version FROM hh_oauth.tokens WHERE profile = 'default'")).toBe(`${fakePairFor(51).refresh_token}|${version + 2}`);
+    expect(readdirSync(dir)).toEqual([]);
+  });
+
   it('a write never sees a kept file it may not trust: a kept pair writable by others is refused (exit 7), nothing spent', async () => {
     const store = await open();
     const version = Number(await pgc.psql("SELECT version FROM hh_oauth.tokens WHERE profile = 'default'"));
