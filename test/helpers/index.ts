@@ -28,3 +28,4 @@ export * from './processes'; // deadProcess: the owner of a stale lock
 export * from './browser'; // startChromium: a headless Chromium (puppeteer-core) for the login pages; CHROMIUM, artifactPath (test/artifacts/)
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
 export * from './prometheus'; // parseMetrics: Prometheus's text format through a real parser, and the rules a scraper adds
+export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (initdb + pg_ctl as an unprivileged user), canRunPostgres, postgresBinDir
