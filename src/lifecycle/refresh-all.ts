@@ -5,6 +5,7 @@ import { secondsLeft } from '../token/expiry';
 import { forEachBounded, listProfiles, type ProfileEntry } from '../token/profiles';
 import { refreshIfDue } from './refresh';
 import { errorJson, type ErrorJson } from '../output';
+import type { DueClaims } from '../store/claim';
 
 /**
  * `refresh --all`: every profile, a bounded number at a time, each through the same
@@ -14,7 +15,8 @@ import { errorJson, type ErrorJson } from '../output';
 export interface ProfileResult {
   name: string;
   token_file: string;
-  status: 'refreshed' | 'not_due' | 'failed';
+  /** busy: another run (another host) holds the profile; skipped without waiting, it does it. */
+  status: 'refreshed' | 'not_due' | 'busy' | 'failed';
   expires_at?: string;
   seconds_left?: number;
   error?: ErrorJson;
@@ -24,6 +26,8 @@ export interface RefreshAllSummary {
   total: number;
   refreshed: number;
   notDue: number;
+  /** Profiles another run held (a shared store's DueClaims): skipped, not waited on. */
+  busy: number;
   failed: number;
   /** The first few failures, for the summary line (all of them are in results). */
   firstFailures: Array<{ name: string; code: ErrorCode }>;
@@ -43,20 +47,31 @@ export interface RefreshAllOptions {
   keepResults?: boolean;
   /** Returns the signal's name once the run should stop starting new profiles. */
   stopRequested?: () => string | undefined;
+  /** A shared store's claims: only the due profiles nobody else holds are refreshed here. */
+  claims?: DueClaims;
 }
 
 export async function refreshAll(config: Config, opts: RefreshAllOptions): Promise<RefreshAllSummary> {
   const started = Date.now();
-  const summary: RefreshAllSummary = { total: 0, refreshed: 0, notDue: 0, failed: 0, firstFailures: [], seconds: 0 };
+  const summary: RefreshAllSummary = { total: 0, refreshed: 0, notDue: 0, busy: 0, failed: 0, firstFailures: [], seconds: 0 };
   if (opts.keepResults) summary.results = [];
   const codes = new Set<ErrorCode>();
 
   // forEachBounded waits for the profiles in flight even when the listing fails, and this
   // function returns only then, so the caller's signal guard covers every spent refresh token.
-  const run = forEachBounded(listProfiles(config), opts.concurrency, async (entry: ProfileEntry) => {
+  const claims = opts.claims;
+  const entries = claims ? claimed(claims, opts.force) : listProfiles(config);
+  const run = forEachBounded(entries, opts.concurrency, async (entry: ProfileEntry) => {
     summary.total++;
     const result: ProfileResult = { name: entry.name, token_file: entry.tokenFile, status: 'failed' };
+    let claim;
     try {
+      if (claims && !(claim = await claims.claim(entry.name))) {
+        result.status = 'busy';
+        summary.busy++;
+        summary.results?.push(result);
+        return;
+      }
       const outcome = await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
       result.status = outcome.status;
       result.expires_at = outcome.expiresAt.toISOString();
@@ -69,6 +84,9 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
       summary.failed++;
       if (summary.firstFailures.length < NAMED_FAILURES) summary.firstFailures.push({ name: entry.name, code: e.code });
       result.error = errorJson(e);
+    } finally {
+      // The claim's own failure (a lost connection) ends it at the server anyway.
+      await claim?.release().catch(() => undefined);
     }
     summary.results?.push(result);
   }, () => opts.stopRequested?.() !== undefined);
@@ -83,7 +101,8 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   // Interrupted means "the rest were not attempted": like a temporary failure, the next run does them.
   if (summary.interruptedBy) codes.add('temporary');
 
-  if (summary.total === 0 && !summary.interruptedBy && !summary.listingError) {
+  // With claims the candidates are the due profiles only: none due is no failure (the store's candidates refuse an empty store).
+  if (summary.total === 0 && !claims && !summary.interruptedBy && !summary.listingError) {
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
       'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or check HH_TOKEN_FILE',
@@ -95,6 +114,10 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   return summary;
 }
 
+async function* claimed(claims: DueClaims, force?: boolean): AsyncGenerator<ProfileEntry> {
+  for await (const c of claims.candidates({ force })) yield { name: c.name, tokenFile: c.location };
+}
+
 export function exitCodeOf(summary: RefreshAllSummary): number {
   return summary.worst === undefined ? 0 : EXIT_CODES[summary.worst];
 }
@@ -103,7 +126,7 @@ const NAMED_FAILURES = 10;
 
 /** The one line that goes to the journal. */
 export function summaryLine(s: RefreshAllSummary): string {
-  const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, `${s.failed} failed`];
+  const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, ...(s.busy > 0 ? [`${s.busy} busy (held by another run)`] : []), `${s.failed} failed`];
   let line = `refresh --all: ${parts.join(', ')} of ${s.total} profile${s.total === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s`;
   if (s.interruptedBy) line += `; stopped early by ${s.interruptedBy}: the remaining profiles were not attempted`;
   if (s.listingError) {

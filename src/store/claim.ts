@@ -1,0 +1,19 @@
+/**
+ * `refresh --all` on a store that several hosts share: each run takes the due profiles
+ * nobody else holds and skips, without waiting, the ones another run has taken, so that
+ * four runs over ten thousand profiles split the work instead of queueing behind each
+ * other's locks. A store that can do this offers DueClaims (the PostgreSQL store:
+ * src/store/postgres/claim-due.ts); the token file, on one host, does not need it.
+ */
+export interface Claim {
+  /** Lets the profile go (after its refresh, whatever the outcome). */
+  release(): Promise<void>;
+}
+
+export interface DueClaims {
+  /** The profiles worth trying (due ones; every one with force), streamed, each once. */
+  candidates(opts: { force?: boolean }): AsyncIterable<{ name: string; location: string }>;
+  /** Takes the profile without waiting: undefined when another run holds it (reported as `busy`). */
+  claim(profile: string): Promise<Claim | undefined>;
+  close(): Promise<void>;
+}
