@@ -28,3 +28,6 @@ export * from './processes'; // deadProcess: the owner of a stale lock
 export * from './browser'; // startChromium: a headless Chromium (puppeteer-core) for the login pages; CHROMIUM, artifactPath (test/artifacts/)
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
 export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (initdb + pg_ctl as an unprivileged user), canRunPostgres, postgresBinDir
+export * from './hosts'; // startHost, hostnameOn, canUseUtsNamespaces: a "host" in its own UTS namespace, for the multi-host suites
+export * from './gate'; // gatedTokenEndpoint: grant requests held until the gate opens
+export * from './pg-rows'; // locksLeft, waitingOnLocks, sessions: what the PostgreSQL server says about locks and sessions
