@@ -21,8 +21,12 @@ import type { Claim, DueClaims } from '../claim';
  * write() on the store's own connection; a claim holding the same row lock on another
  * connection would make that write wait on its own run. A lock in another key space lets the
  * two live side by side. Killed, the run's sessions end and the server drops its claims;
- * frozen (SIGSTOP), its claims' sessions sit idle in a transaction and the server ends them
- * after CLAIM_IDLE_SECONDS past the profile's longest legitimate hold.
+ * frozen (SIGSTOP), its claims' sessions stop their heartbeat, sit idle in a transaction, and
+ * the server ends them after idle_in_transaction_session_timeout, as it ends the frozen
+ * write's own transaction (the store's connection.ts: the same bound, the same heartbeat).
+ *
+ * Besides its own claim, a claim probes the row's lock (FOR UPDATE SKIP LOCKED in a savepoint,
+ * let go at once): a row a single `refresh` holds is busy as well, not waited on.
  */
 export const CANDIDATE_PAGE = 256;
 
@@ -49,8 +53,10 @@ export interface ClaimOptions {
   concurrency: number;
   /** What a location is called in messages (`DSN-without-password#profile`). */
   locate: (profile: string) => string;
-  /** Seconds a claim may sit idle in its transaction before the server ends it (a frozen run). */
-  claimIdleSeconds: number;
+  /** Milliseconds a claim may sit idle in its transaction before the server ends it (a frozen run)... */
+  idleInTransactionMs: number;
+  /** ...and how often a live run's claim says it is alive (well under idleInTransactionMs). */
+  heartbeatMs: number;
   /** Turns a driver failure into the store's error (exit 6 for an unreachable server). */
   toStoreError: (err: unknown, doing: string) => HhOauthError;
 }
@@ -60,7 +66,7 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
   const pool = new pg.Pool({
     ...opts.connection,
     max: opts.concurrency + 1,
-    idle_in_transaction_session_timeout: opts.claimIdleSeconds * 1000,
+    idle_in_transaction_session_timeout: opts.idleInTransactionMs,
   });
   // A server that goes away makes idle clients emit errors: each claim reports its own.
   pool.on('error', () => undefined);
@@ -123,7 +129,17 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
       try {
         await client.query('BEGIN');
         const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [CLAIM_KEY_PREFIX + profile]);
-        if (!rows[0]?.ok) {
+        // The row's own lock, the one the store's write() takes: held by anyone (a single
+        // `refresh`, a run on a host that ignores claims) is busy too. Probed with SKIP LOCKED
+        // in a savepoint and let go at once, so the write that follows can take it.
+        let free = rows[0]?.ok === true;
+        if (free) {
+          await client.query('SAVEPOINT probe');
+          const probe = await client.query(`SELECT 1 FROM ${s.table} WHERE ${s.profile} = $1 FOR UPDATE SKIP LOCKED`, [profile]);
+          await client.query('ROLLBACK TO SAVEPOINT probe');
+          free = probe.rows.length === 1;
+        }
+        if (!free) {
           await client.query('ROLLBACK');
           done();
           return undefined;
@@ -132,8 +148,13 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
         done(true);
         throw opts.toStoreError(err, `claiming ${opts.locate(profile)}`);
       }
+      // A claim held while hh.ru answers (or while the pace makes the refresh wait) keeps its
+      // session busy, so that idle_in_transaction_session_timeout ends only a frozen run's claims.
+      const beat = setInterval(() => void client.query('SELECT 1').catch(() => undefined), opts.heartbeatMs);
+      beat.unref();
       return {
         release: async () => {
+          clearInterval(beat);
           try {
             await client.query('COMMIT');
             done();

@@ -19,7 +19,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
   let cluster: PostgresCluster;
   const connection = () => ({ connectionString: cluster.dsnWithPassword });
   const open = (concurrency: number): DueClaims =>
-    postgresDueClaims({ schema, connection: connection(), concurrency, locate: (p) => `test#${p}`, claimIdleSeconds: 30, toStoreError });
+    postgresDueClaims({ schema, connection: connection(), concurrency, locate: (p) => `test#${p}`, idleInTransactionMs: 15_000, heartbeatMs: 5_000, toStoreError });
 
   beforeAll(async () => {
     cluster = await startPostgres();
@@ -104,6 +104,31 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     }
   });
 
+  it("a row whose own lock another session holds (a single refresh's write) is busy, not waited on; the probe lets the row go", async () => {
+    await seed(2, 2);
+    const claims = open(2);
+    const writer = new pg.Client({ connectionString: cluster.dsnWithPassword });
+    await writer.connect();
+    try {
+      await writer.query('BEGIN');
+      await writer.query(`SELECT 1 FROM claim_test WHERE profile = 'p00000' FOR UPDATE`);
+      const started = Date.now();
+      expect(await claims.claim('p00000')).toBeUndefined();
+      expect(Date.now() - started).toBeLessThan(1000);
+      await writer.query('COMMIT');
+      // Claimed: the row itself stays free for the store's write (here: another session, NOWAIT).
+      const claim = await claims.claim('p00000');
+      expect(claim).toBeDefined();
+      await writer.query('BEGIN');
+      await writer.query(`SELECT 1 FROM claim_test WHERE profile = 'p00000' FOR UPDATE NOWAIT`);
+      await writer.query('COMMIT');
+      await claim!.release();
+    } finally {
+      await writer.end();
+      await claims.close();
+    }
+  });
+
   it('a claim whose session is killed (the run died) is free at once; nothing due: no candidates', async () => {
     await seed(2, 1);
     const a = open(1);
@@ -130,7 +155,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
   });
 
   it('an unreachable server is the store error of the caller (exit 6), for the listing and the claim', async () => {
-    const claims = postgresDueClaims({ schema, connection: { connectionString: `postgresql://nobody@127.0.0.1:1/none`, connectionTimeoutMillis: 2000 }, concurrency: 1, locate: (p) => p, claimIdleSeconds: 30, toStoreError });
+    const claims = postgresDueClaims({ schema, connection: { connectionString: `postgresql://nobody@127.0.0.1:1/none`, connectionTimeoutMillis: 2000 }, concurrency: 1, locate: (p) => p, idleInTransactionMs: 15_000, heartbeatMs: 5_000, toStoreError });
     try {
       const listing = (async () => {
         for await (const _ of claims.candidates({})) void _;
