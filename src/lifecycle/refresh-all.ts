@@ -2,10 +2,12 @@ import type { Config } from '../config/config';
 import { type ErrorCode, EXIT_CODES, type HhOauthError, mostSerious, reauthorizeError, toHhOauthError } from '../errors';
 import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
-import { forEachBounded, listProfiles, type ProfileEntry } from '../token/profiles';
+import { forEachBounded } from '../token/profiles';
+import { storeOf } from './stores';
 import { refreshIfDue } from './refresh';
 import { errorJson, type ErrorJson } from '../output';
-import type { DueClaims } from '../store/claim';
+import { dueClaimsOf, type DueClaims } from '../store/claim';
+import type { TokenStore } from '../store/store';
 
 /**
  * `refresh --all`: every profile, a bounded number at a time, each through the same
@@ -59,11 +61,14 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
 
   // forEachBounded waits for the profiles in flight even when the listing fails, and this
   // function returns only then, so the caller's signal guard covers every spent refresh token.
-  const claims = opts.claims;
-  const entries = claims ? claimed(claims, opts.force) : listProfiles(config);
-  const run = forEachBounded(entries, opts.concurrency, async (entry: ProfileEntry) => {
+  const store = await storeOf(config);
+  // A shared store (PostgreSQL) hands out the due profiles nobody else holds; the token file lists them all.
+  const claims = opts.claims ?? (await dueClaimsOf(store, opts.concurrency));
+  const entries = claims ? claims.candidates({ force: opts.force }) : store.list();
+  const run = forEachBounded(entries, opts.concurrency, async (entry) => {
     summary.total++;
-    const result: ProfileResult = { name: entry.name, token_file: entry.tokenFile, status: 'failed' };
+    // token_file keeps its name for every store (fields are only added): a path, or the row's location.
+    const result: ProfileResult = { name: entry.name, token_file: entry.location, status: 'failed' };
     let claim;
     try {
       if (claims && !(claim = await claims.claim(entry.name))) {
@@ -96,13 +101,16 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
     // Only the listing throws (the callback records its failures): reported like a failed profile.
     summary.listingError = toHhOauthError(err);
     codes.add(summary.listingError.code);
+  } finally {
+    if (claims && !opts.claims) await claims.close().catch(() => undefined);
   }
   summary.interruptedBy = opts.stopRequested?.();
   // Interrupted means "the rest were not attempted": like a temporary failure, the next run does them.
   if (summary.interruptedBy) codes.add('temporary');
 
-  // With claims the candidates are the due profiles only: none due is no failure (the store's candidates refuse an empty store).
-  if (summary.total === 0 && !claims && !summary.interruptedBy && !summary.listingError) {
+  // With claims the candidates are the due profiles only: none due is no failure, unless the store holds no profile at all.
+  if (summary.total === 0 && !summary.interruptedBy && !summary.listingError && !(claims && (await hasProfiles(store)))) {
+    if (store.kind !== 'file') throw reauthorizeError(`no profiles stored in ${store.describe()}`, 'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or `hh-oauth store copy` the token files there');
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
       'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or check HH_TOKEN_FILE',
@@ -114,8 +122,13 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   return summary;
 }
 
-async function* claimed(claims: DueClaims, force?: boolean): AsyncGenerator<ProfileEntry> {
-  for await (const c of claims.candidates({ force })) yield { name: c.name, tokenFile: c.location };
+async function hasProfiles(store: TokenStore): Promise<boolean> {
+  try {
+    for await (const _ of store.list()) return true;
+  } catch {
+    return true; // unreachable now: not "no profiles"; the run's own failures say what went wrong
+  }
+  return false;
 }
 
 export function exitCodeOf(summary: RefreshAllSummary): number {

@@ -17,3 +17,9 @@ export interface DueClaims {
   claim(profile: string): Promise<Claim | undefined>;
   close(): Promise<void>;
 }
+
+/** The store's claims when it is one several hosts share (PostgreSQL); undefined for the token file. */
+export async function dueClaimsOf(store: import('./store').TokenStore, concurrency: number): Promise<DueClaims | undefined> {
+  if (store.kind !== 'postgres') return undefined;
+  return (await import('./postgres/claims')).claimsFor(store, concurrency);
+}
