@@ -4,9 +4,9 @@ import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
 import { forEachBounded } from '../token/profiles';
 import { storeOf } from './stores';
-import { refreshIfDue } from './refresh';
+import { loadToken, refreshIfDue, type RefreshOutcome } from './refresh';
 import { errorJson, type ErrorJson } from '../output';
-import { dueClaimsOf, type DueClaims } from '../store/claim';
+import { dueClaimsOf, type Claim, type DueClaims } from '../store/claim';
 import type { TokenStore } from '../store/store';
 
 /**
@@ -69,15 +69,18 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
     summary.total++;
     // token_file keeps its name for every store (fields are only added): a path, or the row's location.
     const result: ProfileResult = { name: entry.name, token_file: entry.location, status: 'failed' };
-    let claim;
+    let claim: Claim | undefined;
     try {
-      if (claims && !(claim = await claims.claim(entry.name))) {
+      const taken = claims ? await claims.claim(entry.name) : undefined;
+      if (taken === 'busy') {
         result.status = 'busy';
         summary.busy++;
         summary.results?.push(result);
         return;
       }
-      const outcome = await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
+      if (taken !== 'done') claim = taken;
+      // Done: another run refreshed it after this one listed it; read, never refreshed again here.
+      const outcome = taken === 'done' ? await notDueNow(config.forProfile(entry.name)) : await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
       result.status = outcome.status;
       result.expires_at = outcome.expiresAt.toISOString();
       result.seconds_left = Math.max(0, secondsLeft(outcome.expiresAt));
@@ -120,6 +123,10 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   summary.seconds = (Date.now() - started) / 1000;
   summary.results?.sort((a, b) => compareProfileNames(a.name, b.name));
   return summary;
+}
+
+async function notDueNow(config: Config): Promise<RefreshOutcome> {
+  return { status: 'not_due', expiresAt: (await loadToken(config)).expiresAt };
 }
 
 async function hasProfiles(store: TokenStore): Promise<boolean> {

@@ -11,10 +11,16 @@ export interface Claim {
 }
 
 export interface DueClaims {
-  /** The profiles worth trying (due ones; every one with force), streamed, each once. */
+  /**
+   * The profiles worth trying, streamed, each once: the ones due when the run started (with
+   * force: every one not written since it started). Called once per run; it fixes that moment.
+   */
   candidates(opts: { force?: boolean }): AsyncIterable<{ name: string; location: string }>;
-  /** Takes the profile without waiting: undefined when another run holds it (reported as `busy`). */
-  claim(profile: string): Promise<Claim | undefined>;
+  /**
+   * Takes the profile without waiting. `busy`: another run holds it. `done`: it is no longer
+   * a candidate (another run refreshed it since the listing): reported as not due.
+   */
+  claim(profile: string): Promise<Claim | 'busy' | 'done'>;
   close(): Promise<void>;
 }
 

@@ -4,6 +4,7 @@ import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   canRunPostgres,
+  initStoreSchema,
   jsonOut,
   locksLeft,
   quickLogin,
@@ -47,8 +48,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
   const env = (extra: Record<string, string> = {}) => h.env({ HH_TOKEN_STORE: pg.dsnWithPassword, ...extra });
 
   it('the others take the row within idle_in_transaction_session_timeout; one grant; no lock left', async () => {
-    const init = await runCli(['store', 'init'], { env: env() });
-    expect(init.code, init.stderr).toBe(0);
+    await initStoreSchema(pg);
     await quickLogin(h, env());
     await waitForExpiry(EXPIRES_IN);
     const before = (await storedRows(pg)).get('default');

@@ -1,3 +1,4 @@
+import { MIGRATIONS, SCHEMA, VERSIONS } from '../../src/store/postgres/schema';
 import { recordFromGrant } from '../../src/token/record';
 import { mintGrant } from './grants';
 import type { PostgresCluster } from './postgres';
@@ -71,4 +72,13 @@ export async function storedRows(pg: PostgresCluster, prefix = ''): Promise<Map<
     rows.set(profile!, { profile: profile!, refreshToken: refreshToken || null, expiresAt: expiresAt || null, version: Number(version), consistent: consistent === 't' });
   }
   return rows;
+}
+
+/**
+ * The store's schema, as `hh-oauth store init` makes it (the same migrations, applied in one
+ * transaction through psql), for suites that are not about `store init` itself.
+ */
+export async function initStoreSchema(pg: PostgresCluster): Promise<void> {
+  const steps = MIGRATIONS.map((m) => `${m.sql};\nINSERT INTO ${VERSIONS} (version, description) VALUES (${m.version}, ${literal(m.description)});`);
+  await pg.psql(`BEGIN;\nCREATE SCHEMA IF NOT EXISTS ${SCHEMA};\nCREATE TABLE IF NOT EXISTS ${VERSIONS} (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());\n${steps.join('\n')}\nCOMMIT;`);
 }

@@ -43,6 +43,8 @@ export interface ClaimSchema {
   userRows: string;
   /** SQL for the access token's expiry (timestamptz) of a row. */
   expiresAt: string;
+  /** SQL for the moment the row was last written (timestamptz). */
+  updatedAt: string;
 }
 
 export interface ClaimOptions {
@@ -70,7 +72,11 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
   });
   // A server that goes away makes idle clients emit errors: each claim reports its own.
   pool.on('error', () => undefined);
-  const due = (force: boolean | undefined) => `${s.userRows}${force ? '' : ` AND ${s.expiresAt} <= now()`}`;
+  // The run's moment, the server's clock (hosts' clocks may differ): a row is a candidate when
+  // it was due then (force: not written since). A row refreshed during the run is never one
+  // again in this run, however short the new token's life.
+  let run: { force: boolean; startedAt: Date } | undefined;
+  const candidate = (param: string) => `${s.userRows} AND ${run?.force ? s.updatedAt : s.expiresAt} <= ${param}`;
 
   async function query<R extends pg.QueryResultRow>(sql: string, params: unknown[], doing: string): Promise<R[]> {
     try {
@@ -82,10 +88,12 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
 
   return {
     async *candidates({ force }) {
-      // A random due row to start from, so that runs started together begin far apart.
+      const [now] = await query<{ t: Date }>('SELECT now() AS t', [], 'finding the due profiles');
+      run = { force: force === true, startedAt: now!.t };
+      // A random candidate to start from, so that runs started together begin far apart.
       const [start] = await query<{ p: string }>(
-        `SELECT ${s.profile} AS p FROM ${s.table} WHERE ${due(force)} ORDER BY ${s.profile} OFFSET floor(random() * (SELECT count(*) FROM ${s.table} WHERE ${due(force)})) LIMIT 1`,
-        [],
+        `SELECT ${s.profile} AS p FROM ${s.table} WHERE ${candidate('$1')} ORDER BY ${s.profile} OFFSET floor(random() * (SELECT count(*) FROM ${s.table} WHERE ${candidate('$1')})) LIMIT 1`,
+        [run.startedAt],
         'finding the due profiles',
       );
       if (!start) return;
@@ -94,12 +102,12 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
         let after = from;
         let inclusive = from !== undefined;
         for (;;) {
+          const params: unknown[] = [run.startedAt];
           const bounds: string[] = [];
-          const params: unknown[] = [];
           if (after !== undefined) bounds.push(`${s.profile} ${inclusive ? '>=' : '>'} $${params.push(after)}`);
           if (until !== undefined) bounds.push(`${s.profile} < $${params.push(until)}`);
           const page = await query<{ p: string }>(
-            `SELECT ${s.profile} AS p FROM ${s.table} WHERE ${due(force)}${bounds.map((b) => ` AND ${b}`).join('')} ORDER BY ${s.profile} LIMIT ${CANDIDATE_PAGE}`,
+            `SELECT ${s.profile} AS p FROM ${s.table} WHERE ${candidate('$1')}${bounds.map((b) => ` AND ${b}`).join('')} ORDER BY ${s.profile} LIMIT ${CANDIDATE_PAGE}`,
             params,
             'finding the due profiles',
           );
@@ -111,7 +119,7 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
       }
     },
 
-    async claim(profile): Promise<Claim | undefined> {
+    async claim(profile): Promise<Claim | 'busy' | 'done'> {
       let client: pg.PoolClient;
       try {
         client = await pool.connect();
@@ -126,23 +134,32 @@ export function postgresDueClaims(opts: ClaimOptions): DueClaims {
         client.off('error', ended);
         client.release(broken);
       };
+      let outcome: 'busy' | 'done' | undefined;
       try {
         await client.query('BEGIN');
         const { rows } = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS ok`, [CLAIM_KEY_PREFIX + profile]);
-        // The row's own lock, the one the store's write() takes: held by anyone (a single
-        // `refresh`, a run on a host that ignores claims) is busy too. Probed with SKIP LOCKED
-        // in a savepoint and let go at once, so the write that follows can take it.
-        let free = rows[0]?.ok === true;
-        if (free) {
+        if (rows[0]?.ok !== true) outcome = 'busy';
+        else {
+          // The row's own lock, the one the store's write() takes: held by anyone (a single
+          // `refresh`, a run that does not claim) is busy too. Probed with SKIP LOCKED in a
+          // savepoint and let go at once, so the write that follows can take it; and the row
+          // must still be a candidate (another run may have refreshed it since the listing).
           await client.query('SAVEPOINT probe');
-          const probe = await client.query(`SELECT 1 FROM ${s.table} WHERE ${s.profile} = $1 FOR UPDATE SKIP LOCKED`, [profile]);
+          const probe = await client.query<{ candidate: boolean }>(
+            `SELECT ${candidate('$2')} AS candidate FROM ${s.table} WHERE ${s.profile} = $1 FOR UPDATE SKIP LOCKED`,
+            [profile, run?.startedAt ?? new Date()],
+          );
           await client.query('ROLLBACK TO SAVEPOINT probe');
-          free = probe.rows.length === 1;
+          if (probe.rows.length === 0) {
+            // Held, or gone (revoked, moved): a row that is not there is no candidate either.
+            const [there] = (await client.query(`SELECT 1 FROM ${s.table} WHERE ${s.profile} = $1`, [profile])).rows;
+            outcome = there ? 'busy' : 'done';
+          } else if (probe.rows[0]!.candidate !== true) outcome = 'done';
         }
-        if (!free) {
+        if (outcome) {
           await client.query('ROLLBACK');
           done();
-          return undefined;
+          return outcome;
         }
       } catch (err) {
         done(true);

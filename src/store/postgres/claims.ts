@@ -16,7 +16,7 @@ export function claimsFor(store: TokenStore, concurrency: number): DueClaims {
   const pg = store as PostgresStore;
   const target = pg.target;
   return postgresDueClaims({
-    schema: { table: TOKENS, profile: 'profile', userRows: 'refresh_token IS NOT NULL AND moved_to IS NULL', expiresAt: 'expires_at' },
+    schema: { table: TOKENS, profile: 'profile', userRows: 'refresh_token IS NOT NULL AND moved_to IS NULL', expiresAt: 'expires_at', updatedAt: 'updated_at' },
     connection: { ...target.config, application_name: `${target.config.application_name ?? 'hh-oauth'} refresh --all` },
     concurrency,
     locate: (profile) => store.locate({ profile, kind: 'user' }),

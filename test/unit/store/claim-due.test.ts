@@ -2,7 +2,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { postgresDueClaims, type ClaimSchema } from '../../../src/store/postgres/claim-due';
-import type { DueClaims } from '../../../src/store/claim';
+import type { Claim, DueClaims } from '../../../src/store/claim';
 import { canRunPostgres, locksLeft, skipUnless, startPostgres, type PostgresCluster } from '../../helpers';
 
 /**
@@ -12,7 +12,11 @@ import { canRunPostgres, locksLeft, skipUnless, startPostgres, type PostgresClus
  * once, the not-due ones never, a claimed row is busy for the others, and no lock outlives
  * the runs.
  */
-const schema: ClaimSchema = { table: 'claim_test', profile: 'profile', userRows: "kind = 'user'", expiresAt: 'expires_at' };
+const schema: ClaimSchema = { table: 'claim_test', profile: 'profile', userRows: "kind = 'user'", expiresAt: 'expires_at', updatedAt: 'updated_at' };
+const held = (c: Claim | 'busy' | 'done'): Claim => {
+  if (typeof c === 'string') throw new Error(`not claimed: ${c}`);
+  return c;
+};
 const toStoreError = (err: unknown, doing: string) => new HhOauthError('temporary', `${doing}: ${(err as Error).message}`);
 
 describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('refresh --all claims on PostgreSQL', () => {
@@ -23,7 +27,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
 
   beforeAll(async () => {
     cluster = await startPostgres();
-    await cluster.psql(`CREATE TABLE claim_test (profile text PRIMARY KEY, kind text NOT NULL, expires_at timestamptz NOT NULL, refreshed int NOT NULL DEFAULT 0)`);
+    await cluster.psql(`CREATE TABLE claim_test (profile text PRIMARY KEY, kind text NOT NULL, expires_at timestamptz NOT NULL, updated_at timestamptz NOT NULL DEFAULT now() - interval '1 day', refreshed int NOT NULL DEFAULT 0)`);
   }, 120_000);
   afterAll(async () => {
     await cluster?.stop();
@@ -34,7 +38,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     await cluster.psql(`TRUNCATE claim_test;
       INSERT INTO claim_test (profile, kind, expires_at)
         SELECT 'p' || lpad(i::text, 5, '0'), 'user', CASE WHEN i < ${due} THEN now() - interval '1 minute' ELSE now() + interval '1 hour' END FROM generate_series(0, ${n - 1}) i;
-      INSERT INTO claim_test VALUES ('app', 'app', now() - interval '1 hour');`);
+      INSERT INTO claim_test (profile, kind, expires_at) VALUES ('app', 'app', now() - interval '1 hour');`);
   }
 
   /** One worker: refresh --all's loop, with the store's write reduced to its re-read and update under the row lock. */
@@ -47,10 +51,12 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
         counts.total++;
         const task = (async () => {
           const claim = await claims.claim(c.name);
-          if (!claim) return void counts.busy++;
+          if (claim === 'busy') return void counts.busy++;
+          if (claim === 'done') return void counts.notDue++;
           try {
             await new Promise((r) => setTimeout(r, Math.random() * 3)); // hh.ru's answer takes a while
-            const { rowCount } = await db.query(`UPDATE claim_test SET refreshed = refreshed + 1, expires_at = now() + interval '1 hour' WHERE profile = $1 AND ($2 OR expires_at <= now())`, [c.name, force]);
+            // The new token is due again a second later (the sandbox's 1-second tokens): the run must not take it twice.
+            const { rowCount } = await db.query(`UPDATE claim_test SET refreshed = refreshed + 1, expires_at = now() + interval '1 second', updated_at = now() WHERE profile = $1 AND ($2 OR expires_at <= now())`, [c.name, force]);
             if (rowCount === 1) counts.refreshed++;
             else counts.notDue++;
           } finally {
@@ -86,18 +92,13 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     const a = open(2);
     const b = open(2);
     try {
-      const held = await a.claim('p00001');
-      expect(held).toBeDefined();
+      const mine = held(await a.claim('p00001'));
       const started = Date.now();
-      expect(await b.claim('p00001')).toBeUndefined();
+      expect(await b.claim('p00001')).toBe('busy');
       expect(Date.now() - started).toBeLessThan(1000);
-      const other = await b.claim('p00002');
-      expect(other).toBeDefined();
-      await other!.release();
-      await held!.release();
-      const again = await b.claim('p00001');
-      expect(again).toBeDefined();
-      await again!.release();
+      await held(await b.claim('p00002')).release();
+      await mine.release();
+      await held(await b.claim('p00001')).release();
     } finally {
       await a.close();
       await b.close();
@@ -113,16 +114,15 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
       await writer.query('BEGIN');
       await writer.query(`SELECT 1 FROM claim_test WHERE profile = 'p00000' FOR UPDATE`);
       const started = Date.now();
-      expect(await claims.claim('p00000')).toBeUndefined();
+      expect(await claims.claim('p00000')).toBe('busy');
       expect(Date.now() - started).toBeLessThan(1000);
       await writer.query('COMMIT');
       // Claimed: the row itself stays free for the store's write (here: another session, NOWAIT).
-      const claim = await claims.claim('p00000');
-      expect(claim).toBeDefined();
+      const claim = held(await claims.claim('p00000'));
       await writer.query('BEGIN');
       await writer.query(`SELECT 1 FROM claim_test WHERE profile = 'p00000' FOR UPDATE NOWAIT`);
       await writer.query('COMMIT');
-      await claim!.release();
+      await claim.release();
     } finally {
       await writer.end();
       await claims.close();
@@ -134,14 +134,14 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     const a = open(1);
     const b = open(1);
     try {
-      const held = await a.claim('p00000');
-      expect(held).toBeDefined();
+      const dying = held(await a.claim('p00000'));
       expect(await cluster.psql(`SELECT count(pg_terminate_backend(pid)) FROM pg_locks WHERE locktype = 'advisory' AND pid <> pg_backend_pid()`)).toBe('1');
-      const c = await b.claim('p00000');
-      expect(c).toBeDefined();
-      await c!.release();
+      await held(await b.claim('p00000')).release();
       // The dead run's release finds its session gone: no error, no uncaught 'error' event.
-      await held!.release();
+      await dying.release();
+      // A row not due (or gone) is no candidate: done, not claimed.
+      expect(await b.claim('p00001')).toBe('done');
+      expect(await b.claim('nobody')).toBe('done');
       const names: string[] = [];
       await cluster.psql(`UPDATE claim_test SET expires_at = now() + interval '1 hour'`);
       for await (const x of b.candidates({})) names.push(x.name);
