@@ -27,6 +27,10 @@ export interface RefreshOutcome {
  * the file store is read here: with HH_TOKEN_STORE set, null too, and the full command
  * opens the store (its driver never reaches the hot bundle).
  */
+export function fileStoreSelected(config: Config): boolean {
+  return !config.get('HH_TOKEN_STORE')?.value.trim();
+}
+
 export function peekToken(config: Config): Promise<StoredToken | null> {
   if (config.get('HH_TOKEN_STORE')?.value.trim()) return Promise.resolve(null);
   return readToken(config.tokenFile());
