@@ -18,6 +18,8 @@ export async function gatedTokenEndpoint(tokenUrl: string) {
     req.on('end', async () => {
       asked++;
       await opened;
+      // A client that gave up while held (its own timeout) never sees an answer: nothing is forwarded for it.
+      if (req.socket.destroyed) return;
       try {
         const upstream = await fetch(tokenUrl, { method: 'POST', headers: { 'User-Agent': USER_AGENT, 'Content-Type': 'application/x-www-form-urlencoded' }, body });
         const text = await upstream.text();
