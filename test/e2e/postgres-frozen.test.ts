@@ -59,7 +59,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     h.sandbox.fault({ kind: 'hang', path: '/token', times: 1 });
     const posts = tokenPosts(h);
     let holderProcess: ChildProcess | undefined;
-    const holder = runCli(['refresh', '--json'], { env: env({ HH_HTTP_TIMEOUT: '40' }), timeoutMs: 120_000, onSpawn: (c) => (holderProcess = c) });
+    const holder = runCli(['refresh', '--json'], { env: env({ HH_HTTP_TIMEOUT: '25' }), timeoutMs: 120_000, onSpawn: (c) => (holderProcess = c) });
     for (let i = 0; i < 400 && tokenPosts(h) === posts; i++) await sleep(25);
     expect(tokenPosts(h)).toBe(posts + 1);
     process.kill(holderProcess!.pid!, 'SIGSTOP');
@@ -78,8 +78,9 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
       const waiters: Array<Promise<RunResult & { at: number }>> = Array.from({ length: 3 }, () =>
         runCli(['refresh', '--json'], { env: env(), timeoutMs: 120_000 }).then((r) => ({ ...r, at: performance.now() })),
       );
-      await sleep(1500);
-      expect(await waitingOnLocks(pg)).toBe(3);
+      let waiting = 0;
+      for (let i = 0; i < 100 && (waiting = await waitingOnLocks(pg)) < 3; i++) await sleep(100);
+      expect(waiting).toBe(3);
       const done = await Promise.all(waiters);
       const waits = done.map((r) => (r.at - frozenAt) / 1000);
       for (const r of done) expect(r.code, r.stderr).toBe(0);
