@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { byName, hoursFromNow, jsonOut, readJson, storeGrant, useHarness, writeTokenFile } from '../helpers';
+import { byName, hoursFromNow, jsonOut, readJson, storeGrant, useHarness, writeTokenFile, type RunResult } from '../helpers';
 import { recordFromGrant } from '../../src/token/record';
 import { mintGrant } from '../helpers';
 
@@ -14,7 +14,7 @@ const h = useHarness();
 const dest = () => join(h.dir, 'new', 'token.json');
 const destProfile = (name: string) => join(h.dir, 'new', 'profiles', `${name}.json`);
 const copy = (extra: string[] = []) => h.run(['store', 'copy', '--from', h.tokenFile, '--to', dest(), '--json', ...extra]);
-const slotsOf = (out: { stdout: string }) => Object.fromEntries((jsonOut(out).slots as Array<{ profile: string | null; action: string }>).map((s) => [s.profile ?? 'app', s.action]));
+const slotsOf = (out: RunResult) => Object.fromEntries((jsonOut(out).slots as Array<{ profile: string | null; action: string }>).map((s) => [s.profile ?? 'app', s.action]));
 
 /** A grant whose obtained_at is `hours` from now: to order two pairs of one profile. */
 async function grantAt(path: string, hours: number): Promise<Record<string, unknown>> {
@@ -65,9 +65,9 @@ describe('store copy --from FILE --to FILE', () => {
     const status = await h.run(['status', '--json']);
     expect(status.code).toBe(3);
     expect(jsonOut(status).state).toBe('moved');
-    const profiles = byName(jsonOut(await h.run(['profiles', '--json'])).profiles);
-    expect(profiles.acme.state).toBe('moved');
-    expect(profiles.default.state).toBe('moved');
+    const profiles = byName<{ name: string; state: string }>(jsonOut(await h.run(['profiles', '--json'])).profiles);
+    expect(profiles.acme?.state).toBe('moved');
+    expect(profiles.default?.state).toBe('moved');
     expect(h.sandbox.issued().length, 'the moved slots were never refreshed').toBe(grantsBefore);
 
     // The new store works, and copying again changes nothing.
@@ -143,6 +143,21 @@ describe('store copy --from FILE --to FILE', () => {
     expect(same.code).toBe(2);
     expect(same.stderr).toContain('same store');
     expect(readFileSync(h.tokenFile, 'utf8')).toBe(before);
+  });
+
+  it('HH_TOKEN_STORE set: the hot path (refresh, token) hands over to the full command, which opens that store; an unknown one is exit 3, its value never echoed', async () => {
+    await storeGrant(h, h.tokenFile);
+    const env = { HH_TOKEN_STORE: 'mysql://hh:s3cretpw@db/hh' };
+    for (const args of [['refresh'], ['token'], ['status'], ['store', 'init']]) {
+      const out = await h.run(args, { env });
+      expect(out.code, args.join(' ')).toBe(3);
+      expect(out.stdout, args.join(' ')).toBe('');
+      expect(out.stderr, args.join(' ')).toContain('HH_TOKEN_STORE');
+      expect(out.stderr).not.toContain('s3cretpw');
+    }
+    const saved = await h.run(['config', 'set', 'token-store', 'postgresql://hh:s3cretpw@db/hh']);
+    expect(saved.code).toBe(2);
+    expect(saved.stderr).not.toContain('s3cretpw');
   });
 
   it('store init on the file store has nothing to create', async () => {

@@ -3,7 +3,7 @@ import { printOutcome } from '../../lifecycle/answers';
 import { loadConfig } from '../../config/config';
 import { isDue } from '../../token/expiry';
 import { HANDOVER, TO_CLI } from '../hot-args';
-import { fileStoreSelected, notDue, peekToken } from '../../lifecycle/refresh';
+import { fileStoreSelected, notDue, peekToken } from '../../lifecycle/peek';
 
 /**
  * `refresh` on the hot path. Most timer runs find the access token valid, and that

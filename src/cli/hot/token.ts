@@ -4,7 +4,7 @@ import { loadConfig } from '../../config/config';
 import { isDue } from '../../token/expiry';
 import { HANDOVER, TO_CLI } from '../hot-args';
 import { mayBeTerminal } from '../../output';
-import { fileStoreSelected, peekToken } from '../../lifecycle/refresh';
+import { fileStoreSelected, peekToken } from '../../lifecycle/peek';
 
 /**
  * `token` on the hot path, for `$(hh-oauth token)` in scripts: a valid user token is
