@@ -59,7 +59,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
   it('exchange → token → whoami → refresh (due) → status → profiles → app-token → revoke → doctor, all in the database', async () => {
     await quickLogin(h, env());
     expect(existsSync(h.tokenFile)).toBe(false); // nothing in the token file
-    const [access, refresh] = (await rowOf()).split('|');
+    const [access, refresh, firstVersion] = (await rowOf()).split('|');
     // The bot's documented SELECT reads what `hh-oauth token` prints.
     const token = await runSecret(h, ['token'], env());
     expect(token.code, token.stderr).toBe(0);
@@ -76,7 +76,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     const [access2, refresh2, version] = (await rowOf()).split('|');
     expect(access2).not.toBe(access);
     expect(refresh2).not.toBe(refresh);
-    expect(version).toBe('2');
+    expect(Number(version)).toBe(Number(firstVersion) + 1);
     expect(keptFiles()).toEqual([]);
 
     const status = await run(['status', '--json']);
@@ -104,6 +104,8 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     const byCheck = Object.fromEntries(checks.map((c) => [c.name, c]));
     expect(byCheck['token-file']).toMatchObject({ status: 'pass', message: expect.stringContaining(`127.0.0.1:${db.port}/hh_test#default`) });
     expect(byCheck['token-accepted']?.status).toBe('pass');
+    expect(byCheck['token-store']).toMatchObject({ status: 'pass', message: expect.stringMatching(/reachable, schema version 1, no TLS \(loopback\)/) });
+    expect(byCheck['token-permissions']).toBeUndefined();
     expect(doctor.stdout).not.toContain(db.password);
   }, 60_000);
 
@@ -169,7 +171,7 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
       await db.psql("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = 'hh-oauth'");
       const out = await refreshing;
       expect(out.code, out.stderr).toBe(6);
-      expect(out.stderr).toMatch(/hh\.ru issued a new token pair, but storing it in .* failed .*kept on this host in .*user-default\.v1\.json/);
+      expect(out.stderr).toMatch(new RegExp(`hh\\.ru issued a new token pair, but storing it in .* failed .*kept on this host in .*user-default\\.v${before.split('|')[2]}\\.json`));
       const window = /on local disk ([\d.]+) ms after it arrived/.exec(out.stderr);
       expect(window).not.toBeNull();
       console.log(`answer → local kept pair (COMMIT then failed): ${window![1]} ms`);
@@ -177,14 +179,14 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
       await late.close();
     }
     expect(await rowOf()).toBe(before);
-    expect(keptFiles()).toEqual(['user-default.v1.json']);
+    expect(keptFiles()).toEqual([`user-default.v${before.split('|')[2]}.json`]);
     // The next run on this host: the kept pair goes in first; the token it holds is the live one.
     const next = await runSecret(h, ['token'], env());
     expect(next.code, next.stderr).toBe(0);
     expect(next.stderr).toMatch(/recovered the token pair/);
     expect(keptFiles()).toEqual([]);
     const [access, , version] = (await rowOf()).split('|');
-    expect(version).toBe('2');
+    expect(Number(version)).toBe(Number(before.split('|')[2]) + 1);
     expect(next.stdout.trim()).toBe(access);
     await sleep(2100);
     const again = await run(['refresh', '--json']);

@@ -9,7 +9,8 @@ import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
 import { dropKept, keptDir, keptPath, keptSlots, keptVersions, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
-import { CHANNEL, migrate, SET_ASIDE, TOKENS } from './schema';
+import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
+import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
 
 /**
  * The PostgreSQL store (docs/postgres-store.md). A write:
@@ -62,6 +63,25 @@ export class PostgresStore implements TokenStore {
     return this.withConnection((db) => migrate(db));
   }
 
+  /** doctor's `token-store`: the server reached, the schema's version, TLS, pairs kept on this host. */
+  async checks(): Promise<CheckResult[]> {
+    const tls = this.target.config.ssl ? ((this.target.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized ? 'TLS, server verified' : 'TLS, server not verified') : 'no TLS (loopback)';
+    const kept = keptSlots(this.dir).length;
+    let version: number;
+    try {
+      version = await this.withConnection((db) => schemaVersion(db));
+    } catch (err) {
+      return [failFrom('token-store', err)];
+    }
+    if (version < CURRENT_VERSION) {
+      return [fail('token-store', 'config', `${this.target.name} has schema version ${version}; this hh-oauth needs ${CURRENT_VERSION}`, 'run `hh-oauth store init` (idempotent)')];
+    }
+    if (kept > 0) {
+      return [fail('token-store', 'store', `${kept} token pair(s) kept on this host in ${this.dir} never reached ${this.target.name}`, 'run `hh-oauth refresh` (any command that reads the store) on this host once the database is reachable: it puts them in place')];
+    }
+    return [pass('token-store', `${this.target.name}: reachable, schema version ${version}, ${tls}`)];
+  }
+
   async read(slot: Slot, opts: { inspect?: boolean } = {}): Promise<SlotContent | null> {
     if (!opts.inspect) await this.sweep();
     const k = rowKey(slot);
@@ -69,11 +89,14 @@ export class PostgresStore implements TokenStore {
     return contentOf(rows[0], slot, this.locate(slot));
   }
 
-  async write<T>(slot: Slot, lockTimeoutSeconds: number, body: (w: SlotWrite) => Promise<T>): Promise<T> {
+  async write<T>(slot: Slot, lockTimeoutSeconds: number, body: (w: SlotWrite) => Promise<T>, opts: { skipLocked?: boolean } = {}): Promise<T> {
     await this.sweep();
     return this.transaction(slot, lockTimeoutSeconds, async (tx) => {
+      // A pair kept on this host for the row's version goes in first, in this transaction:
+      // the row's refresh token is spent, so the body must see the kept pair instead.
+      const adopted = await this.adoptKept(tx, slot, opts.skipLocked ?? false);
       let committed = false;
-      let dirty = false;
+      let dirty = adopted !== undefined;
       let hold: SignalHold | undefined;
       let reservation: Reservation | undefined;
       let keptVersion: number | undefined;
@@ -128,6 +151,7 @@ export class PostgresStore implements TokenStore {
           committed = true;
           tx.done = true;
           await dropKept(this.dir, slot, version);
+          if (adopted !== undefined) await dropKept(this.dir, slot, adopted);
           if (asideNote) log.warn(asideNote);
           return data;
         },
@@ -143,6 +167,7 @@ export class PostgresStore implements TokenStore {
           await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
           await tx.db.query('COMMIT');
           tx.done = true;
+          if (adopted !== undefined) await dropKept(this.dir, slot, adopted);
         }
         return out;
       } finally {
@@ -151,6 +176,28 @@ export class PostgresStore implements TokenStore {
         queueMicrotask(() => hold?.release());
       }
     });
+  }
+
+  /**
+   * write(), but only when nobody holds the row now (FOR UPDATE SKIP LOCKED): undefined when
+   * another process holds it (or there is no row). For `refresh --all` on several hosts:
+   * each takes the due rows nobody else is working on.
+   */
+  async writeIfFree<T>(slot: Slot, body: (w: SlotWrite) => Promise<T>): Promise<T | undefined> {
+    try {
+      return await this.write(slot, 1, body, { skipLocked: true });
+    } catch (err) {
+      if (err === BUSY) return undefined;
+      throw err;
+    }
+  }
+
+  /** Profiles whose access token expires before `before`, soonest first (the index tokens_expires_at), for a due-list across hosts. */
+  async dueProfiles(before: Date, limit: number): Promise<string[]> {
+    const rows = await this.withConnection((db) =>
+      db.query<{ profile: string }>(`SELECT profile FROM ${TOKENS} WHERE refresh_token IS NOT NULL AND moved_to IS NULL AND expires_at <= $1 ORDER BY expires_at LIMIT $2`, [before.toISOString(), limit]),
+    );
+    return rows.map((r) => r.profile);
   }
 
   async rehearse(slot: Slot, lockTimeoutSeconds: number): Promise<void> {
@@ -205,22 +252,39 @@ export class PostgresStore implements TokenStore {
     return this.swept;
   }
 
-  /** Under the row lock: a kept pair for the row's version goes in; files for other versions go. */
+  /**
+   * Under the row lock: a kept pair for the row's version goes in; files for other versions
+   * (the row moved past them) go. Never waits: a row another holds is skipped (its holder,
+   * or the next write of it, adopts the pair: write() does so in its own transaction).
+   */
   private async settleSlot(slot: Slot, lockTimeoutSeconds: number): Promise<void> {
     if (keptVersions(this.dir, slot).length === 0) return;
-    await this.transaction(slot, lockTimeoutSeconds, async (tx) => {
-      const { version } = await tx.lockedRow();
-      const versions = keptVersions(this.dir, slot);
-      const kept = versions.includes(version) ? await takeKept(this.dir, slot, version) : undefined;
-      if (kept) {
-        await tx.db.query(updateSql(tx.key), [tx.key.key, ...columnsOf(kept)]);
+    try {
+      await this.transaction(slot, lockTimeoutSeconds, async (tx) => {
+        const adopted = await this.adoptKept(tx, slot, true);
+        if (adopted === undefined) return;
         await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
         await tx.db.query('COMMIT');
         tx.done = true;
-        log.warn(`recovered the token pair that a stopped run had written on this host but not stored in ${this.locate(slot)}`);
-      }
-      for (const v of versions) if (v !== version || kept) await dropKept(this.dir, slot, v);
-    });
+        await dropKept(this.dir, slot, adopted);
+      });
+    } catch (err) {
+      if (err !== BUSY) throw err;
+    }
+  }
+
+  /** Takes the row's lock; puts a kept pair for its version in place (uncommitted); removes stale files. Returns the adopted version. */
+  private async adoptKept(tx: Tx, slot: Slot, skipLocked: boolean): Promise<number | undefined> {
+    const { version } = await tx.lockedRow(skipLocked);
+    const versions = keptVersions(this.dir, slot);
+    if (versions.length === 0) return undefined;
+    for (const v of versions) if (v !== version) await dropKept(this.dir, slot, v);
+    if (!versions.includes(version)) return undefined;
+    const kept = await takeKept(this.dir, slot, version);
+    if (!kept) return undefined;
+    await tx.db.query(updateSql(tx.key), [tx.key.key, ...columnsOf(kept)]);
+    log.warn(`recovered the token pair that a stopped run had written on this host but not stored in ${this.locate(slot)}`);
+    return version;
   }
 
   private async acquire(): Promise<Connection> {
@@ -262,13 +326,16 @@ export class PostgresStore implements TokenStore {
       healthy = true;
       return out;
     } catch (err) {
-      if (!tx.done) await db.query('ROLLBACK').catch(() => undefined);
+      if (!tx.done) await db.query('ROLLBACK').then(() => (healthy = err === BUSY), () => undefined);
       throw err;
     } finally {
       this.release(db, healthy);
     }
   }
 }
+
+/** writeIfFree's "someone holds it": thrown inside the transaction (rolled back), caught outside. */
+const BUSY = Symbol('busy');
 
 /** One write transaction: its connection, its row, locked once (made first when missing). */
 class Tx {
@@ -281,11 +348,17 @@ class Tx {
     private readonly lockTimeoutSeconds: number,
   ) {}
 
-  /** The row under this transaction's lock; the lock is taken on the first call, re-read on each. */
-  async lockedRow(): Promise<{ row: Row | undefined; version: number }> {
+  /** The row under this transaction's lock; the lock is taken on the first call, re-read on each. skipLocked: throws BUSY when another holds it. */
+  async lockedRow(skipLocked = false): Promise<{ row: Row | undefined; version: number }> {
     const k = this.key;
     const timeout = Math.round(this.lockTimeoutSeconds * 1000) + STATEMENT_TIMEOUT_MS;
     const select = `SELECT ${ROW_COLUMNS} FROM ${k.table} WHERE ${k.column} = $1 FOR UPDATE`;
+    if (skipLocked && !this.locked) {
+      const rows = await this.db.query<Row>(`${select} SKIP LOCKED`, [k.key], timeout);
+      if (rows.length === 0) throw BUSY;
+      this.locked = { row: rows[0], version: Number(rows[0]!.version) };
+      return this.locked;
+    }
     let rows = await this.db.query<Row>(select, [k.key], timeout);
     if (rows.length === 0 && !this.locked) {
       // No row yet (a first login): made empty inside this transaction, so that it can be

@@ -133,6 +133,26 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     expect(calls.n).toBe(0);
   });
 
+  it('writeIfFree (FOR UPDATE SKIP LOCKED) skips a row another holds, and takes a free one; dueProfiles lists due rows soonest first', async () => {
+    const [a, b] = [await open(), await open()];
+    await refreshWith(a, user('free'), fakePairFor(11), { n: 0 });
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    const held = refreshWith(a, user('free'), fakePairFor(12), { n: 0 }, () => gate);
+    await new Promise((r) => setTimeout(r, 200));
+    const calls = { n: 0 };
+    const t0 = Date.now();
+    expect(await b.writeIfFree(user('free'), (w) => w.spend(async () => (calls.n++, fakePairFor(13)), recordOf))).toBeUndefined();
+    expect(Date.now() - t0).toBeLessThan(1000);
+    expect(calls.n).toBe(0);
+    release();
+    await held;
+    const stored = await b.writeIfFree(user('free'), (w) => w.spend(async () => (calls.n++, fakePairFor(13)), recordOf));
+    expect(stored?.access_token).toBe(fakePairFor(13).access_token);
+    await pgc.psql("UPDATE hh_oauth.tokens SET expires_at = now() - interval '1 hour' WHERE profile = 'free'");
+    expect(await b.dueProfiles(new Date(), 10)).toEqual(['free']);
+  });
+
   it('a damaged row is exit 7 and left exactly as it is', async () => {
     await pgc.psql(`INSERT INTO hh_oauth.tokens (profile, access_token, refresh_token, record) VALUES ('broken', 'AT-x', 'RT-x', '{"access_token": "AT-x"}')`);
     const before = await pgc.psql("SELECT record::text || version || updated_at FROM hh_oauth.tokens WHERE profile = 'broken'");
@@ -244,6 +264,30 @@ describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/po
     const read = await (await open()).read(user());
     expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(8).refresh_token);
     expect(existsSync(join(dir, `user-default.v${version - 1}.json`))).toBe(false);
+  });
+
+  it('a kept pair whose row was busy at the start-of-run sweep is adopted inside the write itself: the grant never sees the spent token', async () => {
+    const version = Number(await pgc.psql("SELECT version FROM hh_oauth.tokens WHERE profile = 'default'"));
+    const store = await open();
+    const dir = keptDir(loadConfig({}, {}, env), store.target.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `user-default.v${version}.json`), JSON.stringify(recordOf(fakePairFor(50))), { mode: 0o600 });
+    const holder = rawClient();
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM hh_oauth.tokens WHERE profile = 'default' FOR UPDATE");
+    let seen: string | undefined;
+    const writing = store.write(user(), 10, async (w) => {
+      seen = JSON.parse((await w.reread())!.text).refresh_token;
+      return w.spend(async () => fakePairFor(51), recordOf);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    await holder.query('COMMIT');
+    await holder.end();
+    await writing;
+    expect(seen).toBe(fakePairFor(50).refresh_token);
+    expect(await pgc.psql("SELECT refresh_token || '|' || version FROM hh_oauth.tokens WHERE profile = 'default'")).toBe(`${fakePairFor(51).refresh_token}|${version + 2}`);
+    expect(readdirSync(dir)).toEqual([]);
   });
 
   it('a write never sees a kept file it may not trust: a kept pair writable by others is refused (exit 7), nothing spent', async () => {

@@ -42,7 +42,9 @@ describe('one write path', () => {
   });
 
   it('the pieces of the protocol are used by the protocol alone', () => {
-    expect(importersOf('token/reservation')).toEqual(['token/write.ts']);
+    // The PostgreSQL store's write() is the protocol for a row: it claims its local kept pair
+    // with the file store's Reservation (fsynced before the grant, written before the COMMIT).
+    expect(importersOf('token/reservation')).toEqual(['store/postgres/index.ts', 'token/write.ts']);
     expect(importersOf('token/quarantine')).toEqual(['token/write.ts']);
     expect(importersOf('token/token-lock').filter((f) => !['token/write.ts', 'token/discard.ts'].includes(f))).toEqual(['store/file-store.ts']);
   });
@@ -61,6 +63,6 @@ describe('one write path', () => {
       .map(({ file }) => file)
       .sort();
     expect(listeners).toEqual(['commands/sandbox.ts', 'token/signal-guard.ts']);
-    expect(importersOf('token/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'token/write.ts']);
+    expect(importersOf('token/signal-guard')).toEqual(['commands/login.ts', 'commands/refresh/all.ts', 'store/postgres/index.ts', 'token/write.ts']);
   });
 });
