@@ -1,4 +1,7 @@
-import { MIGRATIONS, SCHEMA, VERSIONS } from '../../src/store/postgres/schema';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runCli } from './cli';
 import { recordFromGrant } from '../../src/token/record';
 import { mintGrant } from './grants';
 import type { PostgresCluster } from './postgres';
@@ -74,11 +77,13 @@ export async function storedRows(pg: PostgresCluster, prefix = ''): Promise<Map<
   return rows;
 }
 
-/**
- * The store's schema, as `hh-oauth store init` makes it (the same migrations, applied in one
- * transaction through psql), for suites that are not about `store init` itself.
- */
+/** The store's schema, made by the built CLI's `hh-oauth store init` (its own migrations), as an operator makes it. */
 export async function initStoreSchema(pg: PostgresCluster): Promise<void> {
-  const steps = MIGRATIONS.map((m) => `${m.sql};\nINSERT INTO ${VERSIONS} (version, description) VALUES (${m.version}, ${literal(m.description)});`);
-  await pg.psql(`BEGIN;\nCREATE SCHEMA IF NOT EXISTS ${SCHEMA};\nCREATE TABLE IF NOT EXISTS ${VERSIONS} (version integer PRIMARY KEY, description text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now());\n${steps.join('\n')}\nCOMMIT;`);
+  const home = mkdtempSync(join(tmpdir(), 'hh-store-init-'));
+  try {
+    const out = await runCli(['store', 'init'], { env: { PATH: process.env.PATH, HOME: home, HH_CONFIG_DIR: join(home, 'config'), HH_TOKEN_FILE: join(home, 'state', 'token.json'), HH_TOKEN_STORE: pg.dsnWithPassword } });
+    if (out.code !== 0) throw new Error(`hh-oauth store init failed: ${out.stderr}`);
+  } finally {
+    rmSync(home, { recursive: true, force: true });
+  }
 }
