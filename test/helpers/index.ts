@@ -31,4 +31,4 @@ export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (in
 export * from './hosts'; // startHost, hostnameOn, canUseUtsNamespaces: a "host" in its own UTS namespace, for the multi-host suites
 export * from './gate'; // gatedTokenEndpoint: grant requests held until the gate opens
 export * from './pg-rows'; // locksLeft, waitingOnLocks, sessions: what the PostgreSQL server says about locks and sessions
-export * from './pg-seed'; // mintGrants, seedProfiles, storedRows: profiles straight into the PostgreSQL store's table
+export * from './pg-seed'; // mintGrants, seedProfiles, storedRows, initStoreSchema (the CLI's store init): profiles straight into the PostgreSQL store's table
