@@ -148,10 +148,15 @@ const notSea = {
 const postgresStoreInCliOnly = {
   name: 'postgres-store-in-cli-only',
   setup(build: PluginBuild) {
-    build.onResolve({ filter: /^\.\/postgres\/index$/ }, () => ({ path: 'postgres-store', namespace: 'postgres-store-in-cli-only' }));
+    // ./postgres/claims: refresh --all's claims (src/store/claim.ts), only ever asked of an open PostgreSQL store.
+    build.onResolve({ filter: /^\.\/postgres\/(index|claims)$/ }, () => ({ path: 'postgres-store', namespace: 'postgres-store-in-cli-only' }));
     build.onLoad({ filter: /.*/, namespace: 'postgres-store-in-cli-only' }, () => ({
       loader: 'js' as const,
-      contents: "export async function openPostgresStore() { throw new Error('the hot bundles never open the PostgreSQL store: main.cjs hands a DSN store to cli.js'); }",
+      contents: [
+        "const never = () => { throw new Error('the hot bundles never open the PostgreSQL store: main.cjs hands a DSN store to cli.js'); };",
+        'export async function openPostgresStore() { never(); }',
+        'export function claimsFor() { never(); }',
+      ].join('\n'),
     }));
   },
 };

@@ -4,8 +4,10 @@ import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
 import { forEachBounded } from '../token/profiles';
 import { storeOf } from './stores';
-import { refreshIfDue } from './refresh';
+import { loadToken, refreshIfDue, type RefreshOutcome } from './refresh';
 import { errorJson, type ErrorJson } from '../output';
+import { dueClaimsOf, type Claim, type DueClaims } from '../store/claim';
+import type { TokenStore } from '../store/store';
 
 /**
  * `refresh --all`: every profile, a bounded number at a time, each through the same
@@ -15,7 +17,8 @@ import { errorJson, type ErrorJson } from '../output';
 export interface ProfileResult {
   name: string;
   token_file: string;
-  status: 'refreshed' | 'not_due' | 'failed';
+  /** busy: another run (another host) holds the profile; skipped without waiting, it does it. */
+  status: 'refreshed' | 'not_due' | 'busy' | 'failed';
   expires_at?: string;
   seconds_left?: number;
   error?: ErrorJson;
@@ -25,6 +28,8 @@ export interface RefreshAllSummary {
   total: number;
   refreshed: number;
   notDue: number;
+  /** Profiles another run held (a shared store's DueClaims): skipped, not waited on. */
+  busy: number;
   failed: number;
   /** The first few failures, for the summary line (all of them are in results). */
   firstFailures: Array<{ name: string; code: ErrorCode }>;
@@ -44,23 +49,38 @@ export interface RefreshAllOptions {
   keepResults?: boolean;
   /** Returns the signal's name once the run should stop starting new profiles. */
   stopRequested?: () => string | undefined;
+  /** A shared store's claims: only the due profiles nobody else holds are refreshed here. */
+  claims?: DueClaims;
 }
 
 export async function refreshAll(config: Config, opts: RefreshAllOptions): Promise<RefreshAllSummary> {
   const started = Date.now();
-  const summary: RefreshAllSummary = { total: 0, refreshed: 0, notDue: 0, failed: 0, firstFailures: [], seconds: 0 };
+  const summary: RefreshAllSummary = { total: 0, refreshed: 0, notDue: 0, busy: 0, failed: 0, firstFailures: [], seconds: 0 };
   if (opts.keepResults) summary.results = [];
   const codes = new Set<ErrorCode>();
 
   // forEachBounded waits for the profiles in flight even when the listing fails, and this
   // function returns only then, so the caller's signal guard covers every spent refresh token.
   const store = await storeOf(config);
-  const run = forEachBounded(store.list(), opts.concurrency, async (entry) => {
+  // A shared store (PostgreSQL) hands out the due profiles nobody else holds; the token file lists them all.
+  const claims = opts.claims ?? (await dueClaimsOf(store, opts.concurrency));
+  const entries = claims ? claims.candidates({ force: opts.force }) : store.list();
+  const run = forEachBounded(entries, opts.concurrency, async (entry) => {
     summary.total++;
     // token_file keeps its name for every store (fields are only added): a path, or the row's location.
     const result: ProfileResult = { name: entry.name, token_file: entry.location, status: 'failed' };
+    let claim: Claim | undefined;
     try {
-      const outcome = await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
+      const taken = claims ? await claims.claim(entry.name) : undefined;
+      if (taken === 'busy') {
+        result.status = 'busy';
+        summary.busy++;
+        summary.results?.push(result);
+        return;
+      }
+      if (taken !== 'done') claim = taken;
+      // Done: another run refreshed it after this one listed it; read, never refreshed again here.
+      const outcome = taken === 'done' ? await notDueNow(config.forProfile(entry.name)) : await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
       result.status = outcome.status;
       result.expires_at = outcome.expiresAt.toISOString();
       result.seconds_left = Math.max(0, secondsLeft(outcome.expiresAt));
@@ -72,6 +92,9 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
       summary.failed++;
       if (summary.firstFailures.length < NAMED_FAILURES) summary.firstFailures.push({ name: entry.name, code: e.code });
       result.error = errorJson(e);
+    } finally {
+      // The claim's own failure (a lost connection) ends it at the server anyway.
+      await claim?.release().catch(() => undefined);
     }
     summary.results?.push(result);
   }, () => opts.stopRequested?.() !== undefined);
@@ -81,12 +104,15 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
     // Only the listing throws (the callback records its failures): reported like a failed profile.
     summary.listingError = toHhOauthError(err);
     codes.add(summary.listingError.code);
+  } finally {
+    if (claims && !opts.claims) await claims.close().catch(() => undefined);
   }
   summary.interruptedBy = opts.stopRequested?.();
   // Interrupted means "the rest were not attempted": like a temporary failure, the next run does them.
   if (summary.interruptedBy) codes.add('temporary');
 
-  if (summary.total === 0 && !summary.interruptedBy && !summary.listingError) {
+  // With claims the candidates are the due profiles only: none due is no failure, unless the store holds no profile at all.
+  if (summary.total === 0 && !summary.interruptedBy && !summary.listingError && !(claims && (await hasProfiles(store)))) {
     if (store.kind !== 'file') throw reauthorizeError(`no profiles stored in ${store.describe()}`, 'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or `hh-oauth store copy` the token files there');
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
@@ -99,6 +125,19 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   return summary;
 }
 
+async function notDueNow(config: Config): Promise<RefreshOutcome> {
+  return { status: 'not_due', expiresAt: (await loadToken(config)).expiresAt };
+}
+
+async function hasProfiles(store: TokenStore): Promise<boolean> {
+  try {
+    for await (const _ of store.list()) return true;
+  } catch {
+    return true; // unreachable now: not "no profiles"; the run's own failures say what went wrong
+  }
+  return false;
+}
+
 export function exitCodeOf(summary: RefreshAllSummary): number {
   return summary.worst === undefined ? 0 : EXIT_CODES[summary.worst];
 }
@@ -107,7 +146,7 @@ const NAMED_FAILURES = 10;
 
 /** The one line that goes to the journal. */
 export function summaryLine(s: RefreshAllSummary): string {
-  const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, `${s.failed} failed`];
+  const parts = [`${s.refreshed} refreshed`, `${s.notDue} not due`, ...(s.busy > 0 ? [`${s.busy} busy (held by another run)`] : []), `${s.failed} failed`];
   let line = `refresh --all: ${parts.join(', ')} of ${s.total} profile${s.total === 1 ? '' : 's'} in ${s.seconds.toFixed(1)} s`;
   if (s.interruptedBy) line += `; stopped early by ${s.interruptedBy}: the remaining profiles were not attempted`;
   if (s.listingError) {

@@ -29,3 +29,7 @@ export * from './browser'; // startChromium: a headless Chromium (puppeteer-core
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
 export * from './prometheus'; // parseMetrics: Prometheus's text format through a real parser, and the rules a scraper adds
 export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (initdb + pg_ctl as an unprivileged user), canRunPostgres, postgresBinDir
+export * from './hosts'; // startHost, hostnameOn, canUseUtsNamespaces: a "host" in its own UTS namespace, for the multi-host suites
+export * from './gate'; // gatedTokenEndpoint: grant requests held until the gate opens
+export * from './pg-rows'; // locksLeft, waitingOnLocks, sessions: what the PostgreSQL server says about locks and sessions
+export * from './pg-seed'; // mintGrants, seedProfiles, storedRows, initStoreSchema (the CLI's store init): profiles straight into the PostgreSQL store's table

@@ -51,6 +51,7 @@ export default async function refreshAllCommand(opts: RefreshOptions): Promise<v
     total: summary.total,
     refreshed: summary.refreshed,
     not_due: summary.notDue,
+    busy: summary.busy,
     failed: summary.failed,
     exit_code: code,
   };
