@@ -27,3 +27,4 @@ export * from './local-users'; // localUser, localGroup, homeFor, runAs, canUseL
 export * from './processes'; // deadProcess: the owner of a stale lock
 export * from './browser'; // startChromium: a headless Chromium (puppeteer-core) for the login pages; CHROMIUM, artifactPath (test/artifacts/)
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
+export * from './dockerfile'; // parseDockerfile, instructionsOf, durationMs: the repository's Dockerfile as docker reads it (container-image suite)
