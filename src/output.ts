@@ -67,6 +67,12 @@ export function mayBeTerminal(fd: number): boolean {
   }
 }
 
+/** Replaces the labelled stderr lines (the worker's `--log-format json`); undefined restores them. */
+let sink: ((level: Level, message: string) => void) | undefined;
+export function setLogSink(fn: typeof sink): void {
+  sink = fn;
+}
+
 export function setJsonMode(json: boolean): void {
   state.json = json;
 }
@@ -97,6 +103,7 @@ function labelled(level: Level, text: string, hint: boolean): string {
  */
 function emit(level: Level, message: string, hint = false): void {
   if (level === 'debug' && !state.debug) return;
+  if (sink) return sink(level, withoutControls(hint ? `hint: ${message}` : message, '\n\t'));
   const lines = withoutControls(message, '\n\t')
     .split('\n')
     .map((line) => (state.journal ? PRIORITY[level] + labelled(level, line, hint) : labelled(level, line, hint)));
@@ -198,7 +205,7 @@ export function result(json: unknown, text?: string): void {
  * terminal's CSI) and the two JavaScript line separators as they are: escaped here too, so
  * that `hh-oauth … --json` on a terminal is as inert as the human output. Same value.
  */
-function jsonLine(value: unknown): string {
+export function jsonLine(value: unknown): string {
   return JSON.stringify(value).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) + '\n';
 }
 

@@ -154,7 +154,11 @@ export const DOCTOR = {
 export const STATUS = {
   name: 'status',
   description: 'show the token file, its expiry and the timers (no network); exit 4 when missing, 7 when corrupt',
-  examples: ['hh-oauth status', 'hh-oauth status --json | jq -r .state'],
+  options: [
+    { flags: '--format <format>', description: '"prometheus": every profile\'s expiry, last refresh and state in Prometheus\'s text format (node_exporter\'s textfile collector)', choices: ['prometheus'] },
+    { flags: '--metrics-dir <dir>', description: 'with --format prometheus: write DIR/hh-oauth.prom atomically instead of stdout' },
+  ],
+  examples: ['hh-oauth status', 'hh-oauth status --json | jq -r .state', 'hh-oauth status --format prometheus --metrics-dir /var/lib/prometheus/node-exporter'],
 } as const satisfies CommandSpec;
 
 export const REVOKE = {
@@ -196,6 +200,7 @@ export const INSTALL_UNITS = {
     { flags: '--no-nginx', description: 'install the systemd units only' },
     { flags: '--all-profiles', description: 'the service refreshes every profile (`refresh --all`) instead of the single token' },
     { flags: '--per-profile', description: 'also install template units: enable hh-oauth-refresh@NAME.timer and hh-oauth-expiry@NAME.timer per profile' },
+    { flags: '--metrics-dir <dir>', description: 'after every run the service writes DIR/hh-oauth.prom (status --format prometheus) for node_exporter\'s textfile collector; DIR becomes writable for it' },
     { flags: '--no-enable', description: 'write the files only: no systemctl, no nginx -t/reload' },
     { flags: '--force', description: 'replace files changed by hand (keeping a .bak)' },
     { flags: '--dry-run', description: 'print the rendered files; write nothing' },

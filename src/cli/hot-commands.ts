@@ -20,12 +20,17 @@ export const REFRESH = {
     { flags: '--all', description: 'every profile: the default file and each profiles/NAME.json, each under its own lock', cold: true },
     { flags: '--concurrency <n>', description: 'with --all: how many profiles at a time (default 4)', cold: true },
     { flags: '--rate <n>', description: 'with --all: at most N requests per second to hh.ru in this run (default: HH_RATE_LIMIT, 5; 0: unpaced)', cold: true },
+    // Cold: the long-running refresher (src/worker/) never starts from the hot path.
+    { flags: '--watch', description: 'keep running: refresh each token when it expires (with --all: every profile); for hosts without systemd', cold: true },
+    { flags: '--log-format <format>', description: 'with --watch: "human" lines (default) or one JSON object per event on stderr', choices: ['human', 'json'], cold: true },
+    { flags: '--listen <[host:]port>', description: 'with --watch: serve /healthz and /metrics here (a port alone: 127.0.0.1)', cold: true },
   ],
   examples: [
     'hh-oauth refresh',
     'hh-oauth refresh --json | jq .seconds_left',
     'hh-oauth --profile acme refresh',
     'hh-oauth refresh --all --concurrency 8 --json | jq \'.profiles[] | select(.status == "failed") | .name\'',
+    'hh-oauth refresh --watch --all --log-format json --listen 9464',
   ],
 } as const satisfies CommandSpec;
 

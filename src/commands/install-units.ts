@@ -137,6 +137,7 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     allProfiles: opts.allProfiles,
     perProfile: opts.perProfile,
     expiry: need('--expiry-check', checkInterval(opts.expiryCheck)),
+    metricsDir: opts.metricsDir === undefined ? undefined : need('--metrics-dir', checkAbsolutePath(opts.metricsDir)),
   };
   const secretOrigin = config.get('HH_CLIENT_SECRET')?.origin;
   const secretHolder = secretOrigin === 'env-file' ? settings.environmentFile : secretOrigin === 'system-file' ? settings.systemEnvFile?.path : undefined;

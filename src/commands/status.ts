@@ -1,8 +1,10 @@
-import type { GlobalOptions } from '../cli/global-options';
+import type { STATUS } from '../cli/commands';
+import type { OptionsFor } from '../cli/spec';
 import { loadConfig } from '../config/config';
-import { HhOauthError } from '../errors';
+import { HhOauthError, usageError } from '../errors';
 import { formatDuration } from '../token/expiry';
-import { isJsonMode, log, result } from '../output';
+import { isAbsolute, normalize } from 'node:path';
+import { isJsonMode, log, printable, result } from '../output';
 import { timerStatus, type TimerStatus } from '../system/timers';
 import { inspectTokenFile, type TokenFileStatus } from '../token/inspect';
 
@@ -11,7 +13,11 @@ import { inspectTokenFile, type TokenFileStatus } from '../token/inspect';
  * without changing anything. The --json object is documented in docs/contract.md; it is
  * printed for every state, so that `jq .state` works even when the exit code is 4 or 7.
  */
-export default async function status(opts: GlobalOptions): Promise<void> {
+export type StatusOptions = OptionsFor<typeof STATUS>;
+
+export default async function status(opts: StatusOptions): Promise<void> {
+  if (opts.format === 'prometheus') return prometheus(opts);
+  if (opts.metricsDir !== undefined) throw usageError('--metrics-dir only applies to --format prometheus');
   const config = loadConfig(opts);
   const { status: file, error } = await inspectTokenFile(config.tokenFile());
   if (file.mode_ok === false && file.state === 'corrupt') {
@@ -49,4 +55,12 @@ function timerLine(t: TimerStatus): string {
   if (t.load_state !== 'loaded') return 'not installed (run `hh-oauth install-units`)';
   const next = t.next_run ? `next run ${t.next_run}` : 'no next run scheduled';
   return `${t.active_state}, ${t.enabled || 'unknown'}; ${next}`;
+}
+
+/** The metrics text of every profile; a profile's state is a figure there, so the exit code is 0 once it is out. */
+async function prometheus(opts: StatusOptions): Promise<void> {
+  if (opts.json) throw usageError('--format prometheus prints the metrics text; drop --json');
+  if (opts.metricsDir !== undefined && !isAbsolute(opts.metricsDir)) throw usageError(`--metrics-dir must be an absolute path; got "${printable(opts.metricsDir)}"`);
+  const { writeStatusMetrics } = await import('../metrics/status-textfile');
+  await writeStatusMetrics(loadConfig(opts), opts.metricsDir === undefined ? undefined : normalize(opts.metricsDir));
 }

@@ -42,6 +42,8 @@ export const SETTINGS = {
   HH_RATE_LIMIT: { key: 'rate-limit', default: '5' },
   HH_LOCK_TIMEOUT: { key: 'lock-timeout', default: '60' },
   HH_APP_TOKEN_FILE: { key: 'app-token-file' },
+  // Where tokens live: empty for the token file, or a postgres:// DSN (src/store/store.ts).
+  HH_TOKEN_STORE: { key: 'token-store' },
   HH_ON_REFRESH: { key: 'on-refresh' },
   HH_ON_REFRESH_TIMEOUT: { key: 'on-refresh-timeout', default: '60' },
   HH_PROFILE: { key: 'profile' },

@@ -36,6 +36,8 @@ export interface UnitSettings {
   /** Also render template units, one instance per profile: hh-oauth-refresh@NAME.service and its timers. */
   perProfile?: boolean;
   expiry: { span: string } | 'off';
+  /** node_exporter's textfile directory: the service writes hh-oauth.prom there after every run. */
+  metricsDir?: string;
   nginx?: NginxSettings;
 }
 
@@ -87,6 +89,14 @@ export function homeAccess(node: string | undefined, bin: string): { protectHome
   return { protectHome: binds.length ? 'tmpfs' : 'yes', binds, warnings };
 }
 
+/** A metrics directory the sandbox hides would be written in the service's private copy, which node_exporter never sees. */
+export function metricsDirWarnings(dir: string | undefined): string[] {
+  if (dir === undefined) return [];
+  if (PRIVATE_TMP.some((t) => under(dir, t))) return [`--metrics-dir ${dir} is under /tmp or /var/tmp, which is private to the service (PrivateTmp=yes): node_exporter would never see the file`];
+  if (HOMES.some((h) => under(dir, h))) return [`--metrics-dir ${dir} is under a home directory, which the service cannot see (ProtectHome=): use a directory such as /var/lib/prometheus/node-exporter`];
+  return [];
+}
+
 export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: string[] } {
   const home = homeAccess(s.node, s.bin);
   const environment: string[] = [];
@@ -102,8 +112,13 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
   }
   const command = s.node === undefined ? systemdArg(s.bin) : `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
+  // ExecStopPost= runs after every run, failed ones too (Restart= then tries again): the figures say how it went.
+  const metrics = s.metricsDir
+    ? [`ExecStopPost=${command} status --format prometheus --metrics-dir ${systemdArg(s.metricsDir)}`, `ReadWritePaths=${systemdArg(s.metricsDir)}`]
+    : [];
   const service = (execStart: string, logFields: string[] = []) => ({
     exec_start: execStart,
+    metrics,
     log_fields: logFields,
     user: s.user,
       group: s.tokenGroup ? [`Group=${s.tokenGroup}`] : [],
@@ -142,7 +157,7 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
     );
     files.push({ name: NGINX_FILE, dialect: 'nginx', content: withHeader(body) });
   }
-  return { files, warnings: home.warnings };
+  return { files, warnings: [...home.warnings, ...metricsDirWarnings(s.metricsDir)] };
 }
 
 /** A unit rendered from systemd/<template> (by default the file of the same name). */

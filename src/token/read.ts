@@ -53,7 +53,7 @@ export function refusedRead(path: string, refusal: Exclude<Refusal, { why: 'miss
   }
 }
 
-function tightenMode(file: CappedFile, path: string, mode: number, tighten: boolean): void {
+export function tightenMode(file: CappedFile, path: string, mode: number, tighten: boolean): void {
   const wanted = mode & 0o640;
   const show = (m: number) => `0${m.toString(8)}`;
   // Through the open descriptor (not the path, which may have changed), and claimed only when it worked (e.g. not on a read-only mount).

@@ -9,6 +9,12 @@ import { refreshIfDue } from '../../lifecycle/refresh';
 export type RefreshOptions = OptionsFor<typeof REFRESH>;
 
 export default async function refresh(opts: RefreshOptions): Promise<void> {
+  if (opts.watch) {
+    const { default: watch } = await import('./watch');
+    return watch(opts);
+  }
+  if (opts.logFormat !== undefined) throw usageError('--log-format only applies to --watch');
+  if (opts.listen !== undefined) throw usageError('--listen only applies to --watch');
   if (opts.all) {
     const { default: refreshAll } = await import('./all');
     return refreshAll(opts);

@@ -34,7 +34,9 @@ describe('options types derived from the command table', () => {
     expectTypeOf<LoginOptions>().toEqualTypeOf<
       Flat<GlobalOptions & { listen: string; timeout: string; forceLogin?: boolean; skipChooseAccount?: boolean; open: boolean; probe: boolean; checkOnly?: boolean }>
     >();
-    expectTypeOf<RefreshOptions>().toEqualTypeOf<Flat<GlobalOptions & { force?: boolean; all?: boolean; concurrency?: string; rate?: string }>>();
+    expectTypeOf<RefreshOptions>().toEqualTypeOf<
+      Flat<GlobalOptions & { force?: boolean; all?: boolean; concurrency?: string; rate?: string; watch?: boolean; logFormat?: 'human' | 'json'; listen?: string }>
+    >();
     expectTypeOf<SandboxCommandOptions>().toEqualTypeOf<
       Flat<GlobalOptions & { host: string; port: string; expiresIn: string; codeTtl: string; redirectUri: string; deny?: boolean; rateLimit?: string; persona: 'employer' | 'employer_integration' | 'applicant' }>
     >();

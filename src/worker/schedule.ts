@@ -1,0 +1,128 @@
+import type { ErrorCode } from '../errors';
+
+/**
+ * When the worker acts on each profile: pure arithmetic over what it last saw and did,
+ * so that the loop (loop.ts) only reads, refreshes and sleeps. Times are epoch ms.
+ *
+ * - A profile is due at its access token's expiry (hh.ru refuses a refresh before it).
+ * - hh.ru saying "token not expired" at our expiry (clocks apart) retries after a short,
+ *   bounded back-off: SKEW_BACKOFF.
+ * - A temporary failure (exit 6: network, 5xx, 429) retries with exponential back-off up
+ *   to TEMPORARY_BACKOFF's cap.
+ * - Any other failure needs a person (reauthorize, rejected, a corrupt file…): the profile
+ *   is left alone until its content changes (a login, a repaired file).
+ */
+export interface Backoff {
+  firstMs: number;
+  maxMs: number;
+}
+
+export const SKEW_BACKOFF: Backoff = { firstMs: 1_000, maxMs: 30_000 };
+export const TEMPORARY_BACKOFF: Backoff = { firstMs: 5_000, maxMs: 5 * 60_000 };
+/** setTimeout's largest delay (2^31-1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+/** The store is read again at least this often, so a profile added elsewhere is seen. */
+export const REREAD_MS = 2 * 60_000;
+
+/** The delay before attempt number `attempt` (1 for the first retry): doubling, capped. */
+export function backoffMs(attempt: number, b: Backoff): number {
+  const n = Math.max(1, Math.floor(attempt));
+  // 2 ** 40 is far beyond any cap; keeps the arithmetic finite for a huge attempt count.
+  return Math.min(b.maxMs, b.firstMs * 2 ** Math.min(n - 1, 40));
+}
+
+export type LastOutcome = 'refreshed' | 'not_due' | 'skew_retry' | 'failed';
+
+export interface ProfilePlan {
+  name: string;
+  fingerprint: string;
+  /** The state as last read (token/profiles.ts's vocabulary), for the metrics. */
+  state: string;
+  expiresAt?: number;
+  /** The last successful refresh (by this worker, or the record's obtained_at). */
+  lastRefreshAt?: number;
+  /** Not before this time (a back-off). */
+  retryAt?: number;
+  skewAttempts: number;
+  temporaryAttempts: number;
+  /** Set after a failure that needs a person: no attempt until the content changes. */
+  blockedBy?: ErrorCode;
+  last?: { outcome: LastOutcome; at: number; code?: ErrorCode; requestId?: string };
+  /** Failures by exit class since the worker started (a Prometheus counter). */
+  failures: Partial<Record<ErrorCode, number>>;
+}
+
+export interface Seen {
+  name: string;
+  fingerprint: string;
+  state: string;
+  expiresAt?: number;
+  obtainedAt?: number;
+}
+
+/** A fresh plan, or the old one brought up to date; new content lifts a block and its back-offs. */
+export function observe(old: ProfilePlan | undefined, seen: Seen): ProfilePlan {
+  if (old && old.fingerprint === seen.fingerprint) return old.state === seen.state ? old : { ...old, state: seen.state };
+  const failures = old?.failures ?? {};
+  return {
+    name: seen.name,
+    fingerprint: seen.fingerprint,
+    state: seen.state,
+    expiresAt: seen.expiresAt,
+    lastRefreshAt: Math.max(old?.lastRefreshAt ?? 0, seen.obtainedAt ?? 0) || undefined,
+    skewAttempts: 0,
+    temporaryAttempts: 0,
+    last: old?.last,
+    failures,
+  };
+}
+
+/** When this profile should next be tried; undefined: not until its content changes. */
+export function dueAt(p: ProfilePlan): number | undefined {
+  if (p.blockedBy) return undefined;
+  // No expiry known (a missing or damaged file): one attempt says why, and then it is blocked.
+  if (p.expiresAt === undefined) return p.retryAt ?? 0;
+  return Math.max(p.expiresAt, p.retryAt ?? -Infinity);
+}
+
+export function afterRefreshed(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
+  return { ...p, expiresAt, lastRefreshAt: now, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed', at: now } };
+}
+
+/**
+ * Not refreshed, and no error: either someone else refreshed (a later expiry), or hh.ru's
+ * clock says the token still lives although ours says it has expired (clock skew).
+ */
+export function afterNotDue(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
+  if (expiresAt > now) return { ...p, expiresAt, retryAt: undefined, skewAttempts: 0, last: { outcome: 'not_due', at: now } };
+  const skewAttempts = p.skewAttempts + 1;
+  return { ...p, expiresAt, skewAttempts, retryAt: now + backoffMs(skewAttempts, SKEW_BACKOFF), last: { outcome: 'skew_retry', at: now } };
+}
+
+export function afterFailure(p: ProfilePlan, code: ErrorCode, now: number, requestId?: string): ProfilePlan {
+  const failures = { ...p.failures, [code]: (p.failures[code] ?? 0) + 1 };
+  const last = { outcome: 'failed' as const, at: now, code, requestId };
+  if (code !== 'temporary') return { ...p, failures, last, blockedBy: code, retryAt: undefined };
+  const temporaryAttempts = p.temporaryAttempts + 1;
+  return { ...p, failures, last, temporaryAttempts, retryAt: now + backoffMs(temporaryAttempts, TEMPORARY_BACKOFF) };
+}
+
+/**
+ * How long to sleep: until the earliest due profile, but never longer than REREAD_MS (the
+ * store may have changed) nor than setTimeout can wait; 0 when something is due now.
+ */
+export function sleepMs(plans: Iterable<ProfilePlan>, now: number, rereadMs = REREAD_MS): number {
+  let earliest = Infinity;
+  for (const p of plans) {
+    const at = dueAt(p);
+    if (at !== undefined && at < earliest) earliest = at;
+  }
+  return Math.max(0, Math.min(earliest - now, rereadMs, MAX_TIMER_MS));
+}
+
+/** The earliest expiry among the profiles that are not blocked, for /healthz. */
+export function nextExpiry(plans: Iterable<ProfilePlan>): number | undefined {
+  let earliest: number | undefined;
+  for (const p of plans) if (!p.blockedBy && p.expiresAt !== undefined && (earliest === undefined || p.expiresAt < earliest)) earliest = p.expiresAt;
+  return earliest;
+}
