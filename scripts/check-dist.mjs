@@ -40,6 +40,10 @@ const HOT_FILES = {
 // keeps anything of it; an `init_x();` line (a call into a module loaded anyway) is not code of it.
 // hh.ru's error table (src/hh/error-table.ts, 11 KB) too: a token that is still valid needs none of it.
 const WRITE_SIDE = /^src\/(token\/(write|reservation|token-lock|kept-pair|quarantine|ownership|replace-checks|debris|directory|discard|signal-guard)\.ts|lock\/|lifecycle\/new-grant\.ts|hh\/error-table\.ts)/;
+// The PostgreSQL store (src/store/postgres/) and its driver: loaded with import() only when
+// HH_TOKEN_STORE names a database, never by the hot path nor at a command's start-up.
+const POSTGRES_STORE = /^src\/store\/postgres\//;
+const DRIVER = ['pg', 'pg-pool', 'pg-protocol', 'pg-connection-string', 'pgpass', 'pg-types', 'pg-native', 'pg-cloudflare'];
 const COLD_HOT_COMMANDS = ['refresh', 'token', 'whoami', 'status'];
 // commander is what cli.js is for; chalk is loaded by output.ts only when it may colour.
 const COLD_ALLOWED = ['commander'];
@@ -111,6 +115,8 @@ for (const [name, allowed] of Object.entries(HOT_FILES)) {
   if (name === 'main.cjs') {
     for (const source of info.sources) if (WRITE_SIDE.test(source)) problems.push(`${name} carries code of ${source}: the hot path only reads the token file`);
   }
+  for (const spec of unique([...info.requires, ...info.dynamics, ...info.bundled])) if (DRIVER.includes(pkg(spec))) problems.push(`${name} reaches the PostgreSQL driver (${spec}): only cli.js's store chunk may load it`);
+  for (const source of info.sources) if (POSTGRES_STORE.test(source)) problems.push(`${name} carries code of ${source}: the PostgreSQL store is cli.js's, loaded on demand`);
 }
 
 // The commander program, for the commands that scripts and timers call.
@@ -133,6 +139,20 @@ for (const name of COLD_HOT_COMMANDS) {
   for (const spec of own.dynamic) {
     if (INTERACTIVE.includes(pkg(spec))) problems.push(`${name} can load ${spec} (through ${chunk})`);
   }
+  for (const spec of unique([...graph.external, ...own.external, ...graph.bundled, ...own.bundled, ...graph.dynamic, ...own.dynamic])) {
+    if (DRIVER.includes(pkg(spec))) problems.push(`${name} reaches the PostgreSQL driver (${spec}) at start-up (through dist/cli.js + ${chunk}): only the store's own chunk may import it`);
+  }
+}
+
+// The driver itself: every dist file that imports it must be reached from cli.js only
+// through import() (the PostgreSQL store's chunk), never statically.
+const startUp = staticGraph('cli.js').files;
+for (const [file, info] of files) {
+  const loadsDriver = [...info.statics, ...info.dynamics, ...info.requires, ...info.bundled].some((spec) => DRIVER.includes(pkg(spec)));
+  if (!loadsDriver) continue;
+  console.log(`\nthe PostgreSQL driver: loaded by ${file} (on demand)`);
+  if (startUp.includes(file)) problems.push(`${file} loads the PostgreSQL driver and is part of cli.js's start-up`);
+  if (file in HOT_FILES) problems.push(`${file} loads the PostgreSQL driver`);
 }
 
 // The standalone binary's main script (build/sea/main.cjs, which npm run build writes beside
@@ -154,4 +174,4 @@ if (problems.length > 0) {
   console.error(`\ncheck:dist FAILED:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
   process.exit(1);
 }
-console.log(`\ncheck:dist: the hot path reaches none of: ${HEAVY.join(', ')}`);
+console.log(`\ncheck:dist: the hot path reaches none of: ${HEAVY.join(', ')}, nor the PostgreSQL driver (${DRIVER[0]})`);

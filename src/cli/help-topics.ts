@@ -28,6 +28,7 @@ const SETTING_HELP: Record<SettingName, string> = {
   HH_LOCK_TIMEOUT: 'seconds to wait for a token file\'s lock',
   HH_APP_TOKEN_FILE: 'the application token\'s file (default: app-token.json beside the default token file)',
   HH_TOKEN_STORE: 'where tokens live: empty for the token file (the default), or a postgres:// DSN for a shared PostgreSQL store (its password never in the DSN you type: PGPASSFILE, or the environment)',
+  HH_TOKEN_STORE_PASSWORD_FILE: 'a file whose first line is the PostgreSQL store\'s password (mode 0600; or the systemd credential hh-db-password, PGPASSFILE, PGPASSWORD)',
   HH_ON_REFRESH: 'the rotation hook: a command run after a new pair is stored (also --on-refresh)',
   HH_ON_REFRESH_TIMEOUT: 'seconds the hook may run before it is stopped',
   HH_PROFILE: 'the profile whose token file is used (also --profile)',

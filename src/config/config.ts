@@ -44,6 +44,8 @@ export const SETTINGS = {
   HH_APP_TOKEN_FILE: { key: 'app-token-file' },
   // Where tokens live: empty for the token file, or a postgres:// DSN (src/store/store.ts).
   HH_TOKEN_STORE: { key: 'token-store' },
+  // The PostgreSQL store's password, first line of this file (src/store/postgres/password.ts).
+  HH_TOKEN_STORE_PASSWORD_FILE: { key: 'token-store-password-file' },
   HH_ON_REFRESH: { key: 'on-refresh' },
   HH_ON_REFRESH_TIMEOUT: { key: 'on-refresh-timeout', default: '60' },
   HH_PROFILE: { key: 'profile' },

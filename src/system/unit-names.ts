@@ -21,6 +21,8 @@ export const PROFILE_SERVICE_INSTANCE = 'hh-oauth-refresh@%i.service';
 
 /** The systemd credential (LoadCredential=NAME:…) that carries the client secret into $CREDENTIALS_DIRECTORY. */
 export const CREDENTIAL = 'hh-client-secret';
+/** The systemd credential that carries the PostgreSQL store's password (src/store/postgres/password.ts). */
+export const DB_PASSWORD_CREDENTIAL = 'hh-db-password';
 
 /** The nginx site file, and where doctor looks for it by default. */
 export const NGINX_FILE = 'hh-oauth.conf';

@@ -27,4 +27,5 @@ export * from './local-users'; // localUser, localGroup, homeFor, runAs, canUseL
 export * from './processes'; // deadProcess: the owner of a stale lock
 export * from './browser'; // startChromium: a headless Chromium (puppeteer-core) for the login pages; CHROMIUM, artifactPath (test/artifacts/)
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
+export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (initdb + pg_ctl as an unprivileged user), canRunPostgres, postgresBinDir
 export * from './dockerfile'; // parseDockerfile, instructionsOf, durationMs: the repository's Dockerfile as docker reads it (container-image suite)

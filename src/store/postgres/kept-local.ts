@@ -1,0 +1,99 @@
+import { readdirSync } from 'node:fs';
+import { unlink } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { Config } from '../../config/config';
+import { readCapped } from '../../files/capped-read';
+import { READ_LIMITS } from '../../files/read-limits';
+import { sha256Hex } from '../../files/sha256';
+import { isCompleteWrite, settleKeptPair } from '../../token/kept-pair';
+import { storeOwner } from '../../token/ownership';
+import { describeUser } from '../../token/trusted-dir';
+import { storeError } from '../../errors';
+import type { Slot } from '../store';
+
+/**
+ * The PostgreSQL store's local kept pairs: the file store's own mechanism (token/
+ * reservation.ts and kept-pair.ts) pointed at a file under the state directory, so that a
+ * pair hh.ru issued is on local disk, fsynced, before the COMMIT that may fail:
+ *
+ *   <token dir>/postgres-kept/<database>/user-<profile>.v<N>.json   (app.v<N>.json)
+ *
+ * N is the row's version the pair replaces, as the file store names a kept pair after the
+ * content it replaces. Under the row lock, a file for the row's current version is a pair
+ * that never reached the database: it is put in place (index.ts). A file for another
+ * version is one the database already moved past (its COMMIT went through, or a newer pair
+ * was stored since) and is removed.
+ */
+export function keptDir(config: Config, targetName: string): string {
+  return join(config.tokenDir(), 'postgres-kept', sha256Hex(Buffer.from(targetName)).slice(0, 16));
+}
+
+export const slotFileName = (slot: Slot): string => (slot.kind === 'app' ? 'app' : `user-${slot.profile}`);
+
+export function keptPath(dir: string, slot: Slot, version: number): string {
+  return join(dir, `${slotFileName(slot)}.v${version}.json`);
+}
+
+/** The versions with a file (a kept pair, or its temp file) for this slot. */
+export function keptVersions(dir: string, slot: Slot): number[] {
+  const prefix = slotFileName(slot);
+  const found = new Set<number>();
+  for (const name of list(dir)) {
+    const m = /^\.?(.+)\.v(\d+)\.json(\.[0-9a-f]{16}\.tmp)?$/.exec(name);
+    if (m && m[1] === prefix) found.add(Number(m[2]));
+  }
+  return [...found].sort((a, b) => a - b);
+}
+
+/** Every slot with a kept file, for the sweep at the start of a run. */
+export function keptSlots(dir: string): Slot[] {
+  const slots = new Map<string, Slot>();
+  for (const name of list(dir)) {
+    const m = /^\.?(user-(.+)|app)\.v\d+\.json/.exec(name);
+    if (!m) continue;
+    slots.set(m[1]!, m[1] === 'app' ? { profile: '', kind: 'app' } : { profile: m[2]!, kind: 'user' });
+  }
+  return [...slots.values()];
+}
+
+function list(dir: string): string[] {
+  try {
+    return readdirSync(dir);
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * The kept pair for this version, settled as the file store settles one (a complete temp
+ * file renamed into place, an incomplete one removed, a file hh-oauth did not write
+ * refused): its record, or undefined.
+ */
+export async function takeKept(dir: string, slot: Slot, version: number): Promise<Record<string, unknown> | undefined> {
+  const path = keptPath(dir, slot, version);
+  const writers = storeOwner(dir).writers;
+  await settleKeptPair(path, writers);
+  const read = readCapped(path, READ_LIMITS.tokenFile);
+  if (!read.ok && read.why === 'missing') return undefined;
+  // Adopted only as hh-oauth writes it (kept-pair.ts's rule): a regular file, of one of the
+  // store's writers, that nobody else may write. Passing it over would spend a superseded token.
+  const refuse = (what: string) =>
+    storeError(
+      `${path} ${what}: hh-oauth keeps a token pair that never reached the database under that name, but never in a file like this one, so it is not adopted; nothing was sent to hh.ru`,
+      `if you did not put it there, remove it (\`rm ${path}\`) and run again; if it is a pair hh-oauth kept, make it this user's and mode 0600 (\`chmod 600 ${path}\`)`,
+    );
+  if (!read.ok) throw refuse(read.problem);
+  if (!writers.includes(read.info.uid)) throw refuse(`belongs to ${describeUser(read.info.uid)}`);
+  if (read.info.mode & 0o022) throw refuse(`can be written by group or others (mode 0${(read.info.mode & 0o777).toString(8)})`);
+  const text = read.bytes.toString('utf8');
+  if (!isCompleteWrite(text)) return undefined;
+  return JSON.parse(text) as Record<string, unknown>;
+}
+
+/** Removes a version's kept pair (and any temp file of it): after its COMMIT, or when the row has moved past it. */
+export async function dropKept(dir: string, slot: Slot, version: number): Promise<void> {
+  const path = keptPath(dir, slot, version);
+  const prefix = `.${slotFileName(slot)}.v${version}.json.`;
+  await unlink(path).catch(() => undefined);
+  for (const name of list(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+}
