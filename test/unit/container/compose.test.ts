@@ -1,8 +1,8 @@
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { parse } from 'yaml';
+import { parse, parseAllDocuments } from 'yaml';
 import { SETTINGS } from '../../../src/config/config';
 import { findTool, parseDockerfile, REPO_ROOT, skipUnless } from '../../helpers';
 
@@ -113,5 +113,56 @@ describe('compose.yaml', () => {
       for (const dep of Object.keys(s.depends_on ?? {})) expect(compose.services, `${name} depends on ${dep}`).toHaveProperty(dep);
       for (const [source] of mounts(s)) if (!source.startsWith('.') && !source.startsWith('/')) expect(compose.volumes).toHaveProperty(source);
     }
+  });
+});
+
+/** The manifests of docs/kubernetes.md (its ```yaml blocks): never applied (no cluster), but held to the image they run. */
+describe('the manifests of docs/kubernetes.md', () => {
+  const doc = readFileSync(join(REPO_ROOT, 'docs/kubernetes.md'), 'utf8');
+  const manifests = [...doc.matchAll(/```yaml\n([\s\S]*?)```/g)].flatMap((m) => parseAllDocuments(m[1]!).map((d) => d.toJS() as Record<string, any>));
+  const workloads = manifests.filter((m) => m.kind === 'Deployment' || m.kind === 'StatefulSet');
+  const port = Number(image.cmd[image.cmd.indexOf('--listen') + 1]!.split(':').at(-1));
+  const [uid, gid] = image.user!.split(':').map(Number);
+
+  it('parse, and run the image as its user, with its volume, its secret path, its port and probes on the worker', () => {
+    expect(workloads.map((w) => w.kind)).toEqual(['Deployment', 'StatefulSet']);
+    for (const w of workloads) {
+      const pod = w.spec.template.spec;
+      expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid });
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+      const [c] = pod.containers;
+      expect(c.command).toBeUndefined();
+      expect(c.args).toBeUndefined();
+      expect(c.ports).toEqual([{ name: 'metrics', containerPort: port }]);
+      expect(c.readinessProbe.httpGet.path).toBe('/healthz');
+      expect(['/healthz', '/metrics']).toContain(c.livenessProbe.httpGet.path);
+      const mount = (path: string) => c.volumeMounts.find((v: { mountPath: string }) => v.mountPath === path);
+      expect(mount(image.volumes[0]!), `${w.kind}: the state directory is mounted`).toBeDefined();
+      const secrets = mount(dirname(image.env.HH_CLIENT_SECRET_FILE!));
+      expect(secrets?.readOnly).toBe(true);
+      const volume = pod.volumes.find((v: { name: string }) => v.name === secrets.name);
+      expect(volume, `${w.kind}: the volume ${secrets.name}`).toBeDefined();
+      const items = [...(volume.secret?.items ?? []), ...(volume.projected?.sources ?? []).flatMap((s: any) => (s.secret ?? s.configMap).items)];
+      expect(items.map((i: { path: string }) => i.path)).toContain(basename(image.env.HH_CLIENT_SECRET_FILE!));
+      expect(volume.secret?.defaultMode ?? volume.projected?.defaultMode).toBe(0o440);
+      for (const e of c.env as Array<{ name: string; value: string }>) {
+        expect(e.name.startsWith('HH_') ? e.name in SETTINGS : true, `${w.kind}: ${e.name} is a setting`).toBe(true);
+        expect(/SECRET|PASSWORD/.test(e.name) && !e.name.endsWith('_FILE'), `${w.kind}: ${e.name} is no secret`).toBe(false);
+        if (e.name.endsWith('_FILE')) expect(items.map((i: { path: string }) => `${secrets.mountPath}/${i.path}`)).toContain(e.value);
+      }
+    }
+  });
+
+  it('the file store: one replica, Recreate; the PostgreSQL store: verify-full, no password in the URL, a volume per replica', () => {
+    const [deployment, statefulSet] = workloads;
+    expect(deployment!.spec.replicas).toBe(1);
+    expect(deployment!.spec.strategy).toEqual({ type: 'Recreate' });
+    expect(deployment!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).not.toContain('HH_TOKEN_STORE');
+    const env = Object.fromEntries(statefulSet!.spec.template.spec.containers[0].env.map((e: { name: string; value: string }) => [e.name, e.value]));
+    const dsn = new URL(env.HH_TOKEN_STORE);
+    expect(dsn.password).toBe('');
+    expect(dsn.searchParams.get('sslmode')).toBe('verify-full');
+    expect(statefulSet!.spec.replicas).toBeGreaterThan(1);
+    expect(statefulSet!.spec.volumeClaimTemplates.map((t: { metadata: { name: string } }) => t.metadata.name)).toContain('state');
   });
 });
