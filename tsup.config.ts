@@ -115,6 +115,22 @@ const notSea = {
   },
 };
 
+/**
+ * The PostgreSQL store (src/store/postgres/, and node-postgres with it) belongs to cli.js
+ * only, as its own chunk: with HH_TOKEN_STORE naming a database, main.cjs hands every
+ * command to cli.js, so the CommonJS hot bundles, which would inline it, get a stub.
+ */
+const postgresStoreInCliOnly = {
+  name: 'postgres-store-in-cli-only',
+  setup(build: PluginBuild) {
+    build.onResolve({ filter: /^\.\/postgres\/index$/ }, () => ({ path: 'postgres-store', namespace: 'postgres-store-in-cli-only' }));
+    build.onLoad({ filter: /.*/, namespace: 'postgres-store-in-cli-only' }, () => ({
+      loader: 'js' as const,
+      contents: "export async function openPostgresStore() { throw new Error('the hot bundles never open the PostgreSQL store: main.cjs hands a DSN store to cli.js'); }",
+    }));
+  },
+};
+
 const common: Options = {
   format: ['esm'],
   platform: 'node',
@@ -150,10 +166,10 @@ export default defineConfig([
     entry: { main: 'src/main.ts' },
     format: ['cjs'],
     splitting: false,
-    esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate, notSea],
+    esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate, notSea, postgresStoreInCliOnly],
   },
-  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, notSea] },
-  { ...sea, entry: { main: 'src/main.ts' }, noExternal: [], esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate] },
-  { ...sea, entry: { 'hot-full': 'src/cli/hot/full.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
+  { ...common, entry: { 'hot-full': 'src/cli/hot/full.ts' }, format: ['cjs'], splitting: false, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, notSea, postgresStoreInCliOnly] },
+  { ...sea, entry: { main: 'src/main.ts' }, noExternal: [], esbuildPlugins: [lazyFsPromises, builtinsRequired, otherBundlesStaySeparate, postgresStoreInCliOnly] },
+  { ...sea, entry: { 'hot-full': 'src/cli/hot/full.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired, postgresStoreInCliOnly] },
   { ...sea, entry: { cli: 'src/cli/run-cli.ts' }, esbuildPlugins: [ofetchWithoutEngine, builtinsRequired] },
 ]);

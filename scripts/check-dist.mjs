@@ -147,13 +147,17 @@ for (const name of COLD_HOT_COMMANDS) {
 // The driver itself: every dist file that imports it must be reached from cli.js only
 // through import() (the PostgreSQL store's chunk), never statically.
 const startUp = staticGraph('cli.js').files;
+let driverLoaders = 0;
 for (const [file, info] of files) {
   const loadsDriver = [...info.statics, ...info.dynamics, ...info.requires, ...info.bundled].some((spec) => DRIVER.includes(pkg(spec)));
   if (!loadsDriver) continue;
+  driverLoaders++;
   console.log(`\nthe PostgreSQL driver: loaded by ${file} (on demand)`);
   if (startUp.includes(file)) problems.push(`${file} loads the PostgreSQL driver and is part of cli.js's start-up`);
   if (file in HOT_FILES) problems.push(`${file} loads the PostgreSQL driver`);
 }
+// And the store is there at all: a check that finds nothing to check proves nothing.
+if (driverLoaders === 0) problems.push('no file of dist/ loads the PostgreSQL driver: the PostgreSQL store is missing from the build');
 
 // The standalone binary's main script (build/sea/main.cjs, which npm run build writes beside
 // dist/): the same hot path, with node:sea and node:vm to run an embedded bundle, required

@@ -263,6 +263,33 @@ export const PROFILES = {
   subcommands: [PROFILES_LIST, PROFILES_SET, PROFILES_UNSET],
 } as const satisfies CommandSpec;
 
+export const STORE_INIT = {
+  name: 'init',
+  description: 'create or migrate what the selected store (HH_TOKEN_STORE) needs; idempotent',
+} as const satisfies CommandSpec;
+
+const STORE_ARG = 'a token file (as HH_TOKEN_FILE names it: its profiles/ and app-token.json come along), its directory, or a postgres:// DSN without password';
+
+export const STORE_COPY = {
+  name: 'copy',
+  description: 'move every profile and the app token from one store to another, spending nothing; marks the source as moved',
+  options: [
+    { flags: '--from <store>', description: `where the tokens are now: ${STORE_ARG}` },
+    { flags: '--to <store>', description: `where they go: ${STORE_ARG}` },
+  ],
+} as const satisfies CommandSpec;
+
+export const STORE = {
+  name: 'store',
+  description: 'the token store: create it (init), or move tokens between stores (copy)',
+  examples: [
+    'hh-oauth store init',
+    'hh-oauth store copy --from /var/lib/hh-token/token.json --to /srv/hh-token/token.json --json',
+    'PGPASSFILE=/etc/hh-oauth/pgpass hh-oauth store copy --from /var/lib/hh-token --to postgresql://hh@db.example/hh?sslmode=verify-full',
+  ],
+  subcommands: [STORE_INIT, STORE_COPY],
+} as const satisfies CommandSpec;
+
 export const SANDBOX = {
   name: 'sandbox',
   description: 'run a local hh.ru emulator for demos and tests (no network, no credentials)',
@@ -307,6 +334,7 @@ export const COMMANDS = [
   INSTALL_UNITS,
   UNINSTALL_UNITS,
   PROFILES,
+  STORE,
   SANDBOX,
   COMPLETION,
 ] as const satisfies readonly CommandSpec[];

@@ -36,6 +36,8 @@ export const LOADERS: Loaders = {
   'profiles list': () => import('../commands/profiles').then((m) => m.default),
   'profiles set': () => import('../commands/profile-settings').then((m) => m.set),
   'profiles unset': () => import('../commands/profile-settings').then((m) => m.unset),
+  'store init': () => import('../commands/store').then((m) => m.init),
+  'store copy': () => import('../commands/store').then((m) => m.copy),
   sandbox: () => import('../commands/sandbox').then((m) => m.default),
   completion: () => import('../commands/completion').then((m) => m.default),
 };

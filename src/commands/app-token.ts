@@ -1,14 +1,14 @@
 import type { APP_TOKEN } from '../cli/commands';
 import type { OptionsFor } from '../cli/spec';
-import { appTokenFile, parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
+import { parseAppTokenFile, type AppTokenRecord } from '../token/app-token';
 import { loadConfig } from '../config/config';
 import { configError, HhOauthError, hhDetails, usageError } from '../errors';
 import { APP_TOKEN_TOO_EARLY } from '../hh/errors';
 import { hhClient } from '../hh/client';
 import { log, result } from '../output';
 import { clientCredentialsForm } from '../hh/grant-forms';
-import { readRawFile } from '../token/read';
-import { TokenWrite } from '../token/write';
+import { APP_SLOT, storeOf } from '../lifecycle/stores';
+import { movedError } from '../store/moved';
 
 /** Typed from the command's declaration (APP_TOKEN in src/cli/commands.ts). */
 export type AppTokenOptions = OptionsFor<typeof APP_TOKEN>;
@@ -23,13 +23,15 @@ const MIN_INTERVAL_MS = 5 * 60 * 1000;
 export default async function appToken(opts: AppTokenOptions): Promise<void> {
   const config = loadConfig(opts);
   const form = clientCredentialsForm(config.require('HH_CLIENT_ID', 'app-token'), config.clientSecret('app-token'));
-  const path = appTokenFile(config);
+  const store = await storeOf(config);
+  const path = store.locate(APP_SLOT);
   const client = hhClient(config);
 
-  const stored = await TokenWrite.run(path, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
-    const raw = await readRawFile(path);
+  const stored = await store.write(APP_SLOT, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
+    const raw = await write.reread();
+    if (raw?.movedTo) throw movedError(path, { movedTo: raw.movedTo });
     // A user's pair there holds the only copy of its refresh token: never replaced by an application token, --rotate or not.
-    if ([config.tokenFile(), config.defaultTokenFile()].includes(path) || (raw && holdsUserPair(raw.text))) {
+    if ((store.kind === 'file' && [config.tokenFile(), config.defaultTokenFile()].includes(path)) || (raw && holdsUserPair(raw.text))) {
       throw configError(
         `HH_APP_TOKEN_FILE names ${path}, which is a user token file (it holds a refresh token), not the application token's file; nothing was sent to hh.ru`,
         'point HH_APP_TOKEN_FILE at a file of its own, or unset it (the default is app-token.json beside the default token file)',
@@ -68,7 +70,7 @@ export default async function appToken(opts: AppTokenOptions): Promise<void> {
   });
 
   log.info(`stored the application token in ${path}${stored.rotated ? '; the previous one is revoked' : ''}`);
-  result({ status: 'stored', app_token_file: path, obtained_at: stored.obtainedAt.toISOString(), rotated: stored.rotated });
+  result({ status: 'stored', app_token_file: path, ...(store.kind === 'file' ? {} : { store: store.describe() }), obtained_at: stored.obtainedAt.toISOString(), rotated: stored.rotated });
 }
 
 /** hh.ru's bare "app token refresh too early", turned into what the operator needs to know. */

@@ -1,4 +1,5 @@
 import type { EXCHANGE } from '../cli/commands';
+import { storeOf, userSlot } from '../lifecycle/stores';
 import type { OptionsFor } from '../cli/spec';
 import { parseCallbackInput } from '../authorize/callback-input';
 import { loadConfig, type Config } from '../config/config';
@@ -46,9 +47,10 @@ export default async function exchange(input: string | undefined, opts: Exchange
   };
   const expiresAt = await storeNewGrant(config, authorization, answered);
 
-  const tokenFile = config.tokenFile();
+  const store = await storeOf(config);
+  const tokenFile = store.locate(userSlot(config));
   log.info(`stored the token in ${tokenFile}; it expires ${expiresAt.toISOString()} (in ${formatDuration(secondsLeft(expiresAt))})`);
-  result({ status: 'stored', token_file: tokenFile, expires_at: expiresAt.toISOString() });
+  result({ status: 'stored', token_file: tokenFile, ...(store.kind === 'file' ? {} : { store: store.describe() }), expires_at: expiresAt.toISOString() });
 }
 
 /**

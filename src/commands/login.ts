@@ -11,8 +11,8 @@ import { diagnosisCode } from '../login/request-failure';
 import { coloursOn, isJsonMode, log, printable, result } from '../output';
 import { storeNewGrant } from '../lifecycle/new-grant';
 import { onStopSignal } from '../token/signal-guard';
-import { readToken } from '../token/read';
-import { TokenWrite } from '../token/write';
+import { readUserToken, storeOf, userSlot } from '../lifecycle/stores';
+import { isMovedError } from '../store/moved';
 import { buildAuthorizeUrl } from '../authorize/url';
 import { meSummary } from '../hh/me';
 import { fetchMe } from '../lifecycle/api-call';
@@ -87,7 +87,7 @@ async function fullLogin(
   const clientId = config.require('HH_CLIENT_ID', 'login');
   const clientSecret = config.clientSecret('login');
   const authorizeBase = config.url('HH_AUTHORIZE_URL', 'login');
-  const tokenFile = config.tokenFile();
+  const tokenFile = (await storeOf(config)).locate(userSlot(config));
   await preflightStore(config, tokenFile);
 
   // The state goes only to the browser that opens the start link first (in the 303 to hh.ru), never onto a command line.
@@ -171,10 +171,11 @@ async function fullLogin(
   }
 }
 
-/** Claims and releases a temp file beside the token file, so a store problem shows before the browser step. */
+/** The store's write up to the spend (the file store: claims and releases a temp file), so a store problem shows before the browser step. */
 async function preflightStore(config: Config, tokenFile: string): Promise<void> {
-  await TokenWrite.rehearse(tokenFile, config.seconds('HH_LOCK_TIMEOUT'));
-  const existing = await readToken(tokenFile).catch(() => undefined);
+  await (await storeOf(config)).rehearse(userSlot(config), config.seconds('HH_LOCK_TIMEOUT'));
+  // A slot `store copy` moved stops the login here, before the browser: its pair lives elsewhere.
+  const existing = await readUserToken(config).catch((err: unknown) => (isMovedError(err) ? Promise.reject(err) : undefined));
   if (existing) log.info(`${tokenFile} already holds a token; it is replaced once hh.ru issues the new one`);
 }
 

@@ -3,15 +3,18 @@ import { loadConfig } from '../config/config';
 import { formatDuration, secondsLeft } from '../token/expiry';
 import { log, result } from '../output';
 import { compareProfileNames, DEFAULT_PROFILE } from '../config/profile-name';
-import { forEachBounded, inspectProfile, listProfiles, type ProfileInfo } from '../token/profiles';
+import { forEachBounded, type ProfileInfo } from '../token/profiles';
+import { inspectStored } from '../lifecycle/inspect';
+import { storeOf } from '../lifecycle/stores';
 
-/** `hh-oauth profiles`: every token file with its state and expiry. Reads only; no network. */
+/** `hh-oauth profiles`: every profile of the store with its state and expiry. Reads only; no network. */
 export default async function profiles(opts: GlobalOptions): Promise<void> {
   const config = loadConfig(opts);
   const infos: ProfileInfo[] = [];
   const now = new Date();
-  await forEachBounded(listProfiles(config), 8, async (entry) => {
-    infos.push(await inspectProfile(entry, now));
+  const store = await storeOf(config);
+  await forEachBounded(store.list(), 8, async (entry) => {
+    infos.push(await inspectStored(store, entry.name, now));
   });
   infos.sort((a, b) => compareProfileNames(a.name, b.name));
 
@@ -26,8 +29,10 @@ export default async function profiles(opts: GlobalOptions): Promise<void> {
     manager_account: config.forProfile(p.name).get('HH_MANAGER_ACCOUNT_ID')?.value ?? null,
     ...(p.error ? { error: p.error } : {}),
   }));
-  if (rows.length === 0) log.info(`no profiles: neither ${config.defaultTokenFile()} nor ${config.profilesDir()}/*.json exists`);
-  result({ token_dir: config.tokenDir(), profiles_dir: config.profilesDir(), profiles: rows }, rows.length ? table(rows) : undefined);
+  const file = store.kind === 'file';
+  if (rows.length === 0) log.info(file ? `no profiles: neither ${config.defaultTokenFile()} nor ${config.profilesDir()}/*.json exists` : `no profiles stored in ${store.describe()}`);
+  // Another store adds its location (fields are only added); token_dir and profiles_dir stay, for the files it would use.
+  result({ token_dir: config.tokenDir(), profiles_dir: config.profilesDir(), ...(file ? {} : { store: store.describe() }), profiles: rows }, rows.length ? table(rows) : undefined);
 }
 
 function table(rows: Array<{ name: string; state: string; expires_at: string | null; seconds_left: number | null; manager_account: string | null }>): string {

@@ -8,7 +8,7 @@ import { loadToken } from '../lifecycle/refresh';
 import { withStoredToken } from '../lifecycle/api-call';
 import { TOKEN_REVOKED } from '../hh/errors';
 import { readStdinLine } from '../stdin';
-import { discardToken } from '../token/discard';
+import { storeOf, userSlot } from '../lifecycle/stores';
 
 /** Typed from the command's declaration (REVOKE in src/cli/commands.ts). */
 export type RevokeOptions = OptionsFor<typeof REVOKE>;
@@ -19,7 +19,11 @@ export type RevokeOptions = OptionsFor<typeof REVOKE>;
  */
 export default async function revoke(opts: RevokeOptions): Promise<void> {
   const config = loadConfig(opts);
-  const path = config.tokenFile();
+  const store = await storeOf(config);
+  const slot = userSlot(config);
+  const path = store.locate(slot);
+  // Another store adds where it is (fields are only added; token_file names the slot).
+  const where = store.kind === 'file' ? {} : { store: store.describe() };
   // No token file is exit 4 before anything is asked.
   await loadToken(config);
 
@@ -30,7 +34,7 @@ export default async function revoke(opts: RevokeOptions): Promise<void> {
     const answer = await readStdinLine(`Revoke the hh.ru token in ${path} and ${opts.keep ? 'rename' : 'delete'} the file? [y/N] `);
     if (!/^y(es)?$/i.test(answer.trim())) {
       log.info('cancelled: nothing was revoked');
-      result({ status: 'cancelled', token_file: path });
+      result({ status: 'cancelled', token_file: path, ...where });
       return;
     }
   }
@@ -51,10 +55,10 @@ export default async function revoke(opts: RevokeOptions): Promise<void> {
     }
   });
 
-  const outcome = await discardToken(path, config.seconds('HH_LOCK_TIMEOUT'), token.refreshToken, { keep: opts.keep });
+  const outcome = await store.discard(slot, config.seconds('HH_LOCK_TIMEOUT'), token.refreshToken, { keep: opts.keep });
   const keptAs = outcome.action === 'kept' ? outcome.keptAs : null;
   if (outcome.action === 'replaced') log.warn(`${path} now holds a newer token (stored while revoking); left it in place`);
   else if (outcome.action === 'missing') log.warn(`${path} was removed meanwhile`);
   log.info(`${already ? 'was already revoked' : 'revoked at hh.ru'}; ${keptAs ? `the file is kept as ${keptAs}` : outcome.action === 'removed' ? `removed ${path}` : 'the token file was not changed'}`);
-  result({ status: already ? 'already_revoked' : 'revoked', token_file: path, file: outcome.action, kept_as: keptAs });
+  result({ status: already ? 'already_revoked' : 'revoked', token_file: path, ...where, file: outcome.action, kept_as: keptAs });
 }

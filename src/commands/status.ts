@@ -6,7 +6,10 @@ import { formatDuration } from '../token/expiry';
 import { isAbsolute, normalize } from 'node:path';
 import { isJsonMode, log, printable, result } from '../output';
 import { timerStatus, type TimerStatus } from '../system/timers';
-import { inspectTokenFile, type TokenFileStatus } from '../token/inspect';
+import { inspectTokenFile, stateError, type TokenFileStatus } from '../token/inspect';
+import { inspectProfileOf } from '../lifecycle/inspect';
+import { storeOf } from '../lifecycle/stores';
+import { secondsLeft } from '../token/expiry';
 
 /**
  * `hh-oauth status`: the token file and the timers, without the network and
@@ -19,7 +22,7 @@ export default async function status(opts: StatusOptions): Promise<void> {
   if (opts.format === 'prometheus') return prometheus(opts);
   if (opts.metricsDir !== undefined) throw usageError('--metrics-dir only applies to --format prometheus');
   const config = loadConfig(opts);
-  const { status: file, error } = await inspectTokenFile(config.tokenFile());
+  const { status: file, error } = await inspectSlot(config);
   if (file.mode_ok === false && file.state === 'corrupt') {
     log.warn(`${file.token_file} has mode ${file.mode}; a token file should be 0600 (or 0640 for a reader group)`);
   }
@@ -32,9 +35,33 @@ export default async function status(opts: StatusOptions): Promise<void> {
   if (error) throw new HhOauthError(error.code, error.message, { suggestion: error.suggestion, answered: true });
 }
 
-function human(file: TokenFileStatus, timers: TimerStatus[] | null): string {
+/**
+ * The file store's slot is a file, shown with its owner and mode (token/inspect.ts);
+ * another store's has neither, and adds `store`: the document's fields are only added to.
+ */
+async function inspectSlot(config: ReturnType<typeof loadConfig>): Promise<{ status: TokenFileStatus & { store?: string }; error?: HhOauthError }> {
+  const store = await storeOf(config);
+  if (store.kind === 'file') return inspectTokenFile(config.tokenFile());
+  const info = await inspectProfileOf(config);
+  const status = {
+    token_file: info.tokenFile,
+    store: store.describe(),
+    state: info.state,
+    owner: null,
+    mode: null,
+    mode_ok: null,
+    obtained_at: info.obtainedAt?.toISOString() ?? null,
+    expires_at: info.expiresAt?.toISOString() ?? null,
+    expires_at_derived: info.legacy ?? null,
+    seconds_left: info.expiresAt ? Math.max(0, secondsLeft(info.expiresAt)) : null,
+    problem: info.error ?? (info.state === 'missing' ? `no token stored for ${info.tokenFile}` : null),
+  };
+  return { status, error: info.cause ?? (info.state === 'missing' ? stateError(status) : undefined) };
+}
+
+function human(file: TokenFileStatus & { store?: string }, timers: TimerStatus[] | null): string {
   const rows: Array<[string, string]> = [
-    ['token file', file.token_file],
+    [file.store ? 'token' : 'token file', file.token_file],
     ['state', file.state],
   ];
   if (file.owner) rows.push(['owner', `${file.owner.user ?? file.owner.uid}:${file.owner.group ?? file.owner.gid}`]);
@@ -44,7 +71,7 @@ function human(file: TokenFileStatus, timers: TimerStatus[] | null): string {
     const when = file.seconds_left ? `in ${formatDuration(file.seconds_left)}` : 'expired; the next refresh renews it';
     rows.push(['expires', `${file.expires_at} (${when})${file.expires_at_derived ? ', from the file time' : ''}`]);
   }
-  if (file.problem && (file.state === 'corrupt' || file.state === 'unreadable')) rows.push(['problem', file.problem]);
+  if (file.problem && (file.state === 'corrupt' || file.state === 'unreadable' || file.state === 'moved')) rows.push(['problem', file.problem]);
   if (timers === null) rows.push(['timers', 'unknown (no systemd here)']);
   else for (const t of timers) rows.push([t.unit, timerLine(t)]);
   const width = Math.max(...rows.map(([k]) => k.length)) + 2;

@@ -1,6 +1,6 @@
 import type { TOKEN } from '../cli/hot-commands';
 import type { OptionsFor } from '../cli/spec';
-import { readAppToken } from '../token/app-token';
+import { readStoredAppToken } from '../lifecycle/app-token';
 import { loadConfig } from '../config/config';
 import { reauthorizeError, usageError } from '../errors';
 import { printToken } from '../lifecycle/answers';
@@ -25,7 +25,7 @@ export default async function token(opts: TokenOptions): Promise<void> {
   let value: string;
   let expiresAt: Date | null = null;
   if (opts.app) {
-    const app = await readAppToken(config);
+    const app = await readStoredAppToken(config);
     if (!app) throw reauthorizeError('there is no application token yet', 'run `hh-oauth app-token` first');
     value = app.accessToken;
   } else {

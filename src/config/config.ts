@@ -312,6 +312,11 @@ export class Config {
     return new Config({ ...this.flags, HH_PROFILE: profile }, this.env, this.envFile, this.saved, this.savedProfiles, this.systemFile, this.files);
   }
 
+  /** The same settings with some given as flags (`store copy`: another token file). */
+  withFlags(flags: Flags): Config {
+    return new Config({ ...this.flags, ...flags }, this.env, this.envFile, this.saved, this.savedProfiles, this.systemFile, this.files);
+  }
+
   /** Settings saved for single profiles, for listings. */
   profileSettings(): ProfileSettings {
     return this.savedProfiles;

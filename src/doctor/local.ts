@@ -7,7 +7,8 @@ import { formatDuration, isDue, secondsLeft } from '../token/expiry';
 import { errnoCode, HhOauthError, REAUTHORIZE_HINT } from '../errors';
 import { mask } from '../output';
 import { hasContact } from '../config/setting-values';
-import { readToken, type StoredToken } from '../token/read';
+import type { StoredToken } from '../token/read';
+import { readUserToken, storeOf, userSlot } from '../lifecycle/stores';
 import { nameInFile, primaryGroupInFile } from '../system/accounts';
 import { tokenGroup } from '../token/ownership';
 import { CREDENTIAL } from '../system/unit-names';
@@ -119,16 +120,20 @@ export function checkUserAgent(config: Config): CheckResult {
   return pass('user-agent', `"${setting.value}" (${setting.origin})`);
 }
 
-/** Present and valid; doctor never rewrites it (no tightening, no quarantine). */
+/** Present and valid, in whichever store; doctor never rewrites it (no tightening, no quarantine). */
 export async function checkTokenFile(config: Config): Promise<{ result: CheckResult; token?: StoredToken }> {
-  const path = config.tokenFile();
   let token: StoredToken | null;
+  let path: string;
+  let file: boolean;
   try {
-    token = await readToken(path, { tighten: false });
+    const store = await storeOf(config);
+    path = store.locate(userSlot(config));
+    file = store.kind === 'file';
+    token = await readUserToken(config, { inspect: true });
   } catch (err) {
     return { result: failFrom('token-file', err) };
   }
-  if (!token) return { result: fail('token-file', 'reauthorize', `no token file at ${path}`, REAUTHORIZE_HINT) };
+  if (!token) return { result: fail('token-file', 'reauthorize', file ? `no token file at ${path}` : `no token stored for ${path}`, REAUTHORIZE_HINT) };
   const left = secondsLeft(token.expiresAt);
   const when = isDue(token.expiresAt)
     ? `the access token expired ${token.expiresAt.toISOString()} (${formatDuration(left)} ago); the next timer run refreshes it`

@@ -2,14 +2,13 @@ import type { Config } from '../config/config';
 import { authorizationCodeForm, type AuthorizationCode } from '../hh/grant-forms';
 import { refreshHook } from './hook';
 import { loadClient } from './refresh';
-import { readToken } from '../token/read';
 import { isCorruptError, recordFromGrant } from '../token/record';
-import { TokenWrite } from '../token/write';
+import { storeOf, userSlot, userToken } from './stores';
 
 /**
- * A new pair for an authorization code (exchange, login), stored through the write
- * protocol (token/write.ts). Whatever the file held is replaced; a damaged file is set
- * aside first, never lost. Returns when the new access token expires.
+ * A new pair for an authorization code (exchange, login), stored through the store's
+ * write protocol (SlotWrite). Whatever the slot held is replaced; damaged content is set
+ * aside first, never lost; a slot `store copy` moved elsewhere is refused (exit 3). Returns when the new access token expires.
  *
  * `answered`, when given, runs once the code is spent or refused (with the error then),
  * while the protocol still holds the stop signals: what the caller records about the
@@ -17,14 +16,18 @@ import { TokenWrite } from '../token/write';
  * is reported, before a signal that arrived during the grant ends the run.
  */
 export async function storeNewGrant(config: Config, code: AuthorizationCode, answered?: (error?: unknown) => Promise<void>): Promise<Date> {
-  const path = config.tokenFile();
+  const store = await storeOf(config);
+  const slot = userSlot(config);
+  const path = store.locate(slot);
   const hook = refreshHook(config);
-  const expiresAt = await TokenWrite.run(path, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
+  const expiresAt = await store.write(slot, config.seconds('HH_LOCK_TIMEOUT'), async (write) => {
     let damaged = false;
-    await readToken(path).catch((err: unknown) => {
+    try {
+      userToken(store, slot, await write.reread());
+    } catch (err) {
       if (!isCorruptError(err)) throw err;
       damaged = true;
-    });
+    }
     if (damaged) await write.setAside();
     const client = await loadClient(config);
     let record: Record<string, unknown>;

@@ -2,7 +2,8 @@ import type { Config } from '../config/config';
 import { type ErrorCode, EXIT_CODES, type HhOauthError, mostSerious, reauthorizeError, toHhOauthError } from '../errors';
 import { compareProfileNames } from '../config/profile-name';
 import { secondsLeft } from '../token/expiry';
-import { forEachBounded, listProfiles, type ProfileEntry } from '../token/profiles';
+import { forEachBounded } from '../token/profiles';
+import { storeOf } from './stores';
 import { refreshIfDue } from './refresh';
 import { errorJson, type ErrorJson } from '../output';
 
@@ -53,9 +54,11 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
 
   // forEachBounded waits for the profiles in flight even when the listing fails, and this
   // function returns only then, so the caller's signal guard covers every spent refresh token.
-  const run = forEachBounded(listProfiles(config), opts.concurrency, async (entry: ProfileEntry) => {
+  const store = await storeOf(config);
+  const run = forEachBounded(store.list(), opts.concurrency, async (entry) => {
     summary.total++;
-    const result: ProfileResult = { name: entry.name, token_file: entry.tokenFile, status: 'failed' };
+    // token_file keeps its name for every store (fields are only added): a path, or the row's location.
+    const result: ProfileResult = { name: entry.name, token_file: entry.location, status: 'failed' };
     try {
       const outcome = await refreshIfDue(config.forProfile(entry.name), { force: opts.force, quiet: true });
       result.status = outcome.status;
@@ -84,6 +87,7 @@ export async function refreshAll(config: Config, opts: RefreshAllOptions): Promi
   if (summary.interruptedBy) codes.add('temporary');
 
   if (summary.total === 0 && !summary.interruptedBy && !summary.listingError) {
+    if (store.kind !== 'file') throw reauthorizeError(`no profiles stored in ${store.describe()}`, 'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or `hh-oauth store copy` the token files there');
     throw reauthorizeError(
       `no token files: neither ${config.defaultTokenFile()} nor any profile in ${config.profilesDir()}`,
       'log in first (`hh-oauth login`, or `hh-oauth --profile NAME login` for a profile), or check HH_TOKEN_FILE',

@@ -7,15 +7,14 @@ import { refreshHook } from './hook';
 import { isNotExpiredAnswer } from '../hh/reasons';
 import { log } from '../output';
 import { readToken, type StoredToken } from '../token/read';
-import { readTokenOrKept } from '../token/token-lock';
-import { TokenWrite } from '../token/write';
 import { recordFromGrant } from '../token/record';
+import { readUserToken, storeOf, userSlot, userToken } from './stores';
 
 /**
  * The token lifecycle that several commands share. hh.ru lets a refresh token be
  * used once, and only after the access token has expired, so a refresh is always:
  * lock, re-read (someone may have refreshed while we waited), spend, write
- * (the write protocol, token/write.ts).
+ * (the store's write protocol: SlotWrite, src/store/store.ts).
  */
 export interface RefreshOutcome {
   status: 'refreshed' | 'not_due';
@@ -24,17 +23,25 @@ export interface RefreshOutcome {
 
 /**
  * The hot path's read (src/cli/hot/): the file as it is, null when missing. The hot runners
- * hand a missing file over to the full command, whose loadToken may find a kept pair.
+ * hand a missing file over to the full command, whose loadToken may find a kept pair. Only
+ * the file store is read here: with HH_TOKEN_STORE set, null too, and the full command
+ * opens the store (its driver never reaches the hot bundle).
  */
 export function peekToken(config: Config): Promise<StoredToken | null> {
+  if (config.get('HH_TOKEN_STORE')?.value.trim()) return Promise.resolve(null);
   return readToken(config.tokenFile());
 }
 
 export async function loadToken(config: Config): Promise<StoredToken> {
-  const path = config.tokenFile();
-  const token = await readTokenOrKept(path, config.seconds('HH_LOCK_TIMEOUT'));
-  if (!token) throw reauthorizeError(`no token file at ${path}`);
+  const token = await readUserToken(config);
+  if (!token) throw reauthorizeError(await noTokenMessage(config));
   return token;
+}
+
+async function noTokenMessage(config: Config): Promise<string> {
+  const store = await storeOf(config);
+  const where = store.locate(userSlot(config));
+  return store.kind === 'file' ? `no token file at ${where}` : `no token stored for ${where}`;
 }
 
 export interface RefreshOptions {
@@ -45,14 +52,17 @@ export interface RefreshOptions {
 }
 
 export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): Promise<RefreshOutcome> {
-  const path = config.tokenFile();
+  const store = await storeOf(config);
+  const slot = userSlot(config);
+  const path = store.locate(slot);
   const hook = refreshHook(config);
-  // Cheap check without the lock: writes are atomic renames, so this read is safe.
+  // Cheap check without the lock: a store's reads never see half a write.
   const first = await loadToken(config);
   if (!opts.force && !isDue(first.expiresAt)) return notDue(first, opts.quiet);
 
-  const outcome = await TokenWrite.run(path, config.seconds('HH_LOCK_TIMEOUT'), async (write): Promise<RefreshOutcome> => {
-    const current = await loadToken(config);
+  const outcome = await store.write(slot, config.seconds('HH_LOCK_TIMEOUT'), async (write): Promise<RefreshOutcome> => {
+    const current = userToken(store, slot, await write.reread());
+    if (!current) throw reauthorizeError(await noTokenMessage(config));
     if (!isDue(current.expiresAt) && (!opts.force || current.refreshToken !== first.refreshToken)) return notDue(current, opts.quiet);
 
     const client = opts.client ?? (await loadClient(config));

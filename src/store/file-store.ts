@@ -52,9 +52,8 @@ export function fileStore(config: Config): TokenStore {
       return `the token file store needs nothing created: hh-oauth makes ${dirname(config.defaultTokenFile())} (owned by its user) at the first write`;
     },
     async checks() {
-      const { checkTokenPermissions } = await import('../doctor/local');
-      const check = await checkTokenPermissions(config.tokenFile());
-      return check ? [check] : [];
+      const [{ checkTokenPermissions }, { guarded, skip }] = await Promise.all([import('../doctor/local'), import('../doctor/check')]);
+      return [await guarded('token-permissions', async () => (await checkTokenPermissions(config.tokenFile())) ?? skip('token-permissions', 'not checked: no token file (or not a regular file)'))];
     },
     close: async () => undefined,
   };

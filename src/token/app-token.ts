@@ -1,6 +1,7 @@
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config';
 import { storeError } from '../errors';
+import { markOf, movedError } from '../store/moved';
 import { log } from '../output';
 import { readRawFile } from './read';
 
@@ -35,6 +36,8 @@ export function parseAppTokenFile(text: string, path = 'app token file'): AppTok
     throw corrupt(text.trim() === '' ? 'it is empty' : 'it is not valid JSON (truncated?)');
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw corrupt('it is not a JSON object');
+  const mark = markOf(data);
+  if (mark) throw movedError(path, mark);
   const record = data as Record<string, unknown>;
   if (typeof record.access_token !== 'string' || record.access_token === '') throw corrupt('access_token is missing or not a string');
   let obtainedAt: Date | undefined;

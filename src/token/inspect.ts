@@ -5,13 +5,15 @@ import { errnoCode, HhOauthError, reauthorizeError, storeError } from '../errors
 import { isDue, secondsLeft } from './expiry';
 import { readToken } from './read';
 import { isCorruptError } from './record';
+import { isMovedError } from '../store/moved';
 import { nameInFile } from '../system/accounts';
 
 /**
  * What the token file looks like, read without the network and without changing
  * anything (no chmod, no quarantine): `status` prints it, `doctor` can judge it.
  */
-export type TokenState = 'valid' | 'expired-refreshable' | 'missing' | 'corrupt' | 'unreadable';
+/** `moved`: `store copy` moved the pair to another store (the file holds only the mark, src/store/moved.ts). */
+export type TokenState = 'valid' | 'expired-refreshable' | 'missing' | 'corrupt' | 'unreadable' | 'moved';
 
 export interface TokenFileStatus {
   token_file: string;
@@ -71,6 +73,11 @@ export async function inspectTokenFile(path: string, now: Date = new Date()): Pr
     token = await readToken(path, { tighten: false });
   } catch (err) {
     if (!(err instanceof HhOauthError)) throw err;
+    if (isMovedError(err)) {
+      status.state = 'moved';
+      status.problem = err.message;
+      return { status, error: err };
+    }
     // A file this user may not open is not a damaged one: say so, and how to read it.
     const denied = !isCorruptError(err) && isDenied(err.cause);
     status.state = denied ? 'unreadable' : 'corrupt';

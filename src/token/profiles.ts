@@ -7,6 +7,7 @@ import { log } from '../output';
 import { DEFAULT_PROFILE, profileFromFileName } from '../config/profile-name';
 import { readToken } from './read';
 import { isCorruptError } from './record';
+import { isMovedError } from '../store/moved';
 
 /**
  * Finding the profiles on disk. The listing is streamed (opendir) so that a directory
@@ -55,14 +56,18 @@ async function exists(path: string): Promise<boolean> {
   }
 }
 
-/** The `status` vocabulary, plus `unreadable` for a file this user may not read. */
-export type ProfileState = 'valid' | 'expired-refreshable' | 'missing' | 'corrupt' | 'unreadable';
+/** The `status` vocabulary, plus `unreadable` for a file this user may not read, and `moved` (`store copy`). */
+export type ProfileState = 'valid' | 'expired-refreshable' | 'missing' | 'corrupt' | 'unreadable' | 'moved';
 
 export interface ProfileInfo extends ProfileEntry {
   state: ProfileState;
   obtainedAt?: Date;
   expiresAt?: Date;
+  /** expires_at was derived from the file time (the old bash tooling). */
+  legacy?: boolean;
   error?: string;
+  /** The error behind `error`, for a caller that reports it (status). */
+  cause?: HhOauthError;
 }
 
 /** Reads one profile's file without changing anything (no mode tightening, no lock). */
@@ -78,8 +83,13 @@ export async function inspectProfile(entry: ProfileEntry, now = new Date()): Pro
     };
   } catch (err) {
     if (!(err instanceof HhOauthError)) throw err;
-    return { ...entry, state: isCorruptError(err) ? 'corrupt' : 'unreadable', error: err.message };
+    return { ...entry, state: profileErrorState(err), error: err.message };
   }
+}
+
+/** The state a profile that cannot be read is in: damaged, moved by `store copy`, or not ours to read. */
+export function profileErrorState(err: unknown): ProfileState {
+  return isCorruptError(err) ? 'corrupt' : isMovedError(err) ? 'moved' : 'unreadable';
 }
 
 /**

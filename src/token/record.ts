@@ -1,5 +1,6 @@
 import { expiresAt } from './expiry';
 import { storeError } from '../errors';
+import { markOf, movedError } from '../store/moved';
 
 /**
  * Pure validation of the token file's text. hh.ru's fields stay verbatim at the top
@@ -39,6 +40,9 @@ export function parseTokenFile(text: string, mtime: Date, path = 'token file'): 
     throw corrupt('it is not valid JSON (truncated?)');
   }
   if (typeof data !== 'object' || data === null || Array.isArray(data)) throw corrupt('it is not a JSON object');
+  // `store copy` moved this slot: not damaged, so never set aside or replaced by a grant here.
+  const mark = markOf(data);
+  if (mark) throw movedError(path, mark);
   const record = data as Record<string, unknown>;
   const accessToken = record.access_token;
   const refreshToken = record.refresh_token;

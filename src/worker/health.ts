@@ -68,10 +68,16 @@ export function healthDocument(worker: Worker, now = Date.now()): { status: numb
   };
 }
 
-export function metricsText(worker: Worker): string {
+/** valid and expired-refreshable are the same record at two moments: said as of now, not as of the last read. */
+function stateNow(state: string, expiresAt: number | undefined, now: number): string {
+  if ((state !== 'valid' && state !== 'expired-refreshable') || expiresAt === undefined) return state;
+  return now >= expiresAt ? 'expired-refreshable' : 'valid';
+}
+
+export function metricsText(worker: Worker, now = Date.now()): string {
   const rows = [...worker.plans.values()].map((p) => ({
     profile: p.name,
-    state: p.state,
+    state: stateNow(p.state, p.expiresAt, now),
     expiresAt: p.expiresAt,
     lastRefreshAt: p.lastRefreshAt,
     failures: p.failures,

@@ -86,7 +86,7 @@ export function dueAt(p: ProfilePlan): number | undefined {
 }
 
 export function afterRefreshed(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
-  return { ...p, expiresAt, lastRefreshAt: now, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed', at: now } };
+  return { ...p, state: 'valid', expiresAt, lastRefreshAt: now, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed', at: now } };
 }
 
 /**

@@ -29,3 +29,4 @@ export * from './browser'; // startChromium: a headless Chromium (puppeteer-core
 export * from './container'; // Container, containerSupport, NSPAWN_SCRIPT: a machine booted by a real systemd (test/system/nspawn.sh)
 export * from './postgres'; // startPostgres: a throwaway PostgreSQL cluster (initdb + pg_ctl as an unprivileged user), canRunPostgres, postgresBinDir
 export * from './dockerfile'; // parseDockerfile, instructionsOf, durationMs: the repository's Dockerfile as docker reads it (container-image suite)
+export * from './prometheus'; // parseMetrics: Prometheus's text format through a real parser, and the rules a scraper adds

@@ -44,7 +44,12 @@ describe('one write path', () => {
   it('the pieces of the protocol are used by the protocol alone', () => {
     expect(importersOf('token/reservation')).toEqual(['token/write.ts']);
     expect(importersOf('token/quarantine')).toEqual(['token/write.ts']);
-    expect(importersOf('token/token-lock').filter((f) => !['token/write.ts', 'token/discard.ts'].includes(f))).toEqual(['lifecycle/refresh.ts']);
+    expect(importersOf('token/token-lock').filter((f) => !['token/write.ts', 'token/discard.ts'].includes(f))).toEqual(['store/file-store.ts']);
+  });
+
+  it('commands reach the write protocol only through a store (src/store/)', () => {
+    expect(importersOf('token/write')).toEqual(['store/file-store.ts']);
+    expect(importersOf('token/discard').filter((f) => !f.startsWith('store/'))).toEqual([]);
   });
 
   it('signals are listened to in one module (the sandbox, a test server, aside)', () => {
