@@ -1,7 +1,8 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { chmodSync, chownSync, copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { dirname, join, posix } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { Container, containerSupport, durationMs, parseDockerfile, REPO_ROOT, shellQuote, skipUnless, sleep } from '../helpers';
 
 /**
@@ -21,6 +22,10 @@ import { Container, containerSupport, durationMs, parseDockerfile, REPO_ROOT, sh
 const DOCKERFILE = join(REPO_ROOT, 'Dockerfile');
 const image = parseDockerfile(readFileSync(DOCKERFILE, 'utf8'));
 const build = image.stages.find((s) => s.as === 'build');
+/** compose.yaml's services: the PostgreSQL case runs their scripts, commands and environments as compose would. */
+const compose = parse(readFileSync(join(REPO_ROOT, 'compose.yaml'), 'utf8'), { merge: true }) as {
+  services: Record<string, { environment?: Record<string, string>; command?: string[]; entrypoint?: string[]; user?: string }>;
+};
 
 const support = containerSupport();
 const BINARY = join(REPO_ROOT, 'build/hh-oauth');
@@ -190,40 +195,56 @@ describe.skipIf(skip)("the Dockerfile's image, reproduced in a booted machine: i
     await readPair();
   }, 60_000);
 
-  it('the entry command as PID 1: HEALTHCHECK passes, the token is refreshed into the volume at expiry, /metrics answers, JSON logs, SIGTERM exits 0', async () => {
-    const health = image.healthcheck!;
-    const healthcheck = async () => (await step(await asImage(health.cmd), { timeoutMs: durationMs(health.options.timeout ?? '30s') + 5000 })).code;
-    // Before the worker runs, the check fails: it can.
-    expect(await healthcheck()).not.toBe(0);
-
-    const before = await readPair();
-    const refreshedBefore = (await sandboxStats()).refreshed;
-    // docker's PID 1: the entry command first in a PID namespace of its own, with its own /proc; its exit code kept for the test.
-    const wrapper = `${inWorkdir} && { unshare --pid --fork --mount --mount-proc -- ${await asUser(entryCommand)} >/tmp/worker.out 2>/tmp/worker.err & echo $! >/tmp/unshare.pid; wait $!; echo $? >/tmp/worker.rc; }`;
-    await ok(`rm -f /tmp/worker.rc /tmp/unshare.pid; setsid bash -c ${shellQuote(wrapper)} </dev/null >/dev/null 2>&1 &`);
-    const pid1 = async () => {
-      for (let i = 0; i < 100; i++) {
-        const found = (await c.sh('pgrep -P "$(cat /tmp/unshare.pid)"')).stdout.trim();
-        if (found) return found;
-        const rc = (await c.sh('cat /tmp/worker.rc 2>/dev/null || true')).stdout.trim();
-        if (rc) throw new Error(`the entry command ended at once, exit ${rc}:\n${await c.ok('cat /tmp/worker.err /tmp/worker.out')}`);
-        await sleep(100);
-      }
-      throw new Error('the entry command did not start');
-    };
-    // The worker is PID 1 inside, as the image's user.
-    const worker = await pid1();
-    expect((await ok(`grep -E '^(NSpid|Uid):' /proc/${worker}/status`)).replace(/\s+/g, ' ')).toMatch(new RegExp(`Uid: ${uid} ${uid} ${uid} ${uid} NSpid: ${worker} 1`));
-
-    // HEALTHCHECK: within its start period, as docker runs it (the image's user and environment).
-    const startPeriod = durationMs(health.options['start-period'] ?? '0s');
-    const deadline = Date.now() + startPeriod;
+  const health = image.healthcheck!;
+  const healthcheck = async () => (await step(await asImage(health.cmd), { timeoutMs: durationMs(health.options.timeout ?? '30s') + 5000 })).code;
+  /** The HEALTHCHECK command passes within its start period, as docker runs it (the image's user and environment). */
+  async function untilHealthy(): Promise<void> {
+    const deadline = Date.now() + durationMs(health.options['start-period'] ?? '0s');
     let healthy = await healthcheck();
     while (healthy !== 0 && Date.now() < deadline) {
       await sleep(500);
       healthy = await healthcheck();
     }
     expect(healthy, `HEALTHCHECK within --start-period=${health.options['start-period']}:\n${await c.ok('cat /tmp/worker.err')}`).toBe(0);
+  }
+  /** docker's PID 1: the entry command first in a PID namespace of its own, with its own /proc; its exit code kept. Returns its pid (outside). */
+  async function startEntry(extra: Record<string, string> = {}): Promise<string> {
+    const wrapper = `${inWorkdir} && { unshare --pid --fork --mount --mount-proc -- ${await asUser(entryCommand, extra)} >/tmp/worker.out 2>/tmp/worker.err & echo $! >/tmp/unshare.pid; wait $!; echo $? >/tmp/worker.rc; }`;
+    await ok(`rm -f /tmp/worker.rc /tmp/unshare.pid; setsid bash -c ${shellQuote(wrapper)} </dev/null >/dev/null 2>&1 &`);
+    for (let i = 0; i < 100; i++) {
+      const found = (await c.sh('pgrep -P "$(cat /tmp/unshare.pid)"')).stdout.trim();
+      if (found) return found;
+      const rc = (await c.sh('cat /tmp/worker.rc 2>/dev/null || true')).stdout.trim();
+      if (rc) throw new Error(`the entry command ended at once, exit ${rc}:\n${await c.ok('cat /tmp/worker.err /tmp/worker.out')}`);
+      await sleep(100);
+    }
+    throw new Error('the entry command did not start');
+  }
+  /** docker stop: SIGTERM to PID 1, SIGKILL after 10 s. Returns the exit status (empty: still running) and what it printed. */
+  async function stopEntry(pid: string): Promise<{ rc: string; lines: string[] }> {
+    const stopped = Date.now();
+    await ok(`kill -TERM ${pid}`);
+    let rc = '';
+    while (!rc && Date.now() - stopped < 10_000) {
+      await sleep(200);
+      rc = (await c.sh('cat /tmp/worker.rc 2>/dev/null || true')).stdout.trim();
+    }
+    const printed = (await c.ok('cat /tmp/worker.err /tmp/worker.out')).trim();
+    transcript.push('# the entry command printed (stderr, stdout):', printed, '');
+    return { rc, lines: printed.split('\n').filter(Boolean) };
+  }
+  /** --log-format json: every line is one JSON object (what a log collector parses). */
+  const notJson = (lines: string[]) => lines.filter((l) => { try { return typeof JSON.parse(l) !== 'object'; } catch { return true; } });
+
+  it('the entry command as PID 1: HEALTHCHECK passes, the token is refreshed into the volume at expiry, /metrics answers, JSON logs, SIGTERM exits 0', async () => {
+    // Before the worker runs, the check fails: it can.
+    expect(await healthcheck()).not.toBe(0);
+    const before = await readPair();
+    const refreshedBefore = (await sandboxStats()).refreshed;
+    const worker = await startEntry();
+    // The worker is PID 1 inside, as the image's user.
+    expect((await ok(`grep -E '^(NSpid|Uid):' /proc/${worker}/status`)).replace(/\s+/g, ' ')).toMatch(new RegExp(`Uid: ${uid} ${uid} ${uid} ${uid} NSpid: ${worker} 1`));
+    await untilHealthy();
 
     // At expiry the worker refreshes: a new pair in the volume, the user's, 0600.
     const refreshDeadline = Date.now() + (LIFETIME + 15) * 1000;
@@ -231,28 +252,99 @@ describe.skipIf(skip)("the Dockerfile's image, reproduced in a booted machine: i
     expect(await readPair(), 'the worker refreshed the token in the volume').not.toBe(before);
     expect((await sandboxStats()).refreshed).toBeGreaterThan(refreshedBefore);
     expect((await ok(`stat -c '%u:%g %a' ${tokenFile}`)).trim()).toBe(`${uid}:${gid} 600`);
-    const listen = entryCommand[entryCommand.indexOf('--listen') + 1]!;
-    const port = listen.split(':').at(-1);
+    const port = entryCommand[entryCommand.indexOf('--listen') + 1]!.split(':').at(-1);
     const metrics = await ok(`curl -sf http://127.0.0.1:${port}/metrics`);
     expect(metrics).toMatch(/^# TYPE \S+ (gauge|counter)/m);
     expect(await healthcheck()).toBe(0);
 
-    // docker stop: SIGTERM to PID 1, SIGKILL after 10 s; the worker ends by itself, exit 0, well before.
-    const stopped = Date.now();
-    await ok(`kill -TERM ${worker}`);
-    let rc = '';
-    while (!rc && Date.now() - stopped < 10_000) {
-      await sleep(200);
-      rc = (await c.sh('cat /tmp/worker.rc 2>/dev/null || true')).stdout.trim();
-    }
-    const err = (await c.ok('cat /tmp/worker.err /tmp/worker.out')).trim();
-    expect(rc, `the worker's exit status within docker stop's 10 s:\n${err}`).toBe('0');
+    // The worker ends by itself, exit 0, well within docker stop's 10 s.
+    const { rc, lines } = await stopEntry(worker);
+    expect(rc, `the worker's exit status within docker stop's 10 s:\n${lines.join('\n')}`).toBe('0');
     expect(await healthcheck()).not.toBe(0);
-    // --log-format json: every line it printed is one JSON object (what a log collector parses).
-    const lines = err.split('\n').filter(Boolean);
     expect(lines.length).toBeGreaterThan(0);
-    expect(lines.filter((l) => { try { return typeof JSON.parse(l) !== 'object'; } catch { return true; } })).toEqual([]);
+    expect(notJson(lines)).toEqual([]);
     // The pair it stored is whole after the stop.
     await readPair();
   }, 120_000);
+
+  it('with the PostgreSQL store as compose.yaml sets it up: db-tls\'s certificate for "db", store init, the worker refreshes the row, the bot\'s SELECT and LISTEN see each rotation', async () => {
+    const services = compose.services;
+    const envOf = (name: string) => Object.fromEntries(Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v)]));
+    // The operator's own values (client id, user agent, redirect) are the sandbox's here.
+    const storeEnv = (name: string) => Object.fromEntries(Object.entries(envOf(name)).filter(([k]) => !(k in RUNTIME_ENV)));
+    const dsn = new URL(envOf('worker').HH_TOKEN_STORE!);
+    // "db" is another host to hh-oauth (not loopback by name), so TLS with verification is required, as in compose.
+    await ok(`echo '127.0.0.2 ${dsn.hostname}' >> /etc/hosts && install -d -m 0755 /tls`);
+    // db-tls: its script as compose runs it (/bin/sh -euc, as root), with this machine's openssl (the image's Debian release).
+    expect(services['db-tls']!.entrypoint).toEqual(['/bin/sh', '-euc']);
+    await ok(`/bin/sh -euc ${shellQuote(String((services['db-tls']!.command as string[])[0]))}`);
+    expect((await ok('stat -c "%u %a %n" /tls/server.key /tls/ca.crt')).trim().split('\n')).toEqual(['999 600 /tls/server.key', '0 644 /tls/ca.crt']);
+    // The database password: a secret file owned by the image's user, 0400, as compose.yaml's comment says.
+    const password = randomBytes(18).toString('hex');
+    secrets.add(password);
+    const passwordFile = envOf('worker').HH_TOKEN_STORE_PASSWORD_FILE!;
+    await c.ok(`(umask 077; cat > ${passwordFile}) && chown ${uid}:${gid} ${passwordFile} && chmod 0400 ${passwordFile}`, { input: `${password}\n`, secret: true });
+
+    // db: PostgreSQL as uid 999 (the official image's postgres), its user and database from the service's environment,
+    // its server options from the service's command; scram over TLS only, from the network.
+    const db = envOf('db');
+    const serverArgs = (services.db!.command as string[]).slice(1);
+    await ok(String.raw`
+      pgbin=$(ls -d /usr/lib/postgresql/*/bin | sort -V | tail -n 1)
+      getent passwd 999 >/dev/null || useradd --system --uid 999 --user-group --no-create-home --shell /usr/sbin/nologin pgdb
+      g=$(id -g 999)
+      install -d -o 999 -g $g -m 0700 /var/lib/pgdb /run/pgsock
+      install -o 999 -g $g -m 0600 ${passwordFile} /run/pgsock/pw
+      setpriv --reuid=999 --regid=$g --clear-groups "$pgbin/initdb" -D /var/lib/pgdb -U ${db.POSTGRES_USER} --pwfile=/run/pgsock/pw --auth-local=trust --auth-host=scram-sha-256 -E UTF8 >/dev/null
+      rm -f /run/pgsock/pw
+      sed -i '1i hostssl all all 127.0.0.0/8 scram-sha-256' /var/lib/pgdb/pg_hba.conf
+      setpriv --reuid=999 --regid=$g --clear-groups "$pgbin/pg_ctl" -D /var/lib/pgdb -l /var/lib/pgdb/server.log -w -o ${shellQuote(`${serverArgs.map(shellQuote).join(' ')} -c listen_addresses=127.0.0.2 -c port=${dsn.port || 5432} -c unix_socket_directories=/run/pgsock`)} start >/dev/null
+      setpriv --reuid=999 --regid=$g --clear-groups "$pgbin/createdb" -h /run/pgsock -U ${db.POSTGRES_USER} ${db.POSTGRES_DB}`, { timeoutMs: 60_000 });
+
+    // A new worker volume: empty, the image's user's (the file store's tokens are not in it).
+    await ok(`find ${volume} -mindepth 1 -delete && stat -c '%u:%g %a' ${volume}`);
+    // store-init: the service's command, as the image's user with its environment.
+    const init = await ok(`${await asImage([image.entrypoint[0]!, ...(services['store-init']!.command as string[])], storeEnv('store-init'))} 2>&1`);
+    expect(init).toMatch(/schema version \d+/);
+    // The first token, into PostgreSQL: authorize-url and exchange with the worker's settings.
+    const url = (await ok(`${await asImage([image.entrypoint[0]!, 'authorize-url'], storeEnv('worker'))} 2>/dev/null | grep -m1 '^http'`)).trim();
+    await ok(`curl -sS -o /dev/null -w '%{redirect_url}' -A 'Mozilla/5.0' ${shellQuote(url)} | ${await asImage([image.entrypoint[0]!, 'exchange', '-'], storeEnv('worker'))}`);
+    expect((await ok(`ls -A ${volume}`)).trim().split('\n').filter((f) => f !== 'config')).toEqual([]);
+
+    // bot: its script as compose runs it ($$ is compose's escape of $), as its user, with its environment only.
+    const bot = services.bot!;
+    expect(bot.entrypoint).toEqual(['/bin/bash', '-euc']);
+    const botScript = String((bot.command as string[])[0]).replace(/\$\$/g, '$');
+    const botEnv = Object.entries({ PATH: DOCKER_PATH, HOME: '/', ...envOf('bot') }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+    const [botUid, botGid] = String(bot.user).split(':');
+    await ok(`setsid bash -c ${shellQuote(`env -i ${botEnv} setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- /bin/bash -euc ${shellQuote(botScript)} >/tmp/bot.out 2>&1`)} </dev/null >/dev/null 2>&1 & echo $! >/tmp/bot.pid`);
+    // The documented SELECT, over TLS verified against db-tls's CA (the bot's own settings).
+    const selectToken = async () => {
+      const out = await c.ok(`echo "SELECT access_token FROM hh_oauth.tokens WHERE profile = 'default'" | env -i ${botEnv} PGPASSFILE=/tmp/pgpass setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- psql -XAtq`, { secret: true });
+      const token = out.trim();
+      expect(token).not.toBe('');
+      secrets.add(token);
+      return fingerprint(token);
+    };
+    const botReads = async () => (await c.ok('cat /tmp/bot.out')).split('\n').filter((l) => /^bot: .* read the access token of default: [1-9]\d* characters$/.test(l)).length;
+    for (let i = 0; i < 50 && (await botReads()) < 1; i++) await sleep(200);
+    expect(await botReads(), await c.ok('cat /tmp/bot.out')).toBe(1);
+    const before = await selectToken();
+
+    // worker: the image's entry command with the worker's environment.
+    const worker = await startEntry(storeEnv('worker'));
+    await untilHealthy();
+    const deadline = Date.now() + (LIFETIME + 15) * 1000;
+    while ((await selectToken()) === before && Date.now() < deadline) await sleep(500);
+    expect(await selectToken(), 'the worker refreshed the row').not.toBe(before);
+    // The rotation was announced on hh_oauth_token_rotated: the bot read the token again, without polling the row.
+    for (let i = 0; i < 40 && (await botReads()) < 2; i++) await sleep(250);
+    expect(await botReads(), await c.ok('cat /tmp/bot.out')).toBeGreaterThanOrEqual(2);
+    const { rc, lines } = await stopEntry(worker);
+    expect(rc, lines.join('\n')).toBe('0');
+    expect(notJson(lines)).toEqual([]);
+    // After a clean stop no local kept pair is left in the volume: every pair is in PostgreSQL.
+    expect((await ok(`ls -A ${volume}`)).trim().split('\n').filter((f) => f && f !== 'config')).toEqual([]);
+    await ok('kill -TERM -- -"$(cat /tmp/bot.pid)" 2>/dev/null || true');
+  }, 180_000);
 });
