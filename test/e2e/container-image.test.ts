@@ -15,8 +15,14 @@ import { Container, containerSupport, durationMs, parseDockerfile, REPO_ROOT, sh
  * package`) at its destination, the secret is mounted where the image's ENV says, and the
  * ENTRYPOINT + CMD run as the image's USER, in its WORKDIR, with its ENV, as PID 1 of a PID
  * namespace of their own (docker's PID 1: SIGTERM reaches it only through a handler).
+ * Then the PostgreSQL store as compose.yaml sets it up, its services' scripts, commands and
+ * environments read from compose.yaml: db-tls's certificate for the name "db" (another host
+ * to hh-oauth, so verify-full), a PostgreSQL server as uid 999 with the db service's options,
+ * store init, the first token, a `refresh --all`, the worker, and the bot's script (the
+ * documented SELECT, LISTEN on the rotation channel) as its own user.
  * Not reproduced: the layers, the build stage itself (CI's `npm run package` is the same
- * command), docker's seccomp profile and capabilities. The transcript goes to
+ * command), docker's seccomp profile and capabilities, the official postgres image (its
+ * entrypoint and its openssl: this machine's, the same Debian release). The transcript goes to
  * test/artifacts/container-image.txt.
  */
 const DOCKERFILE = join(REPO_ROOT, 'Dockerfile');
@@ -267,11 +273,33 @@ describe.skipIf(skip)("the Dockerfile's image, reproduced in a booted machine: i
     await readPair();
   }, 120_000);
 
-  it('with the PostgreSQL store as compose.yaml sets it up: db-tls\'s certificate for "db", store init, the worker refreshes the row, the bot\'s SELECT and LISTEN see each rotation', async () => {
-    const services = compose.services;
-    const envOf = (name: string) => Object.fromEntries(Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v)]));
-    // The operator's own values (client id, user agent, redirect) are the sandbox's here.
-    const storeEnv = (name: string) => Object.fromEntries(Object.entries(envOf(name)).filter(([k]) => !(k in RUNTIME_ENV)));
+  // ---- the PostgreSQL store, as compose.yaml sets it up -------------------------------------
+  const services = compose.services;
+  const envOf = (name: string) => Object.fromEntries(Object.entries(services[name]!.environment ?? {}).map(([k, v]) => [k, String(v)]));
+  /** A service's environment for hh-oauth; the operator's own values (client id, user agent, redirect) are the sandbox's here. */
+  const storeEnv = (name: string) => Object.fromEntries(Object.entries(envOf(name)).filter(([k]) => !(k in RUNTIME_ENV)));
+  /** Files in the worker's volume besides the configuration directory (authorize-url's pending state). */
+  const localFiles = async () => (await ok(`find ${volume} -mindepth 1 -type f ! -path '${volume}/config/*'`)).trim().split('\n').filter(Boolean);
+  const bot = services.bot!;
+  const botEnv = () => Object.entries({ PATH: DOCKER_PATH, HOME: '/', ...envOf('bot') }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
+  const [botUid, botGid] = String(bot.user).split(':');
+  /** The documented SELECT, as the bot runs it: over TLS verified against db-tls's CA, its own settings and password file. */
+  const selectToken = async () => {
+    const out = await c.ok(`echo "SELECT access_token FROM hh_oauth.tokens WHERE profile = 'default'" | env -i ${botEnv()} PGPASSFILE=/tmp/pgpass setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- psql -XAtq`, { secret: true });
+    const token = out.trim();
+    expect(token).not.toBe('');
+    secrets.add(token);
+    return fingerprint(token);
+  };
+  /** How many times the bot has read the token (its lines; never the token itself). */
+  const botReads = async () => (await c.ok('cat /tmp/bot.out')).split('\n').filter((l) => /^bot: .* read the access token of default: [1-9]\d* characters$/.test(l)).length;
+  /** Waits until the bot has read the token `n` times: a rotation announced on hh_oauth_token_rotated makes it read again. */
+  async function untilBotReads(n: number): Promise<void> {
+    for (let i = 0; i < 60 && (await botReads()) < n; i++) await sleep(250);
+    expect(await botReads(), await c.ok('cat /tmp/bot.out')).toBeGreaterThanOrEqual(n);
+  }
+
+  it('the PostgreSQL store as compose.yaml sets it up: db-tls\'s certificate for "db", store init, the first token; `refresh --all` in a run of the image refreshes the row; the bot\'s SELECT and LISTEN see the rotation', async () => {
     const dsn = new URL(envOf('worker').HH_TOKEN_STORE!);
     // "db" is another host to hh-oauth (not loopback by name), so TLS with verification is required, as in compose.
     await ok(`echo '127.0.0.2 ${dsn.hostname}' >> /etc/hosts && install -d -m 0755 /tls`);
@@ -309,42 +337,40 @@ describe.skipIf(skip)("the Dockerfile's image, reproduced in a booted machine: i
     // The first token, into PostgreSQL: authorize-url and exchange with the worker's settings.
     const url = (await ok(`${await asImage([image.entrypoint[0]!, 'authorize-url'], storeEnv('worker'))} 2>/dev/null | grep -m1 '^http'`)).trim();
     await ok(`curl -sS -o /dev/null -w '%{redirect_url}' -A 'Mozilla/5.0' ${shellQuote(url)} | ${await asImage([image.entrypoint[0]!, 'exchange', '-'], storeEnv('worker'))}`);
-    expect((await ok(`ls -A ${volume}`)).trim().split('\n').filter((f) => f !== 'config')).toEqual([]);
+    // The tokens are in PostgreSQL: the volume holds no token file, and no local kept pair once the commit is done.
+    expect(await localFiles()).toEqual([]);
 
     // bot: its script as compose runs it ($$ is compose's escape of $), as its user, with its environment only.
-    const bot = services.bot!;
     expect(bot.entrypoint).toEqual(['/bin/bash', '-euc']);
     const botScript = String((bot.command as string[])[0]).replace(/\$\$/g, '$');
-    const botEnv = Object.entries({ PATH: DOCKER_PATH, HOME: '/', ...envOf('bot') }).map(([k, v]) => `${k}=${shellQuote(v)}`).join(' ');
-    const [botUid, botGid] = String(bot.user).split(':');
-    await ok(`setsid bash -c ${shellQuote(`env -i ${botEnv} setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- /bin/bash -euc ${shellQuote(botScript)} >/tmp/bot.out 2>&1`)} </dev/null >/dev/null 2>&1 & echo $! >/tmp/bot.pid`);
-    // The documented SELECT, over TLS verified against db-tls's CA (the bot's own settings).
-    const selectToken = async () => {
-      const out = await c.ok(`echo "SELECT access_token FROM hh_oauth.tokens WHERE profile = 'default'" | env -i ${botEnv} PGPASSFILE=/tmp/pgpass setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- psql -XAtq`, { secret: true });
-      const token = out.trim();
-      expect(token).not.toBe('');
-      secrets.add(token);
-      return fingerprint(token);
-    };
-    const botReads = async () => (await c.ok('cat /tmp/bot.out')).split('\n').filter((l) => /^bot: .* read the access token of default: [1-9]\d* characters$/.test(l)).length;
-    for (let i = 0; i < 50 && (await botReads()) < 1; i++) await sleep(200);
-    expect(await botReads(), await c.ok('cat /tmp/bot.out')).toBe(1);
-    const before = await selectToken();
+    await ok(`setsid bash -c ${shellQuote(`env -i ${botEnv()} setpriv --reuid=${botUid} --regid=${botGid} --clear-groups -- /bin/bash -euc ${shellQuote(botScript)} >/tmp/bot.out 2>&1`)} </dev/null >/dev/null 2>&1 & echo $! >/tmp/bot.pid`);
+    await untilBotReads(1);
+    const first = await selectToken();
 
+    // `docker compose run --rm worker refresh --all` (a CronJob's run) once the token has expired: the row changes, the bot reads it again.
+    await sleep(LIFETIME * 1000 + 500);
+    await ok(`${await asImage([image.entrypoint[0]!, 'refresh', '--all'], storeEnv('worker'))} 2>&1`, { timeoutMs: 60_000 });
+    expect(await selectToken(), 'the refresh stored the new pair in the row').not.toBe(first);
+    await untilBotReads(2);
+    expect(await localFiles()).toEqual([]);
+  }, 180_000);
+
+  it("the worker on the PostgreSQL store (the image's entry command, compose's environment): it refreshes the row at expiry, the bot reads each rotation, SIGTERM exits 0", async () => {
+    const before = await selectToken();
+    const readsBefore = await botReads();
     // worker: the image's entry command with the worker's environment.
     const worker = await startEntry(storeEnv('worker'));
     await untilHealthy();
     const deadline = Date.now() + (LIFETIME + 15) * 1000;
     while ((await selectToken()) === before && Date.now() < deadline) await sleep(500);
-    expect(await selectToken(), 'the worker refreshed the row').not.toBe(before);
+    expect(await selectToken(), `the worker refreshed the row:\n${await c.ok('cat /tmp/worker.err; curl -s http://127.0.0.1:9464/healthz')}`).not.toBe(before);
     // The rotation was announced on hh_oauth_token_rotated: the bot read the token again, without polling the row.
-    for (let i = 0; i < 40 && (await botReads()) < 2; i++) await sleep(250);
-    expect(await botReads(), await c.ok('cat /tmp/bot.out')).toBeGreaterThanOrEqual(2);
+    await untilBotReads(readsBefore + 1);
     const { rc, lines } = await stopEntry(worker);
     expect(rc, lines.join('\n')).toBe('0');
     expect(notJson(lines)).toEqual([]);
     // After a clean stop no local kept pair is left in the volume: every pair is in PostgreSQL.
-    expect((await ok(`ls -A ${volume}`)).trim().split('\n').filter((f) => f && f !== 'config')).toEqual([]);
+    expect(await localFiles()).toEqual([]);
     await ok('kill -TERM -- -"$(cat /tmp/bot.pid)" 2>/dev/null || true');
   }, 180_000);
 });
