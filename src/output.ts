@@ -67,8 +67,12 @@ export function mayBeTerminal(fd: number): boolean {
   }
 }
 
-/** Replaces the labelled stderr lines (the worker's `--log-format json`); undefined restores them. */
-let sink: ((level: Level, message: string) => void) | undefined;
+/**
+ * Sees every stderr line first (the worker: its JSON lines, and dropping a warning it has
+ * already printed); returning true means it has dealt with the line. Undefined restores
+ * the plain behaviour.
+ */
+let sink: ((level: Level, message: string) => boolean) | undefined;
 export function setLogSink(fn: typeof sink): void {
   sink = fn;
 }
@@ -103,7 +107,7 @@ function labelled(level: Level, text: string, hint: boolean): string {
  */
 function emit(level: Level, message: string, hint = false): void {
   if (level === 'debug' && !state.debug) return;
-  if (sink) return sink(level, withoutControls(hint ? `hint: ${message}` : message, '\n\t'));
+  if (sink?.(level, withoutControls(hint ? `hint: ${message}` : message, '\n\t'))) return;
   const lines = withoutControls(message, '\n\t')
     .split('\n')
     .map((line) => (state.journal ? PRIORITY[level] + labelled(level, line, hint) : labelled(level, line, hint)));

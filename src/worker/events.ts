@@ -1,7 +1,7 @@
 import type { HhOauthError } from '../errors';
 import { EXIT_CODES } from '../errors';
 import { formatDuration, secondsLeft } from '../token/expiry';
-import { jsonLine, log, setLogSink, write } from '../output';
+import { jsonLine, log as plain, setLogSink, write } from '../output';
 
 /**
  * The worker's log: one line per event, as the usual human lines (the journal's, with
@@ -30,14 +30,30 @@ export function workerLog(format: LogFormat): WorkerLog {
   return format === 'json' ? jsonLog() : humanLog();
 }
 
+/**
+ * The store is read again every few seconds, and a read repeats its warnings (a token
+ * file's mode, a name that is not a profile): each distinct line is printed once, not at
+ * every read. Bounded, so that 10,000 profiles' distinct lines cannot grow it for ever.
+ */
+function onceEach(): (message: string) => boolean {
+  const seen = new Set<string>();
+  return (message) => {
+    if (seen.has(message)) return false;
+    if (seen.size >= 10_000) seen.clear();
+    seen.add(message);
+    return true;
+  };
+}
+
 function jsonLog(): WorkerLog {
   const line = (level: Level, event: string, fields: Record<string, unknown> = {}) => {
     write(2, jsonLine({ time: new Date().toISOString(), level, event, ...fields }));
   };
   // Every other line (a lock taken over, a retry of the HTTP client) becomes an event too.
+  const first = onceEach();
   setLogSink((level, message) => {
-    if (level === 'debug' && !process.env.HH_DEBUG) return;
-    line(level, 'log', { message });
+    if (level === 'debug' || first(message)) line(level, 'log', { message });
+    return true;
   });
   return {
     started: (f) => line('info', 'started', f),
@@ -60,6 +76,24 @@ function jsonLog(): WorkerLog {
 }
 
 function humanLog(): WorkerLog {
+  const first = onceEach();
+  // The worker's own lines are never repeats (each names a time); the others print once each.
+  let own = false;
+  setLogSink((level, message) => !own && level !== 'debug' && !first(message));
+  const say = (fn: () => void) => {
+    own = true;
+    try {
+      fn();
+    } finally {
+      own = false;
+    }
+  };
+  const log = {
+    info: (m: string) => say(() => plain.info(m)),
+    warn: (m: string) => say(() => plain.warn(m)),
+    error: (m: string) => say(() => plain.error(m)),
+    hint: (m: string, level: 'error') => say(() => plain.hint(m, level)),
+  };
   return {
     started: (f) => log.info(`watching ${f.mode === 'all' ? 'every profile' : `profile ${f.profile}`}${f.listen ? `; health and metrics on http://${f.listen}/` : ''}`),
     refreshed: (profile, expiresAt) => log.info(`${profile}: refreshed; the new access token expires ${iso(expiresAt)} (in ${formatDuration(secondsLeft(expiresAt))})`),

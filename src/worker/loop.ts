@@ -3,12 +3,13 @@ import { toHhOauthError } from '../errors';
 import { refreshIfDue } from '../lifecycle/refresh';
 import { selectedTokenState, tokenStates, type TokenState } from '../lifecycle/token-states';
 import type { WorkerLog } from './events';
-import { afterFailure, afterNotDue, afterRefreshed, dueAt, observe, type ProfilePlan, REREAD_MS, sleepMs } from './schedule';
+import { afterFailure, afterNotDue, afterRefreshed, dueAt, observe, type ProfilePlan, rereadMs, sleepMs } from './schedule';
 
 /**
  * `refresh --watch`: read the profiles, refresh the due ones through lifecycle/ (the write
  * protocol, either store), sleep until the next expiry or back-off, and again; re-reading
- * the store at every wake and at least every REREAD_MS. stop() ends it between refreshes:
+ * the store at every wake and, when nothing is due sooner, every 10 s to 2 minutes
+ * (rereadMs: more often when a read is cheap). stop() ends it between refreshes:
  * a refresh in flight finishes and stores its pair first (the write protocol also holds
  * the signal meanwhile).
  */
@@ -17,7 +18,6 @@ export interface WorkerSettings {
   all: boolean;
   /** Refreshes at a time with --all. */
   concurrency: number;
-  rereadMs?: number;
 }
 
 export class Worker {
@@ -28,6 +28,8 @@ export class Worker {
   /** The last time reading the store failed, with why; cleared by the next good read. */
   listingProblem?: string;
   private stopSignal?: string;
+  /** How long the last read of the store took: it sets how often the store is read (rereadMs). */
+  private lastReadMs = 0;
   private wake?: () => void;
 
   constructor(
@@ -54,13 +56,14 @@ export class Worker {
       const due = [...this.plans.values()].filter((p) => (dueAt(p) ?? Infinity) <= now).map((p) => p.name);
       await this.eachBounded(due, (name) => this.attempt(name));
       if (this.stopping) break;
-      await this.sleep(sleepMs(this.plans.values(), Date.now(), this.settings.rereadMs ?? REREAD_MS));
+      await this.sleep(sleepMs(this.plans.values(), Date.now(), rereadMs(this.lastReadMs)));
     }
     this.log.stopped();
   }
 
   /** The store as it is now; a plan whose content is unchanged keeps its back-off or block. */
   private async reread(): Promise<void> {
+    const started = Date.now();
     const seen = new Set<string>();
     const take = (s: TokenState) => {
       seen.add(s.name);
@@ -72,10 +75,12 @@ export class Worker {
     } catch (err) {
       // The listing itself failed (a directory we may not read): keep what we knew, try again at the next wake.
       const e = toHhOauthError(err);
-      if (this.listingProblem !== e.message) this.log.failed('(listing)', e, this.settings.rereadMs ?? REREAD_MS);
+      this.lastReadMs = Date.now() - started;
+      if (this.listingProblem !== e.message) this.log.failed('(listing)', e, rereadMs(this.lastReadMs));
       this.listingProblem = e.message;
       return;
     }
+    this.lastReadMs = Date.now() - started;
     this.listingProblem = undefined;
     for (const name of [...this.plans.keys()]) if (!seen.has(name)) this.plans.delete(name);
     this.ready = true;

@@ -23,6 +23,18 @@ export const TEMPORARY_BACKOFF: Backoff = { firstMs: 5_000, maxMs: 5 * 60_000 };
 export const MAX_TIMER_MS = 2 ** 31 - 1;
 /** The store is read again at least this often, so a profile added elsewhere is seen. */
 export const REREAD_MS = 2 * 60_000;
+/** And at most this often when nothing is due: a few profiles are cheap to read. */
+export const MIN_REREAD_MS = 10_000;
+
+/**
+ * How long until the next read of the store when nothing is due sooner: twenty times what
+ * the last read took, between MIN_REREAD_MS and REREAD_MS. A handful of profiles is read
+ * every 10 s, so a login elsewhere is picked up quickly; 10,000 (about 1.5 s a read) every
+ * 30 s, about 5% of one core; a store slower than that at most every 2 minutes.
+ */
+export function rereadMs(lastReadMs: number): number {
+  return Math.min(REREAD_MS, Math.max(MIN_REREAD_MS, Math.ceil(lastReadMs) * 20));
+}
 
 /** The delay before attempt number `attempt` (1 for the first retry): doubling, capped. */
 export function backoffMs(attempt: number, b: Backoff): number {
@@ -111,13 +123,13 @@ export function afterFailure(p: ProfilePlan, code: ErrorCode, now: number, reque
  * How long to sleep: until the earliest due profile, but never longer than REREAD_MS (the
  * store may have changed) nor than setTimeout can wait; 0 when something is due now.
  */
-export function sleepMs(plans: Iterable<ProfilePlan>, now: number, rereadMs = REREAD_MS): number {
+export function sleepMs(plans: Iterable<ProfilePlan>, now: number, maxMs = REREAD_MS): number {
   let earliest = Infinity;
   for (const p of plans) {
     const at = dueAt(p);
     if (at !== undefined && at < earliest) earliest = at;
   }
-  return Math.max(0, Math.min(earliest - now, rereadMs, MAX_TIMER_MS));
+  return Math.max(0, Math.min(earliest - now, maxMs, MAX_TIMER_MS));
 }
 
 /** The earliest expiry among the profiles that are not blocked, for /healthz. */

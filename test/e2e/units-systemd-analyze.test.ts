@@ -37,6 +37,8 @@ beforeAll(async () => {
   const cases: Record<string, string[]> = {
     defaults: [],
     'all profiles, plus template units per profile': ['--all-profiles', '--per-profile'],
+    // ExecStopPost= and ReadWritePaths= with a path that must come out quoted and escaped.
+    'metrics dir with a space and a %': ['--metrics-dir', join(dir, 'node exporter 100%'), '--per-profile'],
     'token group, credential, env file, odd node path': [
       '--token-group', 'nogroup',
       '--client-secret-file', join(dir, 'etc hh', 'secret 100%'),

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
@@ -171,6 +171,25 @@ describe('refresh --watch: refreshes at expiry', () => {
   });
 });
 
+describe('refresh --watch: started before the login', () => {
+  it('no token file yet: reported once (503), then the login\'s pair is picked up at the next read and refreshed', async () => {
+    const w = await watch([]);
+    const failed = await w.next((e) => e.event === 'failed');
+    expect(failed).toMatchObject({ profile: 'default', exit_class: 'reauthorize', exit_code: 4, retry: 'when_changed' });
+    expect(failed.message).toContain('no token file at');
+    const health = await w.get('/healthz');
+    expect(health.status).toBe(503);
+    expect(JSON.parse(health.text)).toMatchObject({ status: 'needs_person', next_expiry: null });
+    const stored = await storeGrant(h, h.tokenFile);
+    // Seen at the next read of the store: within 10 s for a store this small.
+    const refreshed = await w.next((e) => e.event === 'refreshed', 15_000);
+    expect(Date.parse(refreshed.time) - Date.parse(stored.expires_at as string)).toBeLessThan(10_000);
+    expect(w.events().filter((e) => e.event === 'failed')).toHaveLength(1);
+    expect((await w.get('/healthz')).status).toBe(200);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+  });
+});
+
 describe('refresh --watch: back-off', () => {
   it('an outage at the token endpoint: retries after 5 s, then 10 s, then refreshes once hh.ru is back', async () => {
     const first = await storeGrant(h, h.tokenFile);
@@ -234,9 +253,26 @@ describe('refresh --watch: SIGTERM', () => {
   });
 });
 
+describe('refresh --watch: the JSON log', () => {
+  it('any other line (a warning of the token file\'s mode) is a `log` event, printed once however often the store is read', async () => {
+    await storeGrant(h, h.tokenFile);
+    chmodSync(h.tokenFile, 0o644);
+    const w = await watch([]);
+    // Read at the start and again at the expiry's wake (the same warning), then the refresh tightens the mode.
+    await w.next((e) => e.event === 'refreshed');
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+    // events() has parsed every stderr line as JSON: none was left a bare line.
+    const events = w.events();
+    expect(events.map((e) => e.event)).toEqual(['started', 'log', 'log', 'refreshed', 'stopping', 'stopped']);
+    expect(events[1]).toMatchObject({ level: 'warn', message: expect.stringContaining('has mode 0644, which lets others read the token') });
+    expect(events[2]).toMatchObject({ level: 'warn', message: expect.stringContaining('had mode 0644, which lets others read the token; tightened to') });
+  });
+});
+
 describe('refresh --watch: the human log (the default)', () => {
   it('prints the usual lines, one per event, and no JSON', async () => {
     await storeGrant(h, h.tokenFile);
+    chmodSync(h.tokenFile, 0o644);
     const cli = startCli(['refresh', '--watch'], h.env());
     running.add(cli);
     await cli.waitFor(/^watching profile default$/m);
@@ -246,6 +282,8 @@ describe('refresh --watch: the human log (the default)', () => {
     expect(done.code).toBe(0);
     expect(done.stderr).toMatch(/SIGTERM: stopping/);
     expect(done.stderr).not.toContain('{');
+    // The token file's mode warning of the first read, once, although the store was read again at the wake.
+    expect(done.stderr.match(/has mode 0644/g)).toHaveLength(1);
     expect(readFileSync(h.tokenFile, 'utf8')).toContain('"obtained_at"');
   });
 });

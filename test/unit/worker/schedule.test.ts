@@ -10,7 +10,9 @@ import {
   nextExpiry,
   observe,
   type ProfilePlan,
+  MIN_REREAD_MS,
   REREAD_MS,
+  rereadMs,
   SKEW_BACKOFF,
   sleepMs,
   TEMPORARY_BACKOFF,
@@ -36,6 +38,14 @@ describe('the schedule: sleep until the earliest expiry', () => {
   it('wakes at least every REREAD_MS to read the store again, however far the next expiry', () => {
     expect(sleepMs([plan('a', NOW + 14 * 86400_000)], NOW)).toBe(REREAD_MS);
     expect(sleepMs([], NOW)).toBe(REREAD_MS);
+  });
+
+  it('reads the store again more often when a read is cheap: 20 times the last read, from 10 s to 2 minutes', () => {
+    expect(rereadMs(0)).toBe(MIN_REREAD_MS);
+    expect(rereadMs(3)).toBe(10_000);
+    expect(rereadMs(1500)).toBe(30_000);
+    expect(rereadMs(60_000)).toBe(REREAD_MS);
+    fc.assert(fc.property(fc.double({ min: 0, max: 1e9, noNaN: true }), (ms) => rereadMs(ms) >= MIN_REREAD_MS && rereadMs(ms) <= REREAD_MS));
   });
 
   it('never asks setTimeout for more than it can wait (2^31-1 ms), whatever the re-read interval', () => {
