@@ -69,6 +69,7 @@ describe('compose.yaml', () => {
     const port = image.cmd[image.cmd.indexOf('--listen') + 1]!.split(':').at(-1);
     expect(worker.ports).toEqual([`127.0.0.1:${port}:${port}`]);
     expect(worker.init).toBe(true);
+    expect(worker.stop_grace_period).toBe('120s');
     expect(compose.services['store-init']!.command).toEqual(['store', 'init']);
     expect(worker.depends_on?.['store-init']?.condition).toBe('service_completed_successfully');
   });
@@ -129,7 +130,8 @@ describe('the manifests of docs/kubernetes.md', () => {
     for (const w of workloads) {
       const pod = w.spec.template.spec;
       expect(pod.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: uid, runAsGroup: gid, fsGroup: gid });
-      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(30);
+      // A refresh in flight may wait HH_LOCK_TIMEOUT (60 s) and then hh.ru (docs/worker.md#stopping).
+      expect(pod.terminationGracePeriodSeconds).toBeGreaterThanOrEqual(120);
       const [c] = pod.containers;
       expect(c.command).toBeUndefined();
       expect(c.args).toBeUndefined();
