@@ -1,4 +1,4 @@
-import { HANDOVER, parseHotArgs, type HotInvocation, type HotRunner } from './cli/hot-args';
+import { HANDOVER, TO_CLI, parseHotArgs, type HotInvocation, type HotRunner } from './cli/hot-args';
 import type { HotName, HotOptions } from './cli/hot-commands';
 import refresh from './cli/hot/refresh';
 import token from './cli/hot/token';
@@ -26,9 +26,13 @@ const RUNNERS: { [N in HotName]: HotRunner<N> } = {
 
 const hot = parseHotArgs(process.argv.slice(2));
 if (hot) void runHot(hot);
-// The standalone binary carries the other two bundles as embedded files (src/sea/sea.ts).
-else if (IN_SEA) void loadSeaBundle<typeof import('./cli/run-cli')>('cli.cjs').runCli(process.argv);
-else void import('./cli/entry.js');
+else runCli();
+
+function runCli(): void {
+  // The standalone binary carries the other two bundles as embedded files (src/sea/sea.ts).
+  if (IN_SEA) void loadSeaBundle<typeof import('./cli/run-cli')>('cli.cjs').runCli(process.argv);
+  else void import('./cli/entry.js');
+}
 
 async function runHot(invocation: HotInvocation): Promise<void> {
   if (invocation.kind === 'version') return runReported(false, async () => write(1, `${VERSION}\n`));
@@ -36,11 +40,13 @@ async function runHot(invocation: HotInvocation): Promise<void> {
 }
 
 async function runCommand<N extends HotName>(name: N, opts: HotOptions[N]): Promise<void> {
-  let handover = false;
+  let next: unknown;
   await runReported(Boolean(opts.json), async () => {
-    handover = (await RUNNERS[name](opts)) === HANDOVER;
+    next = await RUNNERS[name](opts);
   });
-  if (handover) {
+  // Another store than the token file: the whole command from cli.js (its store chunk).
+  if (next === TO_CLI) return runCli();
+  if (next === HANDOVER) {
     type Full = typeof import('./cli/hot/full');
     const full = IN_SEA ? loadSeaBundle<Full>('hot-full.cjs') : (require('./hot-full.cjs') as Full);
     await full.runFull(name, opts);

@@ -16,7 +16,13 @@ import type { CommandSpec, OptionSpec } from './spec';
  * hot path carries (a lock, HTTP): src/main.ts then runs the full command (hot/full.ts).
  */
 export const HANDOVER = Symbol('handover');
-export type HotRunner<N extends HotName> = (opts: HotOptions[N]) => Promise<void | typeof HANDOVER>;
+/**
+ * What a hot runner returns when the tokens are not in the token file (HH_TOKEN_STORE names a
+ * database): src/main.ts then runs the command from dist/cli.js, whose store chunk carries the
+ * PostgreSQL driver; the CommonJS hot bundles never do (check:dist).
+ */
+export const TO_CLI = Symbol('to-cli');
+export type HotRunner<N extends HotName> = (opts: HotOptions[N]) => Promise<void | typeof HANDOVER | typeof TO_CLI>;
 
 export type HotInvocation =
   | { kind: 'version' }

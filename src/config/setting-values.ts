@@ -7,6 +7,7 @@ import { log, mask } from '../output';
 import { VERSION } from '../version';
 import { closest } from '../suggest';
 import { CREDENTIAL } from '../system/unit-names';
+import { hasPassword, isPostgresDsn, withoutPassword } from '../store/dsn';
 
 /**
  * What `hh-oauth config` needs on top of config.ts: turning a key typed by a person
@@ -54,6 +55,12 @@ export function validateSettingValue(name: SettingName, raw: string): string {
     return raw;
   }
   if (name.endsWith('_FILE')) return resolve(raw);
+  if (name === 'HH_TOKEN_STORE') {
+    if (!isPostgresDsn(raw)) throw bad('must be a postgres:// or postgresql:// DSN (unset it for the token file)');
+    // A saved file, and the command line that saved it, are no place for a password.
+    if (hasPassword(raw)) throw bad('the DSN carries a password', 'save it without one, and give the password through PGPASSFILE or the environment');
+    return raw;
+  }
   if (name.endsWith('_TIMEOUT') || name === 'HH_HTTP_RETRIES' || name === 'HH_RATE_LIMIT') {
     const problem = numericSettingProblem(name, raw);
     if (problem) throw bad(problem);
@@ -86,7 +93,7 @@ export function effectiveSettings(config: Config): Record<string, EffectiveSetti
     const setting = config.get(name);
     const entry: EffectiveSetting = {
       env: name,
-      value: setting ? (secret ? mask(setting.value) : setting.value) : null,
+      value: setting ? (secret ? mask(setting.value) : name === 'HH_TOKEN_STORE' ? withoutPassword(setting.value) : setting.value) : null,
       origin: setting?.origin ?? null,
       secret,
     };

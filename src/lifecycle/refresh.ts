@@ -6,7 +6,8 @@ import { refreshTokenForm } from '../hh/grant-forms';
 import { refreshHook } from './hook';
 import { isNotExpiredAnswer } from '../hh/reasons';
 import { log } from '../output';
-import { readToken, type StoredToken } from '../token/read';
+import type { StoredToken } from '../token/read';
+import { notDue } from './peek';
 import { recordFromGrant } from '../token/record';
 import { readUserToken, storeOf, userSlot, userToken } from './stores';
 
@@ -16,21 +17,8 @@ import { readUserToken, storeOf, userSlot, userToken } from './stores';
  * lock, re-read (someone may have refreshed while we waited), spend, write
  * (the store's write protocol: SlotWrite, src/store/store.ts).
  */
-export interface RefreshOutcome {
-  status: 'refreshed' | 'not_due';
-  expiresAt: Date;
-}
-
-/**
- * The hot path's read (src/cli/hot/): the file as it is, null when missing. The hot runners
- * hand a missing file over to the full command, whose loadToken may find a kept pair. Only
- * the file store is read here: with HH_TOKEN_STORE set, null too, and the full command
- * opens the store (its driver never reaches the hot bundle).
- */
-export function peekToken(config: Config): Promise<StoredToken | null> {
-  if (config.get('HH_TOKEN_STORE')?.value.trim()) return Promise.resolve(null);
-  return readToken(config.tokenFile());
-}
+export type { RefreshOutcome } from './peek';
+import type { RefreshOutcome } from './peek';
 
 export async function loadToken(config: Config): Promise<StoredToken> {
   const token = await readUserToken(config);
@@ -87,9 +75,4 @@ export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): P
 // due: most timer runs find the token valid and must not pay for it.
 export async function loadClient(config: Config): Promise<HhClient> {
   return (await import('../hh/client')).hhClient(config);
-}
-
-export function notDue(token: StoredToken, quiet = false): RefreshOutcome {
-  (quiet ? log.debug : log.info)(`not due: the access token is valid until ${token.expiresAt.toISOString()} (${formatDuration(secondsLeft(token.expiresAt))} left)`);
-  return { status: 'not_due', expiresAt: token.expiresAt };
 }

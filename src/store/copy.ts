@@ -42,7 +42,10 @@ export async function copySlot(from: TokenStore, to: TokenStore, slot: Slot, loc
         if (outcome.action === 'replaced_older') await dest.setAside();
         if (outcome.action === 'copied' || outcome.action === 'replaced_older') await dest.put(mine.data);
         // Still under the destination's lock: nothing can refresh from either side in between.
-        if (outcome.action === 'kept_newer') await source.setAside();
+        if (outcome.action === 'kept_newer') {
+          await source.setAside();
+          log.warn(`${outcome.to} holds a newer pair than ${outcome.from}: it stays, and the older one is kept aside, not deleted`);
+        }
         await source.put(movedRecord(to.describe()));
       });
     });

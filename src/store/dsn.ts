@@ -22,3 +22,8 @@ export function hasPassword(dsn: string): boolean {
     return false;
   }
 }
+
+/** The setting's value that selects the PostgreSQL store. */
+export function isPostgresDsn(value: string): boolean {
+  return /^postgres(ql)?:\/\//i.test(value);
+}

@@ -2,6 +2,7 @@ import type { Config } from '../config/config';
 import type { CheckResult } from '../doctor/check';
 import { configError } from '../errors';
 import type { DiscardOutcome } from '../token/discard';
+import { isPostgresDsn } from './dsn';
 
 /**
  * Where tokens live. Every command reaches a token through a TokenStore (via lifecycle/),
@@ -78,10 +79,7 @@ export interface TokenStore {
   close(): Promise<void>;
 }
 
-/** The setting's value that selects the PostgreSQL store. */
-export function isPostgresDsn(value: string): boolean {
-  return /^postgres(ql)?:\/\//i.test(value);
-}
+export { isPostgresDsn };
 
 /** The store HH_TOKEN_STORE selects: unset or empty, the token file; a postgres:// DSN, PostgreSQL. */
 export async function openStore(config: Config): Promise<TokenStore> {

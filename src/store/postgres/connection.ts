@@ -86,6 +86,11 @@ export interface Connection {
   /** Runs one statement; errors come back as HhOauthError (exit 6 for an unreachable or restarting server). */
   query<R = Record<string, unknown>>(text: string, values?: unknown[], timeoutMs?: number): Promise<R[]>;
   end(): Promise<void>;
+  /**
+   * Idle in the store's pool: its socket no longer keeps the process alive (a command ends
+   * when its work is done, without a close()); in use again: it does.
+   */
+  park(parked: boolean): void;
 }
 
 let driver: Promise<typeof import('pg')> | undefined;
@@ -118,6 +123,11 @@ export async function connect(target: Target): Promise<Connection> {
       }
     },
     end: () => client.end().catch(() => undefined),
+    park(parked) {
+      const socket = (client as unknown as { connection?: { stream?: { ref?(): void; unref?(): void } } }).connection?.stream;
+      if (parked) socket?.unref?.();
+      else socket?.ref?.();
+    },
   };
 }
 

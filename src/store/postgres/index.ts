@@ -224,12 +224,16 @@ export class PostgresStore implements TokenStore {
   }
 
   private async acquire(): Promise<Connection> {
-    return this.idle.pop() ?? connect(this.target);
+    const db = this.idle.pop() ?? (await connect(this.target));
+    db.park(false);
+    return db;
   }
 
   private release(db: Connection, healthy: boolean): void {
-    if (healthy && this.idle.length < 4) this.idle.push(db);
-    else void db.end();
+    if (healthy && this.idle.length < 16) {
+      db.park(true);
+      this.idle.push(db);
+    } else void db.end();
   }
 
   private async withConnection<T>(fn: (db: Connection) => Promise<T>): Promise<T> {

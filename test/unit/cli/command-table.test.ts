@@ -32,7 +32,7 @@ describe('the program built from the command table', () => {
     expect(corpus.length).toBeGreaterThanOrEqual(500);
     for (const kind of ['action', 'error', 'exit']) expect(corpus.filter((r) => r.parse.kind === kind).length, kind).toBeGreaterThan(50);
     expect(corpus.filter((r) => r.hot !== null).length).toBeGreaterThan(30);
-    expect(help.length).toBe(25);
+    expect(help.length).toBe(28);
   });
 
   it.each(help.map((page) => [page.argv.join(' '), page] as const))('prints the recorded help for `hh-oauth %s`', async (_name, page) => {

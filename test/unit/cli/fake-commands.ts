@@ -17,6 +17,7 @@ export const COMMAND_EXPORTS: Record<string, readonly string[]> = {
   'commands/login': ['default'],
   'commands/profile-settings': ['set', 'unset'],
   'commands/profiles': ['default'],
+  'commands/store': ['init', 'copy'],
   'commands/refresh/index': ['default'],
   'commands/revoke': ['default'],
   'commands/sandbox': ['default'],

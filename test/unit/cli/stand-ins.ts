@@ -16,6 +16,7 @@ vi.mock('../../../src/commands/completion', async () => (await import('./fake-co
 vi.mock('../../../src/commands/login', async () => (await import('./fake-commands')).fakeCommandModule('commands/login'));
 vi.mock('../../../src/commands/profile-settings', async () => (await import('./fake-commands')).fakeCommandModule('commands/profile-settings'));
 vi.mock('../../../src/commands/profiles', async () => (await import('./fake-commands')).fakeCommandModule('commands/profiles'));
+vi.mock('../../../src/commands/store', async () => (await import('./fake-commands')).fakeCommandModule('commands/store'));
 vi.mock('../../../src/commands/refresh/index', async () => (await import('./fake-commands')).fakeCommandModule('commands/refresh/index'));
 vi.mock('../../../src/commands/revoke', async () => (await import('./fake-commands')).fakeCommandModule('commands/revoke'));
 vi.mock('../../../src/commands/sandbox', async () => (await import('./fake-commands')).fakeCommandModule('commands/sandbox'));

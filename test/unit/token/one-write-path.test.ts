@@ -50,6 +50,9 @@ describe('one write path', () => {
   it('commands reach the write protocol only through a store (src/store/)', () => {
     expect(importersOf('token/write')).toEqual(['store/file-store.ts']);
     expect(importersOf('token/discard').filter((f) => !f.startsWith('store/'))).toEqual([]);
+    // The store itself is opened by lifecycle/ (stores.ts) and the `store` command only.
+    const outside = (f: string) => !/^(lifecycle|store|commands)\//.test(f);
+    expect([...importersOf('store/store'), ...importersOf('store/file-store')].filter(outside)).toEqual([]);
   });
 
   it('signals are listened to in one module (the sandbox, a test server, aside)', () => {
