@@ -3,6 +3,7 @@ import { HhOauthError, toHhOauthError, usageError } from '../errors';
 import { fromCommander } from './commander-error';
 import { prepareColours, reportError, setJsonMode } from '../output';
 import { buildProgram } from './program';
+import { closeOpenStores } from '../store/closing';
 
 /**
  * The commander program's run, for every argv the hot path does not answer: help, usage
@@ -27,6 +28,8 @@ export async function runCli(argv: string[]): Promise<void> {
       return fail(fromCommander(err));
     }
     fail(toHhOauthError(err));
+  } finally {
+    await closeOpenStores();
   }
 }
 

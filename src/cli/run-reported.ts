@@ -1,5 +1,6 @@
 import { toHhOauthError } from '../errors';
 import { prepareColours, reportError, setJsonMode } from '../output';
+import { closeOpenStores } from '../store/closing';
 
 /**
  * Runs a command as the entry points of the hot path do (src/main.ts, src/cli/hot/full.ts):
@@ -15,5 +16,7 @@ export async function runReported(json: boolean, command: () => Promise<void>): 
     const error = toHhOauthError(err);
     reportError(error);
     process.exitCode = error.exitCode;
+  } finally {
+    await closeOpenStores();
   }
 }

@@ -4,7 +4,7 @@ import type { OptionsFor } from '../cli/spec';
 import { loadConfig, type Config } from '../config/config';
 import { worstFailure, failFrom, guarded, skip, type CheckResult } from '../doctor/check';
 import { clockCheck } from '../doctor/clock';
-import { checkConfiguration, checkTokenFile, checkUserAgent } from '../doctor/local';
+import { checkConfiguration, checkTokenFile, checkTokenPermissions, checkUserAgent } from '../doctor/local';
 import { checkCallback, checkTokenAccepted } from '../doctor/remote';
 import { checkNginx, checkTimers } from '../doctor/system';
 import { HhOauthError } from '../errors';
@@ -40,8 +40,9 @@ export default async function doctor(opts: DoctorOptions): Promise<void> {
     const file = await checkTokenFile(cfg).catch((err: unknown) => ({ result: failFrom('token-file', err), token: undefined }));
     add(file.result);
     token = file.token;
-    // What only the selected store can check (the file store: token-permissions), through the store.
+    // The file's own checks for the file store; another store contributes its checks through the store.
     const store = await storeOf(cfg).catch(() => undefined);
+    if (store?.kind === 'file') add(await guarded('token-permissions', async () => (await checkTokenPermissions(cfg.tokenFile())) ?? skip('token-permissions', 'not checked: no token file (or not a regular file)')));
     for (const check of (await store?.checks?.(cfg).catch((err: unknown) => [failFrom('store', err)])) ?? []) add(check);
     client = safeClient(cfg);
     const usable = token && client && checks.find((c) => c.name === 'configuration')?.ok;

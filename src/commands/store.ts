@@ -16,14 +16,11 @@ export type StoreCopyOptions = OptionsFor<typeof STORE_COPY>;
 
 /** `hh-oauth store init`: what the selected store needs, created or migrated (the file store: nothing). */
 export async function init(opts: GlobalOptions): Promise<void> {
+  // Closed with the other stores of the run, once the command is done (store/closing.ts).
   const store = await storeOf(loadConfig(opts));
-  try {
-    const done = store.init ? await store.init() : `${store.describe()} needs nothing created`;
-    log.info(done);
-    result({ status: 'ready', kind: store.kind, store: store.describe(), message: done });
-  } finally {
-    await store.close();
-  }
+  const done = store.init ? await store.init() : `${store.describe()} needs nothing created`;
+  log.info(done);
+  result({ status: 'ready', kind: store.kind, store: store.describe(), message: done });
 }
 
 /**
@@ -76,7 +73,9 @@ async function storeNamed(config: Config, value: string | undefined, flag: strin
   }
   if (/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) throw usageError(`${flag}: not a store hh-oauth knows (a token file, its directory, or a postgres:// DSN)`);
   let file = resolve(value);
-  if (existsSync(file) && statSync(file).isDirectory()) file = join(file, 'token.json');
+  if (value.endsWith('/') || (existsSync(file) && statSync(file).isDirectory())) file = join(file, 'token.json');
+  // A new name could mean a file or a directory: it is not guessed.
+  else if (!existsSync(file) && !file.endsWith('.json')) throw usageError(`${flag}: ${file} does not exist`, `for a new directory give ${file}/, for a new token file a name ending in .json`);
   const configured = file === config.defaultTokenFile();
   return fileStore(config.withFlags({ HH_TOKEN_FILE: file, HH_APP_TOKEN_FILE: configured ? config.get('HH_APP_TOKEN_FILE')?.value : join(file, '..', 'app-token.json') }));
 }

@@ -1,5 +1,6 @@
 import type { Config } from '../config/config';
 import { openStoreAt, type Slot, type SlotContent, type TokenStore } from '../store/store';
+import { closeOpenStores, closeWhenDone } from '../store/closing';
 import { movedError } from '../store/moved';
 import { parseTokenFile } from '../token/record';
 import type { StoredToken } from '../token/read';
@@ -19,7 +20,7 @@ export function storeOf(config: Config): Promise<TokenStore> {
   if (!store) {
     store = openStoreAt(config, value);
     // A refused value is not remembered: the error is the caller's, every time.
-    store.catch(() => opened.delete(value));
+    store.then((s) => closeWhenDone(() => s.close()), () => opened.delete(value));
     opened.set(value, store);
   }
   return store;
@@ -27,9 +28,8 @@ export function storeOf(config: Config): Promise<TokenStore> {
 
 /** For a long-running process (a worker) that is done: connections closed, the process may exit. */
 export async function closeStores(): Promise<void> {
-  const stores = [...opened.values()];
   opened.clear();
-  await Promise.allSettled(stores.map(async (s) => (await s).close()));
+  await closeOpenStores();
 }
 
 export const userSlot = (config: Config): Slot => ({ profile: config.profileName(), kind: 'user' });

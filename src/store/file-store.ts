@@ -20,7 +20,9 @@ import type { Slot, SlotContent, SlotWrite, TokenStore } from './store';
  * It adds nothing to the token/ modules, it only names them per slot: a profile's file
  * (config.tokenFile()), the app token's file (HH_APP_TOKEN_FILE), the write protocol
  * (TokenWrite), the listing (profiles.ts), discard.ts. describe() is the default token
- * file: what HH_TOKEN_FILE names, and what `store copy --from FILE` takes.
+ * file: what HH_TOKEN_FILE names, and what `store copy --from FILE` takes. It has no
+ * checks(): doctor's file checks (token-permissions) are doctor's own, run for this store
+ * only, so that the hot bundle, which carries this module, carries no doctor code.
  */
 export function fileStore(config: Config): TokenStore {
   const lockTimeout = () => config.seconds('HH_LOCK_TIMEOUT');
@@ -50,10 +52,6 @@ export function fileStore(config: Config): TokenStore {
     },
     async init() {
       return `the token file store needs nothing created: hh-oauth makes ${dirname(config.defaultTokenFile())} (owned by its user) at the first write`;
-    },
-    async checks() {
-      const [{ checkTokenPermissions }, { guarded, skip }] = await Promise.all([import('../doctor/local'), import('../doctor/check')]);
-      return [await guarded('token-permissions', async () => (await checkTokenPermissions(config.tokenFile())) ?? skip('token-permissions', 'not checked: no token file (or not a regular file)'))];
     },
     close: async () => undefined,
   };

@@ -26,7 +26,7 @@ export interface Slot {
 
 /** What a read returns: the record as stored; parsing is the caller's (token/record.ts, token/app-token.ts). */
 export interface SlotContent {
-  /** The record's JSON text. Empty when movedTo is set (a moved slot holds no tokens). */
+  /** The record's JSON text; when movedTo is set, the mark's (a moved slot holds no tokens). */
   text: string;
   /** A file's mtime, a row's updated_at: records from the old bash tooling derive their expiry from it. */
   updatedAt: Date;
@@ -40,7 +40,7 @@ export interface SlotContent {
 export interface SlotWrite {
   /** The content now, under the lock: another process may have written while we waited. */
   reread(): Promise<SlotContent | null>;
-  /** Keeps damaged content aside before a grant replaces it (exchange, login): never lost, said aloud once replaced. */
+  /** Keeps the content aside before it is replaced (a damaged one before a grant; an older pair before `store copy`'s): never lost, said aloud once replaced. */
   setAside(): Promise<void>;
   /**
    * The one way a single-use grant is spent: the store first makes sure the answer has
@@ -54,7 +54,7 @@ export interface SlotWrite {
 
 export interface TokenStore {
   readonly kind: 'file' | 'postgres';
-  /** The store itself, for messages, the `store` field of --json and moved marks: a directory, or a DSN without its password. */
+  /** The store itself, for messages, the `store` field of --json and moved marks: the default token file, or a DSN without its password. */
   describe(): string;
   /** One slot's location, for messages and --json (`token_file` for the file store): a path, or `DSN-without-password#profile`. */
   locate(slot: Slot): string;
@@ -73,9 +73,9 @@ export interface TokenStore {
   list(): AsyncIterable<{ name: string; location: string }>;
   /** `store init`: creates or migrates what the store needs (idempotent); returns what it did, in one sentence. */
   init?(): Promise<string>;
-  /** Doctor checks only this store can make (the file store: token-permissions). */
+  /** Doctor checks only this store can make (a database: reachable, TLS, schema version); the file store's are doctor's own. */
   checks?(config: Config): Promise<CheckResult[]>;
-  /** Lets go of connections; the process may then exit. */
+  /** Lets go of connections; the process may then exit. Idempotent; called for every store lifecycle/ opened once the command is done (store/closing.ts). */
   close(): Promise<void>;
 }
 

@@ -139,6 +139,10 @@ describe('store copy --from FILE --to FILE', () => {
     expect(withPassword.stdout + withPassword.stderr).not.toContain('s3cretpw');
     const unknown = await h.run(['store', 'copy', '--from', h.tokenFile, '--to', 'mysql://db/hh']);
     expect(unknown.code).toBe(2);
+    const ambiguous = await h.run(['store', 'copy', '--from', h.tokenFile, '--to', join(h.dir, 'fresh')]);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain('does not exist');
+    expect(existsSync(join(h.dir, 'fresh'))).toBe(false);
     const same = await h.run(['store', 'copy', '--from', h.tokenFile, '--to', join(h.dir, 'state')]);
     expect(same.code).toBe(2);
     expect(same.stderr).toContain('same store');
@@ -158,6 +162,14 @@ describe('store copy --from FILE --to FILE', () => {
     const saved = await h.run(['config', 'set', 'token-store', 'postgresql://hh:s3cretpw@db/hh']);
     expect(saved.code).toBe(2);
     expect(saved.stderr).not.toContain('s3cretpw');
+  });
+
+  it('--to DIR/ for a directory that does not exist yet: DIR/token.json, with profiles/ beside it', async () => {
+    const pair = await storeGrant(h, h.profileFile('acme'));
+    const out = await h.run(['store', 'copy', '--from', join(h.dir, 'state'), '--to', `${join(h.dir, 'fresh')}/`, '--json']);
+    expect(out.code, out.stderr).toBe(0);
+    expect(jsonOut(out).to).toBe(join(h.dir, 'fresh', 'token.json'));
+    expect(readJson(join(h.dir, 'fresh', 'profiles', 'acme.json'))).toEqual(pair);
   });
 
   it('store init on the file store has nothing to create', async () => {
