@@ -33,3 +33,4 @@ export * from './hosts'; // startHost, hostnameOn, canUseUtsNamespaces: a "host"
 export * from './gate'; // gatedTokenEndpoint: grant requests held until the gate opens
 export * from './pg-rows'; // locksLeft, waitingOnLocks, sessions: what the PostgreSQL server says about locks and sessions
 export * from './pg-seed'; // mintGrants, seedProfiles, storedRows, initStoreSchema (the CLI's store init): profiles straight into the PostgreSQL store's table
+export * from './dockerfile'; // parseDockerfile, instructionsOf, durationMs: the repository's Dockerfile as docker reads it (container-image suite)
