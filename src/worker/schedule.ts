@@ -75,6 +75,11 @@ export interface Seen {
 /** A fresh plan, or the old one brought up to date; new content lifts a block and its back-offs. */
 export function observe(old: ProfilePlan | undefined, seen: Seen): ProfilePlan {
   if (old && old.fingerprint === seen.fingerprint) return old.state === seen.state ? old : { ...old, state: seen.state };
+  // The pair this worker has just stored (afterRefreshed set its expiry): not new content from
+  // elsewhere, so a back-off after a grant that was already expired (see there) stays.
+  if (old && old.last?.outcome === 'refreshed' && old.retryAt !== undefined && seen.expiresAt === old.expiresAt) {
+    return { ...old, fingerprint: seen.fingerprint, state: seen.state };
+  }
   const failures = old?.failures ?? {};
   return {
     name: seen.name,
@@ -97,8 +102,17 @@ export function dueAt(p: ProfilePlan): number | undefined {
   return Math.max(p.expiresAt, p.retryAt ?? -Infinity);
 }
 
+/**
+ * A grant whose expiry has already passed (hh.ru sent expires_in 0, negative, absurd or none:
+ * token/record.ts stores such a pair as due at once) would be spent again at once, and again,
+ * a grant per round trip: it is retried after the clock-skew back-off instead, as if hh.ru
+ * had said "not expired" (which the real one does until the token really expires).
+ */
 export function afterRefreshed(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
-  return { ...p, state: 'valid', expiresAt, lastRefreshAt: now, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed', at: now } };
+  const done = { ...p, state: 'valid', expiresAt, lastRefreshAt: now, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed' as const, at: now } };
+  if (expiresAt > now) return { ...done, retryAt: undefined, skewAttempts: 0 };
+  const skewAttempts = p.skewAttempts + 1;
+  return { ...done, skewAttempts, retryAt: now + backoffMs(skewAttempts, SKEW_BACKOFF) };
 }
 
 /**

@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
+import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, tokenPosts, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
 /**
  * `refresh --watch` through the built CLI against the sandbox, with tokens that live a few
@@ -232,6 +232,27 @@ describe('refresh --watch: back-off', () => {
     expect(Date.parse(refreshed.time) - Date.parse(skews[1]!.time)).toBeGreaterThanOrEqual(2000);
     expect(Date.parse(refreshed.time) - Date.parse(skews[1]!.time)).toBeLessThan(3500);
     expect(await w.stop()).toEqual({ code: 0, signal: null });
+  }, 30_000);
+});
+
+describe('refresh --watch: a grant whose lifetime is already over', () => {
+  // hh.ru (or something answering as hh.ru) grants a pair with expires_in 0, negative, absurdly
+  // large or missing: the pair is stored as due at once (token/record.ts). The worker must not
+  // spend it again at once, and again: one grant per back-off step, not a grant per round trip.
+  it.each([0, -60, 1e12])('expires_in %s: grants are spaced by the clock-skew back-off, not back to back', async (expiresIn) => {
+    await storeGrant(h, h.tokenFile);
+    const body = { access_token: 'Z'.repeat(64), token_type: 'bearer', refresh_token: 'Y'.repeat(64), expires_in: expiresIn };
+    h.sandbox.fault({ kind: 'answer', status: 200, body, path: '/token' });
+    const before = tokenPosts(h);
+    const w = await watch([]);
+    const first = await w.next((e) => e.event === 'refreshed', 10_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const grants = tokenPosts(h) - before;
+    h.sandbox.fault(null);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+    // In 4 s after the first: the retries at +1 s and +2 s (+3 s in all), at most one more for timing.
+    expect(grants, `${grants} grants; events:\n${w.events().map((e) => JSON.stringify(e)).join('\n')}`).toBeLessThanOrEqual(4);
+    expect(first.expires_at).toBeDefined();
   }, 30_000);
 });
 

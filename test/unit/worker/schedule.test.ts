@@ -116,6 +116,23 @@ describe('the schedule: back-off', () => {
     expect(p.blockedBy).toBeUndefined();
   });
 
+  it('a grant already expired when stored (expires_in 0, negative, absurd) backs off as a skew, and the re-read of its own pair keeps the back-off', () => {
+    let p = afterRefreshed(plan('a', NOW - 1), NOW, NOW);
+    expect(dueAt(p)).toBe(NOW + SKEW_BACKOFF.firstMs);
+    // The worker's next read sees the pair it stored: another fingerprint, the same expiry.
+    p = observe(p, { name: 'a', fingerprint: 'a@stored', state: 'expired-refreshable', expiresAt: NOW });
+    expect(dueAt(p)).toBe(NOW + SKEW_BACKOFF.firstMs);
+    p = afterRefreshed(p, NOW + 1000, NOW + 1000);
+    expect(dueAt(p)).toBe(NOW + 1000 + 2 * SKEW_BACKOFF.firstMs);
+    // A pair that lives: no back-off, and the count starts again.
+    p = afterRefreshed(p, NOW + 60_000, NOW + 3000);
+    expect(p).toMatchObject({ retryAt: undefined, skewAttempts: 0 });
+    expect(dueAt(p)).toBe(NOW + 60_000);
+    // New content from elsewhere (a login) drops the back-off as before.
+    const q = observe(afterRefreshed(plan('b', NOW - 1), NOW, NOW), { name: 'b', fingerprint: 'b@login', state: 'valid', expiresAt: NOW + 86400_000 });
+    expect(q.retryAt).toBeUndefined();
+  });
+
   it('not due with a later expiry (refreshed elsewhere) is no skew: planned at the new expiry', () => {
     const p = afterNotDue(plan('a', NOW - 1, { skewAttempts: 3 }), NOW + 3600_000, NOW);
     expect(p).toMatchObject({ skewAttempts: 0, retryAt: undefined, expiresAt: NOW + 3600_000, last: { outcome: 'not_due' } });
