@@ -91,7 +91,7 @@ describe('install-units --metrics-dir', () => {
     expect(out.code, out.stderr).toBe(0);
     for (const unit of ['hh-oauth-refresh.service', 'hh-oauth-refresh@.service']) {
       const text = readFileSync(join(dir, 'root/etc/systemd/system', unit), 'utf8');
-      expect(text, unit).toContain(`\nExecStopPost=${UNIT_COMMAND} status --format prometheus --metrics-dir /var/lib/prometheus/node-exporter\n`);
+      expect(text, unit).toContain(`\nExecStopPost=-${UNIT_COMMAND} status --format prometheus --metrics-dir /var/lib/prometheus/node-exporter\n`);
       expect(text, unit).toContain('\nReadWritePaths=-/var/lib/prometheus/node-exporter\n');
     }
     // Without the option, neither line.
@@ -127,7 +127,7 @@ describe('install-units --metrics-dir', () => {
     const unit = serviceOf(dir);
     const commands = ['ExecStart', 'ExecStopPost'].map((key) => {
       const line = unit.split('\n').find((l) => l.startsWith(`${key}=`))!;
-      const words = line.slice(key.length + 1).split(' ');
+      const words = line.slice(key.length + 1).replace(/^-/, '').split(' ');
       const prefix = UNIT_COMMAND.split(' ').length;
       expect(words.slice(0, prefix).join(' ')).toBe(UNIT_COMMAND);
       return words.slice(prefix);
@@ -161,5 +161,18 @@ describe.skipIf(skipUnless(support.ok, support.reason))('install-units --metrics
     // The unit's own sandbox line, for a stand-in of ExecStart= (the refresh) under systemd.
     const ran = await c.sh(`systemd-run --wait --collect -p ProtectSystem=strict -p '${line}' /bin/true`);
     expect(ran.code, `${line}\n${ran.stdout}${ran.stderr}`).toBe(0);
+  }, 60_000);
+
+  it('a metrics write that fails (DIR missing or not writable: exit 7) leaves the refresh unit succeeded, not failed and restarted every RestartSec=', async () => {
+    const dir = temp();
+    const out = await runCli(['install-units', '--no-nginx', '--root', join(dir, 'root'), '--metrics-dir', '/var/lib/no-such-textfile-dir'], { env: bareEnv(dir) });
+    expect(out.code, out.stderr).toBe(0);
+    const unit = readFileSync(join(dir, 'root/etc/systemd/system/hh-oauth-refresh.service'), 'utf8');
+    const line = unit.split('\n').find((l) => l.startsWith('ExecStopPost='))!;
+    // The line's prefix (systemd's "-": a failure is ignored) before a stand-in for the command, which exits 7.
+    const prefix = line.slice('ExecStopPost='.length, line.indexOf(UNIT_COMMAND));
+    const ran = await c.sh(`systemd-run --wait -u hh-metrics-probe -p Type=oneshot -p Restart=on-failure -p RestartSec=1 -p 'RestartPreventExitStatus=1 2 3 4 5 7' -p 'ExecStopPost=${prefix}/bin/sh -c "exit 7"' /bin/true || true; systemctl show hh-metrics-probe -p Result -p NRestarts`);
+    expect(ran.stdout, `${line}\n${ran.stderr}`).toContain('Result=success');
+    expect(ran.stdout).toContain('NRestarts=0');
   }, 60_000);
 });
