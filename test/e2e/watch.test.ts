@@ -256,6 +256,31 @@ describe('refresh --watch: a grant whose lifetime is already over', () => {
   }, 30_000);
 });
 
+describe('refresh --watch: the lock busy for longer than HH_LOCK_TIMEOUT', () => {
+  // Another refresher holds the lock (a timer run, a frozen process, one in another container
+  // whose lock someone removes by hand, as docs/kubernetes.md says), and lets it go without
+  // changing the token: exit 7, "retry later". The worker must retry, not wait for new content.
+  it('retries after the lock is free again, although the token itself never changed', async () => {
+    const first = await storeGrant(h, h.tokenFile);
+    await waitUntilExpired(h.tokenFile);
+    h.sandbox.fault({ kind: 'hang', path: '/token' });
+    // The holder: a plain refresh, stuck at hh.ru for 4 s under the lock, then failing (exit 6), the file untouched.
+    const holder = h.run(['refresh'], { env: { HH_HTTP_TIMEOUT: '4', HH_HTTP_RETRIES: '0' } });
+    await new Promise((r) => setTimeout(r, 700));
+    const w = await watch([], { HH_LOCK_TIMEOUT: '1' });
+    const failed = await w.next((e) => e.event === 'failed', 10_000);
+    expect(failed).toMatchObject({ exit_class: 'store', exit_code: 7 });
+    expect(failed.message).toContain('waiting for the lock');
+    expect((await holder).code).toBe(6);
+    h.sandbox.fault(null);
+    expect(readJson(h.tokenFile).refresh_token).toBe(first.refresh_token);
+    const refreshed = await w.next((e) => e.event === 'refreshed', 20_000);
+    expect(refreshed.profile).toBe('default');
+    expect((await w.get('/healthz')).status).toBe(200);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+  }, 60_000);
+});
+
 describe('refresh --watch: SIGTERM', () => {
   it('during the grant (hh.ru has answered, the answer is on its way): the pair is stored, then exit 0', async () => {
     const first = await storeGrant(h, h.tokenFile);

@@ -66,7 +66,18 @@ describe('the schedule: sleep until the earliest expiry', () => {
     expect(nextExpiry([blocked, plan('b', NOW + 20_000)])).toBe(NOW + 20_000);
     const corrupt = plan('corrupt', undefined);
     expect(dueAt(corrupt)).toBe(0);
-    expect(dueAt(afterFailure(corrupt, 'store', NOW))).toBeUndefined();
+    // A store failure (exit 7: the lock busy, a full disk, a damaged file) is reported as
+    // needing a person and tried again on the temporary back-off: a lock removed by hand
+    // or space freed changes no content.
+    const store = afterFailure(corrupt, 'store', NOW);
+    expect(store.blockedBy).toBe('store');
+    expect(dueAt(store)).toBe(NOW + TEMPORARY_BACKOFF.firstMs);
+    expect(dueAt(afterFailure(store, 'store', NOW + 5_000))).toBe(NOW + 5_000 + 2 * TEMPORARY_BACKOFF.firstMs);
+    const locked = afterFailure(plan('locked', NOW - 1), 'store', NOW);
+    expect(dueAt(locked)).toBe(NOW + TEMPORARY_BACKOFF.firstMs);
+    expect(nextExpiry([locked])).toBeUndefined();
+    expect(afterRefreshed(locked, NOW + 60_000, NOW + 5_000)).toMatchObject({ blockedBy: undefined, retryAt: undefined, temporaryAttempts: 0 });
+    expect(afterNotDue(locked, NOW + 60_000, NOW + 5_000).blockedBy).toBeUndefined();
   });
 });
 
