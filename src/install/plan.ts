@@ -113,8 +113,12 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   }
   const command = s.node === undefined ? systemdArg(s.bin) : `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
   // ExecStopPost= runs after every run, failed ones too (Restart= then tries again): the figures say how it went.
+  // Its "-": a metrics write that fails (exit 7, in the journal) must not mark a good refresh
+  // failed, nor make Restart=on-failure run it again every RestartSec= for ever.
+  // ReadWritePaths=-DIR: without the "-", a DIR that is missing (not made yet, node_exporter
+  // removed) fails the whole unit at its namespace set-up (226/NAMESPACE): no refresh at all.
   const metrics = s.metricsDir
-    ? [`ExecStopPost=${command} status --format prometheus --metrics-dir ${systemdArg(s.metricsDir)}`, `ReadWritePaths=${systemdArg(s.metricsDir)}`]
+    ? [`ExecStopPost=-${command} status --format prometheus --metrics-dir ${systemdArg(s.metricsDir)}`, `ReadWritePaths=${systemdArg(`-${s.metricsDir}`)}`]
     : [];
   const service = (execStart: string, logFields: string[] = []) => ({
     exec_start: execStart,

@@ -9,8 +9,9 @@ import type { ErrorCode } from '../errors';
  *   bounded back-off: SKEW_BACKOFF.
  * - A temporary failure (exit 6: network, 5xx, 429) retries with exponential back-off up
  *   to TEMPORARY_BACKOFF's cap.
- * - Any other failure needs a person (reauthorize, rejected, a corrupt file…): the profile
- *   is left alone until its content changes (a login, a repaired file).
+ * - A store failure (exit 7) is reported as needing a person and retried on that back-off.
+ * - Any other failure needs a person (reauthorize, rejected…): the profile is left alone
+ *   until its content changes (a login).
  */
 export interface Backoff {
   firstMs: number;
@@ -75,6 +76,11 @@ export interface Seen {
 /** A fresh plan, or the old one brought up to date; new content lifts a block and its back-offs. */
 export function observe(old: ProfilePlan | undefined, seen: Seen): ProfilePlan {
   if (old && old.fingerprint === seen.fingerprint) return old.state === seen.state ? old : { ...old, state: seen.state };
+  // The pair this worker has just stored (afterRefreshed set its expiry): not new content from
+  // elsewhere, so a back-off after a grant that was already expired (see there) stays.
+  if (old && old.last?.outcome === 'refreshed' && old.retryAt !== undefined && seen.expiresAt === old.expiresAt) {
+    return { ...old, fingerprint: seen.fingerprint, state: seen.state };
+  }
   const failures = old?.failures ?? {};
   return {
     name: seen.name,
@@ -91,14 +97,23 @@ export function observe(old: ProfilePlan | undefined, seen: Seen): ProfilePlan {
 
 /** When this profile should next be tried; undefined: not until its content changes. */
 export function dueAt(p: ProfilePlan): number | undefined {
-  if (p.blockedBy) return undefined;
+  if (p.blockedBy && p.retryAt === undefined) return undefined;
   // No expiry known (a missing or damaged file): one attempt says why, and then it is blocked.
   if (p.expiresAt === undefined) return p.retryAt ?? 0;
   return Math.max(p.expiresAt, p.retryAt ?? -Infinity);
 }
 
+/**
+ * A grant whose expiry has already passed (hh.ru sent expires_in 0, negative, absurd or none:
+ * token/record.ts stores such a pair as due at once) would be spent again at once, and again,
+ * a grant per round trip: it is retried after the clock-skew back-off instead, as if hh.ru
+ * had said "not expired" (which the real one does until the token really expires).
+ */
 export function afterRefreshed(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
-  return { ...p, state: 'valid', expiresAt, lastRefreshAt: now, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed', at: now } };
+  const done = { ...p, state: 'valid', expiresAt, lastRefreshAt: now, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'refreshed' as const, at: now } };
+  if (expiresAt > now) return { ...done, retryAt: undefined, skewAttempts: 0 };
+  const skewAttempts = p.skewAttempts + 1;
+  return { ...done, skewAttempts, retryAt: now + backoffMs(skewAttempts, SKEW_BACKOFF) };
 }
 
 /**
@@ -106,17 +121,23 @@ export function afterRefreshed(p: ProfilePlan, expiresAt: number, now: number): 
  * clock says the token still lives although ours says it has expired (clock skew).
  */
 export function afterNotDue(p: ProfilePlan, expiresAt: number, now: number): ProfilePlan {
-  if (expiresAt > now) return { ...p, expiresAt, retryAt: undefined, skewAttempts: 0, last: { outcome: 'not_due', at: now } };
+  if (expiresAt > now) return { ...p, expiresAt, retryAt: undefined, skewAttempts: 0, temporaryAttempts: 0, blockedBy: undefined, last: { outcome: 'not_due', at: now } };
   const skewAttempts = p.skewAttempts + 1;
-  return { ...p, expiresAt, skewAttempts, retryAt: now + backoffMs(skewAttempts, SKEW_BACKOFF), last: { outcome: 'skew_retry', at: now } };
+  return { ...p, expiresAt, skewAttempts, temporaryAttempts: 0, blockedBy: undefined, retryAt: now + backoffMs(skewAttempts, SKEW_BACKOFF), last: { outcome: 'skew_retry', at: now } };
 }
 
 export function afterFailure(p: ProfilePlan, code: ErrorCode, now: number, requestId?: string): ProfilePlan {
   const failures = { ...p.failures, [code]: (p.failures[code] ?? 0) + 1 };
   const last = { outcome: 'failed' as const, at: now, code, requestId };
-  if (code !== 'temporary') return { ...p, failures, last, blockedBy: code, retryAt: undefined };
   const temporaryAttempts = p.temporaryAttempts + 1;
-  return { ...p, failures, last, temporaryAttempts, retryAt: now + backoffMs(temporaryAttempts, TEMPORARY_BACKOFF) };
+  const retryAt = now + backoffMs(temporaryAttempts, TEMPORARY_BACKOFF);
+  // A store failure (exit 7: the lock busy past HH_LOCK_TIMEOUT, a full disk, a file to repair)
+  // is often fixed without new content: a lock removed by hand, space freed, a mode put right.
+  // It is reported as needing a person, and tried again on the temporary back-off (a try
+  // sends nothing to hh.ru until the token can be read and locked).
+  if (code === 'store') return { ...p, failures, last, blockedBy: code, temporaryAttempts, retryAt };
+  if (code !== 'temporary') return { ...p, failures, last, blockedBy: code, retryAt: undefined };
+  return { ...p, failures, last, temporaryAttempts, retryAt };
 }
 
 /**

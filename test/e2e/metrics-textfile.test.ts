@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
-import { bareEnv, fakePair, hoursFromNow, parseMetrics, runCli, UNIT_COMMAND, useHarness, useTempDirs, writeTokenFile } from '../helpers';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bareEnv, Container, containerSupport, fakePair, hoursFromNow, parseMetrics, runCli, UNIT_COMMAND, skipUnless, useHarness, useTempDirs, writeTokenFile } from '../helpers';
 
 /**
  * `status --format prometheus` (node_exporter's textfile collector) and `install-units
@@ -85,14 +85,14 @@ describe('install-units --metrics-dir', () => {
   const install = (dir: string, args: string[]) => runCli(['install-units', '--no-nginx', '--root', join(dir, 'root'), ...args], { env: bareEnv(dir) });
   const serviceOf = (dir: string) => readFileSync(join(dir, 'root/etc/systemd/system/hh-oauth-refresh.service'), 'utf8');
 
-  it('adds ExecStopPost= (status --format prometheus --metrics-dir DIR) and ReadWritePaths=DIR to the service, the per-profile one too', async () => {
+  it('adds ExecStopPost= (status --format prometheus --metrics-dir DIR) and ReadWritePaths=-DIR to the service, the per-profile one too', async () => {
     const dir = temp();
     const out = await install(dir, ['--metrics-dir', '/var/lib/prometheus/node-exporter', '--per-profile']);
     expect(out.code, out.stderr).toBe(0);
     for (const unit of ['hh-oauth-refresh.service', 'hh-oauth-refresh@.service']) {
       const text = readFileSync(join(dir, 'root/etc/systemd/system', unit), 'utf8');
-      expect(text, unit).toContain(`\nExecStopPost=${UNIT_COMMAND} status --format prometheus --metrics-dir /var/lib/prometheus/node-exporter\n`);
-      expect(text, unit).toContain('\nReadWritePaths=/var/lib/prometheus/node-exporter\n');
+      expect(text, unit).toContain(`\nExecStopPost=-${UNIT_COMMAND} status --format prometheus --metrics-dir /var/lib/prometheus/node-exporter\n`);
+      expect(text, unit).toContain('\nReadWritePaths=-/var/lib/prometheus/node-exporter\n');
     }
     // Without the option, neither line.
     const plain = temp();
@@ -127,7 +127,7 @@ describe('install-units --metrics-dir', () => {
     const unit = serviceOf(dir);
     const commands = ['ExecStart', 'ExecStopPost'].map((key) => {
       const line = unit.split('\n').find((l) => l.startsWith(`${key}=`))!;
-      const words = line.slice(key.length + 1).split(' ');
+      const words = line.slice(key.length + 1).replace(/^-/, '').split(' ');
       const prefix = UNIT_COMMAND.split(' ').length;
       expect(words.slice(0, prefix).join(' ')).toBe(UNIT_COMMAND);
       return words.slice(prefix);
@@ -143,4 +143,36 @@ describe('install-units --metrics-dir', () => {
     const families = parseMetrics(readFileSync(join(metrics, 'hh-oauth.prom'), 'utf8'));
     expect(families.hh_oauth_token_state!.samples).toEqual([{ labels: { profile: 'default', state: 'valid' }, value: 1 }]);
   });
+});
+
+const support = containerSupport();
+describe.skipIf(skipUnless(support.ok, support.reason))('install-units --metrics-dir under a real systemd', () => {
+  const c = new Container();
+  beforeAll(() => c.boot(), 120_000);
+  afterAll(() => c.teardown(), 60_000);
+
+  it('a DIR that does not exist (not yet made, or node_exporter removed) never stops the refresh itself (no 226/NAMESPACE)', async () => {
+    const dir = temp();
+    const out = await runCli(['install-units', '--no-nginx', '--root', join(dir, 'root'), '--metrics-dir', '/var/lib/no-such-textfile-dir'], { env: bareEnv(dir) });
+    expect(out.code, out.stderr).toBe(0);
+    const unit = readFileSync(join(dir, 'root/etc/systemd/system/hh-oauth-refresh.service'), 'utf8');
+    const line = unit.split('\n').find((l) => l.startsWith('ReadWritePaths='))!;
+    expect(line).toBeDefined();
+    // The unit's own sandbox line, for a stand-in of ExecStart= (the refresh) under systemd.
+    const ran = await c.sh(`systemd-run --wait --collect -p ProtectSystem=strict -p '${line}' /bin/true`);
+    expect(ran.code, `${line}\n${ran.stdout}${ran.stderr}`).toBe(0);
+  }, 60_000);
+
+  it('a metrics write that fails (DIR missing or not writable: exit 7) leaves the refresh unit succeeded, not failed and restarted every RestartSec=', async () => {
+    const dir = temp();
+    const out = await runCli(['install-units', '--no-nginx', '--root', join(dir, 'root'), '--metrics-dir', '/var/lib/no-such-textfile-dir'], { env: bareEnv(dir) });
+    expect(out.code, out.stderr).toBe(0);
+    const unit = readFileSync(join(dir, 'root/etc/systemd/system/hh-oauth-refresh.service'), 'utf8');
+    const line = unit.split('\n').find((l) => l.startsWith('ExecStopPost='))!;
+    // The line's prefix (systemd's "-": a failure is ignored) before a stand-in for the command, which exits 7.
+    const prefix = line.slice('ExecStopPost='.length, line.indexOf(UNIT_COMMAND));
+    const ran = await c.sh(`systemd-run --wait -u hh-metrics-probe -p Type=oneshot -p Restart=on-failure -p RestartSec=1 -p 'RestartPreventExitStatus=1 2 3 4 5 7' -p 'ExecStopPost=${prefix}/bin/sh -c "exit 7"' /bin/true || true; systemctl show hh-metrics-probe -p Result -p NRestarts`);
+    expect(ran.stdout, `${line}\n${ran.stderr}`).toContain('Result=success');
+    expect(ran.stdout).toContain('NRestarts=0');
+  }, 60_000);
 });

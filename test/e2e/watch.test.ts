@@ -1,6 +1,6 @@
 import { chmodSync, readFileSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
+import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, tokenPosts, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
 /**
  * `refresh --watch` through the built CLI against the sandbox, with tokens that live a few
@@ -233,6 +233,52 @@ describe('refresh --watch: back-off', () => {
     expect(Date.parse(refreshed.time) - Date.parse(skews[1]!.time)).toBeLessThan(3500);
     expect(await w.stop()).toEqual({ code: 0, signal: null });
   }, 30_000);
+});
+
+describe('refresh --watch: a grant whose lifetime is already over', () => {
+  // hh.ru (or something answering as hh.ru) grants a pair with expires_in 0, negative, absurdly
+  // large or missing: the pair is stored as due at once (token/record.ts). The worker must not
+  // spend it again at once, and again: one grant per back-off step, not a grant per round trip.
+  it.each([0, -60, 1e12])('expires_in %s: grants are spaced by the clock-skew back-off, not back to back', async (expiresIn) => {
+    await storeGrant(h, h.tokenFile);
+    const body = { access_token: 'Z'.repeat(64), token_type: 'bearer', refresh_token: 'Y'.repeat(64), expires_in: expiresIn };
+    h.sandbox.fault({ kind: 'answer', status: 200, body, path: '/token' });
+    const before = tokenPosts(h);
+    const w = await watch([]);
+    const first = await w.next((e) => e.event === 'refreshed', 10_000);
+    await new Promise((r) => setTimeout(r, 4000));
+    const grants = tokenPosts(h) - before;
+    h.sandbox.fault(null);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+    // In 4 s after the first: the retries at +1 s and +2 s (+3 s in all), at most one more for timing.
+    expect(grants, `${grants} grants; events:\n${w.events().map((e) => JSON.stringify(e)).join('\n')}`).toBeLessThanOrEqual(4);
+    expect(first.expires_at).toBeDefined();
+  }, 30_000);
+});
+
+describe('refresh --watch: the lock busy for longer than HH_LOCK_TIMEOUT', () => {
+  // Another refresher holds the lock (a timer run, a frozen process, one in another container
+  // whose lock someone removes by hand, as docs/kubernetes.md says), and lets it go without
+  // changing the token: exit 7, "retry later". The worker must retry, not wait for new content.
+  it('retries after the lock is free again, although the token itself never changed', async () => {
+    const first = await storeGrant(h, h.tokenFile);
+    await waitUntilExpired(h.tokenFile);
+    h.sandbox.fault({ kind: 'hang', path: '/token' });
+    // The holder: a plain refresh, stuck at hh.ru for 4 s under the lock, then failing (exit 6), the file untouched.
+    const holder = h.run(['refresh'], { env: { HH_HTTP_TIMEOUT: '4', HH_HTTP_RETRIES: '0' } });
+    await new Promise((r) => setTimeout(r, 700));
+    const w = await watch([], { HH_LOCK_TIMEOUT: '1' });
+    const failed = await w.next((e) => e.event === 'failed', 10_000);
+    expect(failed).toMatchObject({ exit_class: 'store', exit_code: 7 });
+    expect(failed.message).toContain('waiting for the lock');
+    expect((await holder).code).toBe(6);
+    h.sandbox.fault(null);
+    expect(readJson(h.tokenFile).refresh_token).toBe(first.refresh_token);
+    const refreshed = await w.next((e) => e.event === 'refreshed', 20_000);
+    expect(refreshed.profile).toBe('default');
+    expect((await w.get('/healthz')).status).toBe(200);
+    expect(await w.stop()).toEqual({ code: 0, signal: null });
+  }, 60_000);
 });
 
 describe('refresh --watch: SIGTERM', () => {

@@ -66,7 +66,18 @@ describe('the schedule: sleep until the earliest expiry', () => {
     expect(nextExpiry([blocked, plan('b', NOW + 20_000)])).toBe(NOW + 20_000);
     const corrupt = plan('corrupt', undefined);
     expect(dueAt(corrupt)).toBe(0);
-    expect(dueAt(afterFailure(corrupt, 'store', NOW))).toBeUndefined();
+    // A store failure (exit 7: the lock busy, a full disk, a damaged file) is reported as
+    // needing a person and tried again on the temporary back-off: a lock removed by hand
+    // or space freed changes no content.
+    const store = afterFailure(corrupt, 'store', NOW);
+    expect(store.blockedBy).toBe('store');
+    expect(dueAt(store)).toBe(NOW + TEMPORARY_BACKOFF.firstMs);
+    expect(dueAt(afterFailure(store, 'store', NOW + 5_000))).toBe(NOW + 5_000 + 2 * TEMPORARY_BACKOFF.firstMs);
+    const locked = afterFailure(plan('locked', NOW - 1), 'store', NOW);
+    expect(dueAt(locked)).toBe(NOW + TEMPORARY_BACKOFF.firstMs);
+    expect(nextExpiry([locked])).toBeUndefined();
+    expect(afterRefreshed(locked, NOW + 60_000, NOW + 5_000)).toMatchObject({ blockedBy: undefined, retryAt: undefined, temporaryAttempts: 0 });
+    expect(afterNotDue(locked, NOW + 60_000, NOW + 5_000).blockedBy).toBeUndefined();
   });
 });
 
@@ -114,6 +125,23 @@ describe('the schedule: back-off', () => {
     }
     expect(delays).toEqual([1_000, 2_000, 4_000, 8_000, 16_000, 30_000, 30_000, 30_000]);
     expect(p.blockedBy).toBeUndefined();
+  });
+
+  it('a grant already expired when stored (expires_in 0, negative, absurd) backs off as a skew, and the re-read of its own pair keeps the back-off', () => {
+    let p = afterRefreshed(plan('a', NOW - 1), NOW, NOW);
+    expect(dueAt(p)).toBe(NOW + SKEW_BACKOFF.firstMs);
+    // The worker's next read sees the pair it stored: another fingerprint, the same expiry.
+    p = observe(p, { name: 'a', fingerprint: 'a@stored', state: 'expired-refreshable', expiresAt: NOW });
+    expect(dueAt(p)).toBe(NOW + SKEW_BACKOFF.firstMs);
+    p = afterRefreshed(p, NOW + 1000, NOW + 1000);
+    expect(dueAt(p)).toBe(NOW + 1000 + 2 * SKEW_BACKOFF.firstMs);
+    // A pair that lives: no back-off, and the count starts again.
+    p = afterRefreshed(p, NOW + 60_000, NOW + 3000);
+    expect(p).toMatchObject({ retryAt: undefined, skewAttempts: 0 });
+    expect(dueAt(p)).toBe(NOW + 60_000);
+    // New content from elsewhere (a login) drops the back-off as before.
+    const q = observe(afterRefreshed(plan('b', NOW - 1), NOW, NOW), { name: 'b', fingerprint: 'b@login', state: 'valid', expiresAt: NOW + 86400_000 });
+    expect(q.retryAt).toBeUndefined();
   });
 
   it('not due with a later expiry (refreshed elsewhere) is no skew: planned at the new expiry', () => {
