@@ -86,12 +86,31 @@ export function metricsText(worker: Worker, now = Date.now()): string {
   return tokenMetricsText(rows, { worker: true, startedAtMs: worker.startedAt });
 }
 
+/**
+ * The metrics text built at most once per `ms`, shared by every scrape meanwhile. At 10,000
+ * profiles one build holds the event loop that the refreshes share for ~0.6 s, and the
+ * port may face a network: a flood of scrapes must not starve a grant's answer past its
+ * timeout. Prometheus scrapes every 15 s or more, so figures up to `ms` old change nothing.
+ */
+export function throttled(ms: number, build: () => string, clock: () => number = Date.now): () => string {
+  let last: { at: number; text: string } | undefined;
+  return () => {
+    const now = clock();
+    if (!last || now - last.at >= ms || now < last.at) last = { at: now, text: build() };
+    return last.text;
+  };
+}
+
+/** How old a served /metrics text may be (throttled). */
+export const METRICS_MAX_AGE_MS = 5_000;
+
 export interface HealthServer {
   address: string;
   close(): Promise<void>;
 }
 
 export async function startHealthServer(worker: Worker, addr: ListenAddress): Promise<HealthServer> {
+  const metrics = throttled(METRICS_MAX_AGE_MS, () => metricsText(worker));
   const server: Server = createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -100,7 +119,7 @@ export async function startHealthServer(worker: Worker, addr: ListenAddress): Pr
       const doc = healthDocument(worker);
       res.writeHead(doc.status, { 'content-type': 'application/json; charset=utf-8', 'cache-control': 'no-store' }).end(`${JSON.stringify(doc.body)}\n`);
     } else if (path === '/metrics') {
-      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' }).end(metricsText(worker));
+      res.writeHead(200, { 'content-type': CONTENT_TYPE, 'cache-control': 'no-store' }).end(metrics());
     } else {
       res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found: try /healthz or /metrics\n');
     }
