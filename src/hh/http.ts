@@ -69,9 +69,18 @@ type Outcome = HttpResponse | { retry: { error: HhOauthError; retryAfter?: numbe
 /** Network errors that mean the request never left: hh.ru cannot have acted on it. */
 const NEVER_SENT = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH', 'EADDRNOTAVAIL']);
 
+let engine: Promise<typeof import('./fetch-engine')> | undefined;
+/**
+ * Loaded on the first request, not at start-up: most runs of the hot commands make none.
+ * Once per process: a long-running worker must not resolve it again after an upgrade has
+ * replaced dist/'s chunks (Node's resolver looks for the file on every import()).
+ */
+export function fetchEngine(): Promise<typeof import('./fetch-engine')> {
+  return (engine ??= import('./fetch-engine'));
+}
+
 async function attemptOnce(req: HttpRequest, settings: HttpSettings): Promise<Outcome> {
-  // Loaded on the first request, not at start-up: most runs of the hot commands make none.
-  const { client } = await import('./fetch-engine');
+  const { client } = await fetchEngine();
   const controller = new AbortController();
   const timer = setTimeout(() => controller.abort(), settings.timeoutSeconds * 1000);
   const started = Date.now();

@@ -94,8 +94,12 @@ export function refreshHook(config: Config): RefreshHook | undefined {
     argv,
     timeoutSeconds,
     async run(event, tokenFile, expiresAt) {
-      const { runHook } = await import('./hook-runner');
+      const { runHook } = await hookRunner();
       await runHook(argv, timeoutSeconds, { HH_TOKEN_FILE: tokenFile, HH_EXPIRES_AT: expiresAt.toISOString(), HH_EVENT: event }, config.env, program);
     },
   };
 }
+
+// Once per process: see fetchEngine in hh/http.ts.
+let runner: Promise<typeof import('./hook-runner')> | undefined;
+export const hookRunner = () => (runner ??= import('./hook-runner'));

@@ -73,6 +73,12 @@ export async function refreshIfDue(config: Config, opts: RefreshOptions = {}): P
 
 // The HTTP stack (ofetch, and undici behind Node's fetch) is loaded only when a request is
 // due: most timer runs find the token valid and must not pay for it.
+// Once per process, so that a worker keeps what it loaded when an upgrade replaces dist/ (http.ts, fetchEngine).
+let clientModule: Promise<typeof import('../hh/client')> | undefined;
+export function hhClientModule(): Promise<typeof import('../hh/client')> {
+  return (clientModule ??= import('../hh/client'));
+}
+
 export async function loadClient(config: Config): Promise<HhClient> {
-  return (await import('../hh/client')).hhClient(config);
+  return (await hhClientModule()).hhClient(config);
 }

@@ -24,8 +24,11 @@ export interface DueClaims {
   close(): Promise<void>;
 }
 
+// Once per process: see fileStoreModule in store.ts.
+let claimsLoaded: Promise<typeof import('./postgres/claims')> | undefined;
+
 /** The store's claims when it is one several hosts share (PostgreSQL); undefined for the token file. */
 export async function dueClaimsOf(store: import('./store').TokenStore, concurrency: number): Promise<DueClaims | undefined> {
   if (store.kind !== 'postgres') return undefined;
-  return (await import('./postgres/claims')).claimsFor(store, concurrency);
+  return (await (claimsLoaded ??= import('./postgres/claims'))).claimsFor(store, concurrency);
 }

@@ -87,9 +87,15 @@ export async function openStore(config: Config): Promise<TokenStore> {
   return openStoreAt(config, value);
 }
 
+// Once per process (a worker opens a file store per profile at every wake): after an upgrade
+// replaced dist/'s chunks, a new import() would no longer find the file.
+let fileStoreLoaded: Promise<typeof import('./file-store')> | undefined;
+export const fileStoreModule = () => (fileStoreLoaded ??= import('./file-store'));
+let postgresLoaded: Promise<PostgresStoreModule> | undefined;
+
 /** A store named by a value (HH_TOKEN_STORE, `store copy --from/--to`): '' the configured token file, else a DSN. */
 export async function openStoreAt(config: Config, value: string): Promise<TokenStore> {
-  if (value === '') return (await import('./file-store')).fileStore(config);
+  if (value === '') return (await fileStoreModule()).fileStore(config);
   if (isPostgresDsn(value)) return (await loadPostgresStore()).openPostgresStore(config, value);
   throw configError(
     `HH_TOKEN_STORE is not a store hh-oauth knows (it must be empty for the token file, or start with postgres:// or postgresql://)`,
@@ -108,5 +114,5 @@ export interface PostgresStoreModule {
  * store's runs: check:dist proves it.
  */
 export async function loadPostgresStore(): Promise<PostgresStoreModule> {
-  return import('./postgres/index');
+  return (postgresLoaded ??= import('./postgres/index'));
 }

@@ -17,10 +17,12 @@ function check(dist?: Record<string, string>) {
   return { code: out.status, output: out.stdout + out.stderr };
 }
 
-const goodCli = 'import { Command } from "commander";\nconst refresh = () => import("./refresh-ABCDEFGH.js");\n';
+const goodCli = 'import { Command } from "commander";\nconst refresh = () => import("./refresh-ABCDEFGH.js");\nconst store = () => import("./postgres-ABCDEFGH.js");\n';
 const goodMain = 'var import_node_path = require("node:path");\nconst cold = () => import("./cli.js");\nvar vm = require("node:vm");\n';
 const goodFull = '// node_modules/ofetch/dist/index.mjs\nvar os = require("node:os");\n';
-const good = { 'main.cjs': goodMain, 'hot-full.cjs': goodFull, 'cli.js': goodCli, 'refresh-ABCDEFGH.js': 'export default 1;\n' };
+// The PostgreSQL store's chunk, the one file that may load the driver (on demand, from cli.js).
+const goodStore = 'const driver = () => import("pg");\nexport default driver;\n';
+const good = { 'main.cjs': goodMain, 'hot-full.cjs': goodFull, 'cli.js': goodCli, 'refresh-ABCDEFGH.js': 'export default 1;\n', 'postgres-ABCDEFGH.js': goodStore };
 
 describe('npm run check:dist', () => {
   it('passes on the real build', () => {
@@ -43,6 +45,16 @@ describe('npm run check:dist', () => {
         expect(output).toContain('check:dist FAILED');
       }
     }
+  });
+
+  it('fails when no file loads the PostgreSQL driver (the store is missing from the build), or a hot file does', () => {
+    const { 'postgres-ABCDEFGH.js': _store, ...withoutStore } = good;
+    const missing = check({ ...withoutStore, 'cli.js': 'import { Command } from "commander";\nconst refresh = () => import("./refresh-ABCDEFGH.js");\n' });
+    expect(missing.code).toBe(1);
+    expect(missing.output).toContain('no file of dist/ loads the PostgreSQL driver');
+    const hot = check({ ...good, 'hot-full.cjs': `var pg = require("pg");\n${goodFull}` });
+    expect(hot.code).toBe(1);
+    expect(hot.output).toContain('reaches the PostgreSQL driver');
   });
 
   it('refuses import() in hot-full.cjs (run from a code cache, where Node 20 refuses it): a package comes through __hhImportEsm, from the allowed list', () => {

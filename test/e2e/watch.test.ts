@@ -1,6 +1,8 @@
-import { chmodSync, readFileSync } from 'node:fs';
+import { chmodSync, cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { captured, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, tokenPosts, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
+import { captured, REPO_ROOT, freePort, jsonOut, lateTokenEndpoint, parseMetrics, readJson, revokeAtSandbox, startCli, storeGrant, tokenPosts, useHarness, waitUntilExpired, type LiveCli } from '../helpers';
 
 /**
  * `refresh --watch` through the built CLI against the sandbox, with tokens that live a few
@@ -52,9 +54,9 @@ afterEach(() => {
   running.clear();
 });
 
-async function watch(args: string[], env: Record<string, string | undefined> = {}): Promise<Watch> {
+async function watch(args: string[], env: Record<string, string | undefined> = {}, bin?: string): Promise<Watch> {
   const port = await freePort();
-  const cli = startCli(['refresh', '--watch', '--log-format', 'json', '--listen', String(port), ...args], h.env(env), 90_000);
+  const cli = startCli(['refresh', '--watch', '--log-format', 'json', '--listen', String(port), ...args], h.env(env), 90_000, bin);
   running.add(cli);
   let stderr = '';
   cli.child.stderr!.on('data', (d: Buffer) => (stderr += d));
@@ -369,6 +371,30 @@ describe('refresh --watch: its flags', () => {
       expect(out.stderr).toContain(`--listen 127.0.0.1:${port}: the port is in use`);
     } finally {
       taken.close();
+    }
+  });
+});
+
+describe('refresh --watch: the package upgraded in place under it', () => {
+  it('every dist/ chunk replaced after the start: the next refresh still runs (what it loads on first use was loaded at the start)', async () => {
+    // A copy of the package, whose dist/ this test may take away as an upgrade would.
+    const pkg = mkdtempSync(join(tmpdir(), 'hh-oauth-pkg-'));
+    try {
+      for (const part of ['bin', 'dist', 'package.json']) cpSync(join(REPO_ROOT, part), join(pkg, part), { recursive: true });
+      symlinkSync(join(REPO_ROOT, 'node_modules'), join(pkg, 'node_modules'));
+      const first = await storeGrant(h, h.tokenFile);
+      const w = await watch([], {}, join(pkg, 'bin', 'hh-oauth'));
+      let health = await w.get('/healthz');
+      while (health.status === 503 && JSON.parse(health.text).status === 'starting') health = await w.get('/healthz');
+      expect(health.status).toBe(200);
+      // The upgrade: the old chunks' hashed names are gone (the new version's would be others).
+      for (const file of readdirSync(join(pkg, 'dist'))) rmSync(join(pkg, 'dist', file), { recursive: true });
+      const refreshed = await w.next((e) => e.event === 'refreshed' || e.event === 'failed');
+      expect(refreshed, JSON.stringify(refreshed)).toMatchObject({ event: 'refreshed' });
+      expect(readJson(h.tokenFile).refresh_token).not.toBe(first.refresh_token);
+      expect(await w.stop()).toEqual({ code: 0, signal: null });
+    } finally {
+      rmSync(pkg, { recursive: true, force: true });
     }
   });
 });

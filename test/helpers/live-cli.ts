@@ -14,8 +14,9 @@ export interface LiveCli {
   done: Promise<RunResult>;
 }
 
-export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000): LiveCli {
-  const child = spawn(process.execPath, [BIN, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+/** `bin`: another copy of the package's bin/hh-oauth (a package upgraded in place under a running process). */
+export function startCli(args: string[], env: Record<string, string | undefined>, timeoutMs = 30_000, bin = BIN): LiveCli {
+  const child = spawn(process.execPath, [bin, ...args], { env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
   captured.push(`argv: ${args.join(' ')}`);
   let stdout = '';
   let stderr = '';

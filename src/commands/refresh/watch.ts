@@ -1,4 +1,8 @@
 import { loadConfig } from '../../config/config';
+import { fetchEngine } from '../../hh/http';
+import { hookRunner } from '../../lifecycle/hook';
+import { hhClientModule } from '../../lifecycle/refresh';
+import { fileStoreModule } from '../../store/store';
 import { usageError } from '../../errors';
 import { onStopSignal } from '../../token/signal-guard';
 import { workerLog, type LogFormat } from '../../worker/events';
@@ -27,6 +31,7 @@ export default async function watch(opts: RefreshOptions): Promise<void> {
   config.rateLimit();
   if (!opts.all) config.profileName(); // a bad --profile fails now, not at the first wake
 
+  await preloadRefreshPath();
   const log = workerLog(format);
   const worker = new Worker(config, { all: Boolean(opts.all), concurrency }, log);
   // The worker's own handler: it gets the signal at once, also while a pair is being stored
@@ -41,6 +46,16 @@ export default async function watch(opts: RefreshOptions): Promise<void> {
     await server?.close();
     stopListening();
   }
+}
+
+/**
+ * A package upgraded in place under a running worker replaces dist/'s hashed chunks, and a
+ * module first imported after that would be gone (every refresh then fails). So the modules
+ * a refresh loads on first use are loaded now, through the loaders that keep them for the
+ * process (Node's resolver looks for the file again on every import(), loaded or not).
+ */
+async function preloadRefreshPath(): Promise<void> {
+  await Promise.all([hhClientModule(), fetchEngine(), hookRunner(), fileStoreModule()]);
 }
 
 function parseConcurrency(value: string | undefined): number {
