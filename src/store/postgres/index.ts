@@ -109,7 +109,12 @@ export class PostgresStore implements TokenStore {
           asideNote = `the damaged row ${this.locate(slot)} was kept in ${SET_ASIDE} (id ${ids[0]?.id})`;
         },
         spend: async (grant, content) => {
-          const { version } = await tx.lockedRow();
+          await tx.lockedRow();
+          // The kept file is named after the row's COMMITTED version (the one a rollback goes
+          // back to), not this transaction's: after an adoption the row is one write ahead here,
+          // and a file named after that would be dropped as stale when the COMMIT fails, while
+          // the adopted pair it replaces, already spent, was put back in place.
+          const version = tx.committedVersion;
           // Claimed before anything is spent: a full or read-only disk fails here, nothing sent.
           reservation = await Reservation.reserve(keptPath(this.dir, slot, version));
           keptVersion = version;
@@ -341,6 +346,8 @@ const BUSY = Symbol('busy');
 class Tx {
   done = false;
   private locked: { row: Row | undefined; version: number } | undefined;
+  /** The row's version when this transaction first locked it: what a rollback leaves (0 for a row made here). */
+  committedVersion = 0;
 
   constructor(
     readonly db: Connection,
@@ -357,6 +364,7 @@ class Tx {
       const rows = await this.db.query<Row>(`${select} SKIP LOCKED`, [k.key], timeout);
       if (rows.length === 0) throw BUSY;
       this.locked = { row: rows[0], version: Number(rows[0]!.version) };
+      this.committedVersion = this.locked.version;
       return this.locked;
     }
     let rows = await this.db.query<Row>(select, [k.key], timeout);
@@ -367,7 +375,9 @@ class Tx {
       rows = await this.db.query<Row>(select, [k.key], timeout);
     }
     const row = rows[0];
+    const first = !this.locked;
     this.locked = { row, version: Number(row?.version ?? 0) };
+    if (first) this.committedVersion = this.locked.version;
     return this.locked;
   }
 }
