@@ -223,7 +223,10 @@ export class PostgresStore implements TokenStore {
         const ids = await tx.db.query<{ id: string }>(`INSERT INTO ${SET_ASIDE} (slot, reason, content) VALUES ($1, 'revoked', $2) RETURNING id`, [this.locate(slot), row.record]);
         keptAs = `${SET_ASIDE} id ${ids[0]?.id}`;
       }
-      await tx.db.query(`DELETE FROM ${tx.key.table} WHERE ${tx.key.column} = $1`, [tx.key.key]);
+      // Emptied, not deleted: its version goes on counting. A new row would start again at
+      // 0, and a stale kept pair on some host (named after a version of the old row) would
+      // match the new row's version one day and be put over its live pair.
+      await tx.db.query(`UPDATE ${tx.key.table} SET ${EMPTY_COLUMNS}, updated_at = now(), version = version + 1 WHERE ${tx.key.column} = $1`, [tx.key.key]);
       await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
       await tx.db.query('COMMIT');
       tx.done = true;
@@ -338,6 +341,9 @@ export class PostgresStore implements TokenStore {
     }
   }
 }
+
+/** A slot with nothing in it: what discard leaves (read as no row; listed nowhere). */
+const EMPTY_COLUMNS = 'access_token = NULL, refresh_token = NULL, token_type = NULL, expires_in = NULL, obtained_at = NULL, expires_at = NULL, record = NULL, moved_to = NULL';
 
 /** writeIfFree's "someone holds it": thrown inside the transaction (rolled back), caught outside. */
 const BUSY = Symbol('busy');

@@ -108,6 +108,33 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     expect(inFile).not.toMatch(/moved_to/);
   });
 
+  it('a stale kept pair from a row that was revoked and made again is not put over the new row when its version comes round again', async () => {
+    // Host B: another machine, with a state directory (and so a kept-pair directory) of its own.
+    const otherDir = tempDir();
+    const hostB: NodeJS.ProcessEnv = { ...env, HH_TOKEN_FILE: join(otherDir, 'token.json') };
+    const openB = async () => {
+      const store = (await openPostgresStore(loadConfig({}, {}, hostB), hostB.HH_TOKEN_STORE!)) as PostgresStore;
+      stores.push(store);
+      return store;
+    };
+    const b = await openB();
+    await b.write(user('reborn'), 10, (w) => w.spend(async () => fakePairFor(40), recordOf));
+    const before = await versionOf('reborn');
+    await b.write(user('reborn'), 10, (w) => w.spend(async () => fakePairFor(41), recordOf));
+    // Host A wrote pair 41 (kept file named after the version it replaced), its COMMIT went
+    // through, and it was killed before removing the file: a stale kept pair on host A.
+    const dirA = keptDir(loadConfig({}, {}, env), b.target.name);
+    mkdirSync(dirA, { recursive: true });
+    writeFileSync(join(dirA, `user-reborn.v${before}.json`), JSON.stringify(recordOf(fakePairFor(41))), { mode: 0o600 });
+    // On host B meanwhile: revoke (the row goes) and a new login (a new row, pair 42).
+    expect(await (await openB()).discard(user('reborn'), 10, fakePairFor(41).refresh_token, {})).toEqual({ action: 'removed' });
+    await (await openB()).write(user('reborn'), 10, (w) => w.spend(async () => fakePairFor(42), recordOf));
+    // Host A's next run: pair 42 is the live one and stays.
+    const read = await (await open()).read(user('reborn'));
+    expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(42).refresh_token);
+    expect(await refreshTokenIn('reborn')).toBe(fakePairFor(42).refresh_token);
+  });
+
   // NOT FIXED (reported): the start-of-run sweep of another process on this host takes the
   // row once the writer's session is gone, finds the writer's reserved (still blank) kept
   // temp file and removes it as an incomplete write; the writer then writes hh.ru's answer
