@@ -95,5 +95,7 @@ export async function dropKept(dir: string, slot: Slot, version: number): Promis
   const path = keptPath(dir, slot, version);
   const prefix = `.${slotFileName(slot)}.v${version}.json.`;
   await unlink(path).catch(() => undefined);
-  for (const name of list(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+  // Exactly its temp files (Reservation's `.<name>.<16 hex>.tmp`): a profile name may itself
+  // hold `.v1.json.` (shop.v1.json.eu), and its files begin with this prefix too.
+  for (const name of list(dir)) if (name.startsWith(prefix) && /^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) await unlink(join(dir, name)).catch(() => undefined);
 }

@@ -6,7 +6,7 @@ import { loadConfig } from '../../../src/config/config';
 import { copySlot } from '../../../src/store/copy';
 import { fileStore } from '../../../src/store/file-store';
 import { PostgresStore, openPostgresStore } from '../../../src/store/postgres/index';
-import { keptDir } from '../../../src/store/postgres/kept-local';
+import { dropKept, keptDir, keptVersions } from '../../../src/store/postgres/kept-local';
 import type { Slot } from '../../../src/store/store';
 import { canRunPostgres, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
 
@@ -164,5 +164,19 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     const read = await (await open()).read(user('lost'));
     expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(31).refresh_token);
     expect(existsSync(dir)).toBe(true);
+  });
+});
+
+describe('local kept pairs: one profile never touches another profile’s files', () => {
+  const tempDir = useTempDirs('hh-pg-kept-names-');
+  it("removing profile shop's kept files at a version leaves a kept temp file of profile shop.v1.json.eu (a name the profile rule allows)", async () => {
+    const dir = tempDir();
+    const other = `.user-shop.v1.json.eu.v7.json.0123456789abcdef.tmp`;
+    writeFileSync(join(dir, other), JSON.stringify(recordOf(fakePairFor(60))), { mode: 0o600 });
+    writeFileSync(join(dir, 'user-shop.v1.json'), JSON.stringify(recordOf(fakePairFor(61))), { mode: 0o600 });
+    writeFileSync(join(dir, '.user-shop.v1.json.fedcba9876543210.tmp'), '', { mode: 0o600 });
+    await dropKept(dir, user('shop'), 1);
+    expect(readdirSync(dir)).toEqual([other]);
+    expect(keptVersions(dir, user('shop.v1.json.eu'))).toEqual([7]);
   });
 });
