@@ -1,13 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../../config/config';
 import { readCapped } from '../../files/capped-read';
 import { READ_LIMITS } from '../../files/read-limits';
 import { sha256Hex } from '../../files/sha256';
 import { isCompleteWrite, settleKeptPair } from '../../token/kept-pair';
 import { storeOwner } from '../../token/ownership';
-import { describeUser } from '../../token/trusted-dir';
+import { assertTrustedDir, describeUser } from '../../token/trusted-dir';
 import { storeError } from '../../errors';
 import type { Slot } from '../store';
 
@@ -71,6 +71,11 @@ function list(dir: string): string[] {
  */
 export async function takeKept(dir: string, slot: Slot, version: number): Promise<Record<string, unknown> | undefined> {
   const path = keptPath(dir, slot, version);
+  // As the token file's directory is (token-lock.ts): in a directory another user made (a
+  // state directory shared like /tmp), her "kept pair" would be put over the row's live one.
+  // Both levels this store adds (postgres-kept/ and its database's directory).
+  const uid = lstatSync(path, { throwIfNoEntry: false })?.uid;
+  for (const level of [dirname(dir), dir]) assertTrustedDir(level, path, uid);
   const writers = storeOwner(dir).writers;
   await settleKeptPair(path, writers);
   const read = readCapped(path, READ_LIMITS.tokenFile);

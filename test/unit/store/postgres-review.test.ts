@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -8,7 +8,7 @@ import { fileStore } from '../../../src/store/file-store';
 import { PostgresStore, openPostgresStore } from '../../../src/store/postgres/index';
 import { dropKept, keptDir, keptVersions } from '../../../src/store/postgres/kept-local';
 import type { Slot } from '../../../src/store/store';
-import { canRunPostgres, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
+import { canRunPostgres, canUseLocalUsers, localUser, OTHER_USER, runAs, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
 
 /**
  * The PostgreSQL store's pairs under a failing COMMIT or a lost session (review, session 4):
@@ -134,6 +134,32 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(42).refresh_token);
     expect(await refreshTokenIn('reborn')).toBe(fakePairFor(42).refresh_token);
   });
+
+  it.skipIf(skipUnless(canUseLocalUsers, 'needs root and useradd/setpriv for a second local account'))(
+    'a kept pair planted by another local user (the state directory shared, sticky, as /tmp is) is never adopted into the row',
+    async () => {
+      const shared = tempDir();
+      chmodSync(shared, 0o1777);
+      const other = localUser(OTHER_USER);
+      const victim: NodeJS.ProcessEnv = { ...env, HH_TOKEN_FILE: join(shared, 'token.json') };
+      await seed('planted', 70);
+      const version = await versionOf('planted');
+      const store = await openPostgresStore(loadConfig({}, {}, victim), victim.HH_TOKEN_STORE!);
+      stores.push(store as PostgresStore);
+      const dir = keptDir(loadConfig({}, {}, victim), (store as PostgresStore).target.name);
+      // The other user, first: postgres-kept/<database>/ and a "kept pair" of her own in it.
+      const planted = join(dir, `user-planted.v${version}.json`);
+      const made = runAs(other, ['sh', '-c', 'umask 077 && mkdir -p "$1" && printf %s "$2" > "$3"', 'sh', dir, JSON.stringify(recordOf(fakePairFor(71))), planted]);
+      expect(made.status, made.stderr).toBe(0);
+      const err = await store.read(user('planted')).then(
+        (r) => r,
+        (e: unknown) => e,
+      );
+      expect(await refreshTokenIn('planted')).toBe(fakePairFor(70).refresh_token);
+      // Refused as the token file's store refuses such a directory: exit 7, nothing adopted.
+      expect(err).toMatchObject({ code: 'store', message: expect.stringMatching(/belongs to .*others can write/) });
+    },
+  );
 
   // NOT FIXED (reported): the start-of-run sweep of another process on this host takes the
   // row once the writer's session is gone, finds the writer's reserved (still blank) kept
