@@ -283,9 +283,18 @@ export class PostgresStore implements TokenStore {
 
   /** Takes the row's lock; puts a kept pair for its version in place (uncommitted); removes stale files. Returns the adopted version. */
   private async adoptKept(tx: Tx, slot: Slot, skipLocked: boolean): Promise<number | undefined> {
-    const { version } = await tx.lockedRow(skipLocked);
+    const { row, version } = await tx.lockedRow(skipLocked);
     const versions = keptVersions(this.dir, slot);
     if (versions.length === 0) return undefined;
+    if (row?.moved_to) {
+      // `store copy` (on a host that could not see this one's files) moved the row past the
+      // kept pair's version without storing a newer pair: the kept pair may be the only live
+      // one. Neither put in a row that holds no tokens nor removed.
+      log.warn(
+        `${this.locate(slot)} was moved to ${row.moved_to}, but this host keeps a token pair for it that never reached the database (${versions.map((v) => keptPath(this.dir, slot, v)).join(', ')}); it is left there: it may be newer than the pair that was copied`,
+      );
+      return undefined;
+    }
     for (const v of versions) if (v !== version) await dropKept(this.dir, slot, v);
     if (!versions.includes(version)) return undefined;
     const kept = await takeKept(this.dir, slot, version);

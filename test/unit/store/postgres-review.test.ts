@@ -161,6 +161,26 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     },
   );
 
+  it('a pair kept on this host is not deleted when `store copy` on another host moved its row meanwhile (the row moved past its version without a newer pair)', async () => {
+    const otherDir = tempDir();
+    const hostB: NodeJS.ProcessEnv = { ...env, HH_TOKEN_FILE: join(otherDir, 'token.json') };
+    const b = (await openPostgresStore(loadConfig({}, {}, hostB), hostB.HH_TOKEN_STORE!)) as PostgresStore;
+    stores.push(b);
+    await b.write(user('moved'), 10, (w) => w.spend(async () => fakePairFor(80), recordOf));
+    const version = await versionOf('moved');
+    // Host A's COMMIT of pair 81 failed: the pair is on A's disk, the row still holds spent pair 80.
+    const dirA = keptDir(loadConfig({}, {}, env), b.target.name);
+    mkdirSync(dirA, { recursive: true });
+    const kept = join(dirA, `user-moved.v${version}.json`);
+    writeFileSync(kept, JSON.stringify(recordOf(fakePairFor(81))), { mode: 0o600 });
+    // Host B moves the row to a token file (it copies pair 80, all it can see).
+    await b.write(user('moved'), 10, (w) => w.put({ moved_to: '/srv/hh/token.json', moved_at: new Date().toISOString() }));
+    // Host A's next run: the live pair 81 must still be somewhere.
+    await (await open()).read(user('moved')).catch(() => undefined);
+    expect(existsSync(kept)).toBe(true);
+    expect(readFileSync(kept, 'utf8')).toContain(fakePairFor(81).refresh_token);
+  });
+
   // NOT FIXED (reported): the start-of-run sweep of another process on this host takes the
   // row once the writer's session is gone, finds the writer's reserved (still blank) kept
   // temp file and removes it as an incomplete write; the writer then writes hh.ru's answer
