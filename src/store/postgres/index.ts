@@ -7,7 +7,7 @@ import { Reservation } from '../../token/reservation';
 import type { DiscardOutcome } from '../../token/discard';
 import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
-import { dropKept, keptDir, keptPath, keptSlots, keptVersions, takeKept } from './kept-local';
+import { dropKept, keptDir, keptPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
 import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
 import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
@@ -66,7 +66,7 @@ export class PostgresStore implements TokenStore {
   /** doctor's `token-store`: the server reached, the schema's version, TLS, pairs kept on this host. */
   async checks(): Promise<CheckResult[]> {
     const tls = this.target.config.ssl ? ((this.target.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized ? 'TLS, server verified' : 'TLS, server not verified') : 'no TLS (loopback)';
-    const kept = keptSlots(this.dir).length;
+    const kept = keptSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptSlots(other).length, 0);
     let version: number;
     try {
       version = await this.withConnection((db) => schemaVersion(db));
@@ -77,7 +77,7 @@ export class PostgresStore implements TokenStore {
       return [fail('token-store', 'config', `${this.target.name} has schema version ${version}; this hh-oauth needs ${CURRENT_VERSION}`, 'run `hh-oauth store init` (idempotent)')];
     }
     if (kept > 0) {
-      return [fail('token-store', 'store', `${kept} token pair(s) kept on this host in ${this.dir} never reached ${this.target.name}`, 'run `hh-oauth refresh` (any command that reads the store) on this host once the database is reachable: it puts them in place')];
+      return [fail('token-store', 'store', `${kept} token pair(s) kept on this host in ${[this.dir, ...otherKeptDirs(this.dir)].join(', ')} never reached ${this.target.name} (or a database HH_TOKEN_STORE named otherwise)`, 'run `hh-oauth refresh` (any command that reads the store) on this host once the database is reachable: it puts them in place')];
     }
     return [pass('token-store', `${this.target.name}: reachable, schema version ${version}, ${tls}`)];
   }
@@ -256,6 +256,12 @@ export class PostgresStore implements TokenStore {
   private sweep(): Promise<void> {
     this.swept ??= (async () => {
       for (const slot of keptSlots(this.dir)) await this.settleSlot(slot, Number(this.config.seconds('HH_LOCK_TIMEOUT')));
+      const others = otherKeptDirs(this.dir);
+      if (others.length > 0) {
+        log.warn(
+          `token pairs that never reached a database are kept on this host in ${others.join(', ')}, for an HH_TOKEN_STORE that names its database otherwise than ${this.target.name} (another host name or address, port, user or database); if it is this database, run hh-oauth once with HH_TOKEN_STORE as it was then, which puts them in place`,
+        );
+      }
     })();
     return this.swept;
   }

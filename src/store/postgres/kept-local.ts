@@ -56,6 +56,18 @@ export function keptSlots(dir: string): Slot[] {
   return [...slots.values()];
 }
 
+/**
+ * The other databases' directories beside this one that hold kept pairs. The directory is
+ * named after how HH_TOKEN_STORE names the database (user@host:port/database): a pair kept
+ * under `localhost` is not found once the setting says `127.0.0.1`, or another user.
+ */
+export function otherKeptDirs(dir: string): string[] {
+  const parent = dirname(dir);
+  return list(parent)
+    .map((name) => join(parent, name))
+    .filter((other) => other !== dir && keptSlots(other).length > 0);
+}
+
 function list(dir: string): string[] {
   try {
     return readdirSync(dir);

@@ -1,7 +1,8 @@
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { log } from '../../../src/output';
 import { loadConfig } from '../../../src/config/config';
 import { copySlot } from '../../../src/store/copy';
 import { fileStore } from '../../../src/store/file-store';
@@ -179,6 +180,25 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     await (await open()).read(user('moved')).catch(() => undefined);
     expect(existsSync(kept)).toBe(true);
     expect(readFileSync(kept, 'utf8')).toContain(fakePairFor(81).refresh_token);
+  });
+
+  it('a pair kept under another spelling of the same database (localhost, then 127.0.0.1) is named on every run and by doctor, not passed over in silence', async () => {
+    const store = await open();
+    const spelledOtherwise = keptDir(loadConfig({}, {}, env), store.target.name.replace('127.0.0.1', 'localhost'));
+    mkdirSync(spelledOtherwise, { recursive: true });
+    writeFileSync(join(spelledOtherwise, 'user-spelled.v1.json'), JSON.stringify(recordOf(fakePairFor(90))), { mode: 0o600 });
+    const warned: string[] = [];
+    const spy = vi.spyOn(log, 'warn').mockImplementation((m: string) => void warned.push(m));
+    try {
+      await (await open()).read(user('spelled'));
+    } finally {
+      spy.mockRestore();
+    }
+    expect(warned.join('\n')).toContain(spelledOtherwise);
+    const checks = await (await open()).checks();
+    expect(checks[0]).toMatchObject({ status: 'fail' });
+    expect(JSON.stringify(checks)).toContain(spelledOtherwise);
+    rmSync(spelledOtherwise, { recursive: true });
   });
 
   // NOT FIXED (reported): the start-of-run sweep of another process on this host takes the
