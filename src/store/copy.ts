@@ -8,10 +8,10 @@ import type { Slot, SlotContent, TokenStore } from './store';
 /**
  * `store copy`: every slot of one store into another, spending nothing. A refresh token
  * is single-use, so two live stores must not both hold it: for each slot, under the
- * source's lock and then the destination's, the pair is written to the destination and
- * the source is marked moved (store/moved.ts) before either lock is let go. Of two
- * different pairs the newer stays live (obtained_at, else expires_at) and the older is set
- * aside, never overwritten: the destination's newer pair is not replaced. A crash between
+ * source's lock and then the destination's, the pair is written to the destination, and
+ * once that write is durable the source is marked moved (store/moved.ts) before its lock
+ * is let go. Of two different pairs the newer stays live (obtained_at, else expires_at)
+ * and the older is set aside, never overwritten: the destination's newer pair is not replaced. A crash between
  * the destination's write and the mark leaves two copies of the same pair; running copy
  * again finds the refresh token equal, writes nothing, and marks the source.
  */
@@ -41,13 +41,16 @@ export async function copySlot(from: TokenStore, to: TokenStore, slot: Slot, loc
         outcome.action = !theirs ? 'copied' : theirs.key === mine.key ? 'already_copied' : newer(mine, theirs) ? 'replaced_older' : 'kept_newer';
         if (outcome.action === 'replaced_older') await dest.setAside();
         if (outcome.action === 'copied' || outcome.action === 'replaced_older') await dest.put(mine.data);
-        // Still under the destination's lock: nothing can refresh from either side in between.
-        if (outcome.action === 'kept_newer') {
-          await source.setAside();
-          log.warn(`${outcome.to} holds a newer pair than ${outcome.from}: it stays, and the older one is kept aside, not deleted`);
-        }
-        await source.put(movedRecord(to.describe()));
       });
+      // Only once the destination's write is durable (its COMMIT, its rename): a token file
+      // source writes its mark at once, and a mark written before a destination COMMIT that
+      // then failed would leave the pair in neither store. Still under the source's lock:
+      // nothing refreshes from it in between; a crash here leaves two copies of one pair.
+      if (outcome.action === 'kept_newer') {
+        await source.setAside();
+        log.warn(`${outcome.to} holds a newer pair than ${outcome.from}: it stays, and the older one is kept aside, not deleted`);
+      }
+      await source.put(movedRecord(to.describe()));
     });
   } catch (err) {
     const e = toHhOauthError(err);

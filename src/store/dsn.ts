@@ -5,8 +5,10 @@
 export function withoutPassword(dsn: string): string {
   try {
     const url = new URL(dsn);
-    if (url.password === '') return dsn;
+    // ?password= is a password too (libpq's, and the store's dsn.ts, read it).
+    if (url.password === '' && !url.searchParams.has('password')) return dsn;
     url.password = '';
+    if (url.searchParams.has('password')) url.searchParams.set('password', 'REDACTED');
     return url.toString();
   } catch {
     // Not a URL we can parse: show only the scheme, the rest may hold the password.
@@ -17,7 +19,8 @@ export function withoutPassword(dsn: string): string {
 /** True when the DSN carries a password of its own (refused where it would be in argv or a saved file). */
 export function hasPassword(dsn: string): boolean {
   try {
-    return new URL(dsn).password !== '';
+    const url = new URL(dsn);
+    return url.password !== '' || url.searchParams.has('password');
   } catch {
     return false;
   }

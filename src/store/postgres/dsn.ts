@@ -85,11 +85,16 @@ export function parseStoreDsn(dsn: string, env: NodeJS.ProcessEnv = process.env,
   };
 }
 
-/** A Unix socket, localhost, 127.0.0.0/8 or ::1: the password does not cross a network. */
+/**
+ * A Unix socket, localhost, 127.0.0.0/8 or ::1: the password does not cross a network.
+ * Not `*.localhost`, nor a dotted form that is not an address (127.0.0.999): the resolver
+ * sends those to DNS (`hosts: files dns`), which may answer with any machine.
+ */
 export function isLoopback(host: string): boolean {
   if (host.startsWith('/')) return true;
   const h = host.toLowerCase();
-  return h === 'localhost' || h.endsWith('.localhost') || /^127(\.\d{1,3}){3}$/.test(h) || h === '::1' || h === '0:0:0:0:0:0:0:1';
+  const octets = /^127\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(h);
+  return h === 'localhost' || (octets !== null && octets.slice(1).every((o) => Number(o) <= 255)) || h === '::1' || h === '0:0:0:0:0:0:0:1';
 }
 
 /**

@@ -7,7 +7,7 @@ import { Reservation } from '../../token/reservation';
 import type { DiscardOutcome } from '../../token/discard';
 import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
-import { dropKept, keptDir, keptPath, keptSlots, keptVersions, takeKept } from './kept-local';
+import { dropKept, keptDir, keptPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
 import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
 import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
@@ -66,7 +66,7 @@ export class PostgresStore implements TokenStore {
   /** doctor's `token-store`: the server reached, the schema's version, TLS, pairs kept on this host. */
   async checks(): Promise<CheckResult[]> {
     const tls = this.target.config.ssl ? ((this.target.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized ? 'TLS, server verified' : 'TLS, server not verified') : 'no TLS (loopback)';
-    const kept = keptSlots(this.dir).length;
+    const kept = keptSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptSlots(other).length, 0);
     let version: number;
     try {
       version = await this.withConnection((db) => schemaVersion(db));
@@ -77,7 +77,7 @@ export class PostgresStore implements TokenStore {
       return [fail('token-store', 'config', `${this.target.name} has schema version ${version}; this hh-oauth needs ${CURRENT_VERSION}`, 'run `hh-oauth store init` (idempotent)')];
     }
     if (kept > 0) {
-      return [fail('token-store', 'store', `${kept} token pair(s) kept on this host in ${this.dir} never reached ${this.target.name}`, 'run `hh-oauth refresh` (any command that reads the store) on this host once the database is reachable: it puts them in place')];
+      return [fail('token-store', 'store', `${kept} token pair(s) kept on this host in ${[this.dir, ...otherKeptDirs(this.dir)].join(', ')} never reached ${this.target.name} (or a database HH_TOKEN_STORE named otherwise)`, 'run `hh-oauth refresh` (any command that reads the store) on this host once the database is reachable: it puts them in place')];
     }
     return [pass('token-store', `${this.target.name}: reachable, schema version ${version}, ${tls}`)];
   }
@@ -109,7 +109,12 @@ export class PostgresStore implements TokenStore {
           asideNote = `the damaged row ${this.locate(slot)} was kept in ${SET_ASIDE} (id ${ids[0]?.id})`;
         },
         spend: async (grant, content) => {
-          const { version } = await tx.lockedRow();
+          await tx.lockedRow();
+          // The kept file is named after the row's COMMITTED version (the one a rollback goes
+          // back to), not this transaction's: after an adoption the row is one write ahead here,
+          // and a file named after that would be dropped as stale when the COMMIT fails, while
+          // the adopted pair it replaces, already spent, was put back in place.
+          const version = tx.committedVersion;
           // Claimed before anything is spent: a full or read-only disk fails here, nothing sent.
           reservation = await Reservation.reserve(keptPath(this.dir, slot, version));
           keptVersion = version;
@@ -218,7 +223,10 @@ export class PostgresStore implements TokenStore {
         const ids = await tx.db.query<{ id: string }>(`INSERT INTO ${SET_ASIDE} (slot, reason, content) VALUES ($1, 'revoked', $2) RETURNING id`, [this.locate(slot), row.record]);
         keptAs = `${SET_ASIDE} id ${ids[0]?.id}`;
       }
-      await tx.db.query(`DELETE FROM ${tx.key.table} WHERE ${tx.key.column} = $1`, [tx.key.key]);
+      // Emptied, not deleted: its version goes on counting. A new row would start again at
+      // 0, and a stale kept pair on some host (named after a version of the old row) would
+      // match the new row's version one day and be put over its live pair.
+      await tx.db.query(`UPDATE ${tx.key.table} SET ${EMPTY_COLUMNS}, updated_at = now(), version = version + 1 WHERE ${tx.key.column} = $1`, [tx.key.key]);
       await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
       await tx.db.query('COMMIT');
       tx.done = true;
@@ -248,6 +256,12 @@ export class PostgresStore implements TokenStore {
   private sweep(): Promise<void> {
     this.swept ??= (async () => {
       for (const slot of keptSlots(this.dir)) await this.settleSlot(slot, Number(this.config.seconds('HH_LOCK_TIMEOUT')));
+      const others = otherKeptDirs(this.dir);
+      if (others.length > 0) {
+        log.warn(
+          `token pairs that never reached a database are kept on this host in ${others.join(', ')}, for an HH_TOKEN_STORE that names its database otherwise than ${this.target.name} (another host name or address, port, user or database); if it is this database, run hh-oauth once with HH_TOKEN_STORE as it was then, which puts them in place`,
+        );
+      }
     })();
     return this.swept;
   }
@@ -275,9 +289,18 @@ export class PostgresStore implements TokenStore {
 
   /** Takes the row's lock; puts a kept pair for its version in place (uncommitted); removes stale files. Returns the adopted version. */
   private async adoptKept(tx: Tx, slot: Slot, skipLocked: boolean): Promise<number | undefined> {
-    const { version } = await tx.lockedRow(skipLocked);
+    const { row, version } = await tx.lockedRow(skipLocked);
     const versions = keptVersions(this.dir, slot);
     if (versions.length === 0) return undefined;
+    if (row?.moved_to) {
+      // `store copy` (on a host that could not see this one's files) moved the row past the
+      // kept pair's version without storing a newer pair: the kept pair may be the only live
+      // one. Neither put in a row that holds no tokens nor removed.
+      log.warn(
+        `${this.locate(slot)} was moved to ${row.moved_to}, but this host keeps a token pair for it that never reached the database (${versions.map((v) => keptPath(this.dir, slot, v)).join(', ')}); it is left there: it may be newer than the pair that was copied`,
+      );
+      return undefined;
+    }
     for (const v of versions) if (v !== version) await dropKept(this.dir, slot, v);
     if (!versions.includes(version)) return undefined;
     const kept = await takeKept(this.dir, slot, version);
@@ -334,6 +357,9 @@ export class PostgresStore implements TokenStore {
   }
 }
 
+/** A slot with nothing in it: what discard leaves (read as no row; listed nowhere). */
+const EMPTY_COLUMNS = 'access_token = NULL, refresh_token = NULL, token_type = NULL, expires_in = NULL, obtained_at = NULL, expires_at = NULL, record = NULL, moved_to = NULL';
+
 /** writeIfFree's "someone holds it": thrown inside the transaction (rolled back), caught outside. */
 const BUSY = Symbol('busy');
 
@@ -341,6 +367,8 @@ const BUSY = Symbol('busy');
 class Tx {
   done = false;
   private locked: { row: Row | undefined; version: number } | undefined;
+  /** The row's version when this transaction first locked it: what a rollback leaves (0 for a row made here). */
+  committedVersion = 0;
 
   constructor(
     readonly db: Connection,
@@ -357,6 +385,7 @@ class Tx {
       const rows = await this.db.query<Row>(`${select} SKIP LOCKED`, [k.key], timeout);
       if (rows.length === 0) throw BUSY;
       this.locked = { row: rows[0], version: Number(rows[0]!.version) };
+      this.committedVersion = this.locked.version;
       return this.locked;
     }
     let rows = await this.db.query<Row>(select, [k.key], timeout);
@@ -367,7 +396,9 @@ class Tx {
       rows = await this.db.query<Row>(select, [k.key], timeout);
     }
     const row = rows[0];
+    const first = !this.locked;
     this.locked = { row, version: Number(row?.version ?? 0) };
+    if (first) this.committedVersion = this.locked.version;
     return this.locked;
   }
 }

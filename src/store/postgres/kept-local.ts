@@ -1,13 +1,13 @@
-import { readdirSync } from 'node:fs';
+import { lstatSync, readdirSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { Config } from '../../config/config';
 import { readCapped } from '../../files/capped-read';
 import { READ_LIMITS } from '../../files/read-limits';
 import { sha256Hex } from '../../files/sha256';
 import { isCompleteWrite, settleKeptPair } from '../../token/kept-pair';
 import { storeOwner } from '../../token/ownership';
-import { describeUser } from '../../token/trusted-dir';
+import { assertTrustedDir, describeUser } from '../../token/trusted-dir';
 import { storeError } from '../../errors';
 import type { Slot } from '../store';
 
@@ -56,6 +56,18 @@ export function keptSlots(dir: string): Slot[] {
   return [...slots.values()];
 }
 
+/**
+ * The other databases' directories beside this one that hold kept pairs. The directory is
+ * named after how HH_TOKEN_STORE names the database (user@host:port/database): a pair kept
+ * under `localhost` is not found once the setting says `127.0.0.1`, or another user.
+ */
+export function otherKeptDirs(dir: string): string[] {
+  const parent = dirname(dir);
+  return list(parent)
+    .map((name) => join(parent, name))
+    .filter((other) => other !== dir && keptSlots(other).length > 0);
+}
+
 function list(dir: string): string[] {
   try {
     return readdirSync(dir);
@@ -71,6 +83,11 @@ function list(dir: string): string[] {
  */
 export async function takeKept(dir: string, slot: Slot, version: number): Promise<Record<string, unknown> | undefined> {
   const path = keptPath(dir, slot, version);
+  // As the token file's directory is (token-lock.ts): in a directory another user made (a
+  // state directory shared like /tmp), her "kept pair" would be put over the row's live one.
+  // Both levels this store adds (postgres-kept/ and its database's directory).
+  const uid = lstatSync(path, { throwIfNoEntry: false })?.uid;
+  for (const level of [dirname(dir), dir]) assertTrustedDir(level, path, uid);
   const writers = storeOwner(dir).writers;
   await settleKeptPair(path, writers);
   const read = readCapped(path, READ_LIMITS.tokenFile);
@@ -95,5 +112,7 @@ export async function dropKept(dir: string, slot: Slot, version: number): Promis
   const path = keptPath(dir, slot, version);
   const prefix = `.${slotFileName(slot)}.v${version}.json.`;
   await unlink(path).catch(() => undefined);
-  for (const name of list(dir)) if (name.startsWith(prefix) && name.endsWith('.tmp')) await unlink(join(dir, name)).catch(() => undefined);
+  // Exactly its temp files (Reservation's `.<name>.<16 hex>.tmp`): a profile name may itself
+  // hold `.v1.json.` (shop.v1.json.eu), and its files begin with this prefix too.
+  for (const name of list(dir)) if (name.startsWith(prefix) && /^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) await unlink(join(dir, name)).catch(() => undefined);
 }

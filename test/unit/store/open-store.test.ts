@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Config } from '../../../src/config/config';
 import { openStore, isPostgresDsn } from '../../../src/store/store';
-import { withoutPassword } from '../../../src/store/dsn';
+import { hasPassword, withoutPassword } from '../../../src/store/dsn';
 
 /** What the promise rejects with; undefined when it resolves. */
 const rejection = (p: Promise<unknown>) => p.then(() => undefined, (err: unknown) => err);
@@ -43,5 +43,13 @@ describe('openStore: HH_TOKEN_STORE picks the store', () => {
     expect(withoutPassword('postgresql://hh:s3cret@db.example:5432/hh?sslmode=verify-full')).toBe('postgresql://hh@db.example:5432/hh?sslmode=verify-full');
     expect(withoutPassword('postgres://hh@db/hh')).toBe('postgres://hh@db/hh');
     expect(withoutPassword('postgres://hh:pw@[bad')).not.toContain('pw');
+  });
+
+  it('a password in the query (?password=, which libpq and the store read too) counts as one: refused where a DSN must carry none, never shown', () => {
+    const dsn = 'postgresql://hh@db.example/hh?sslmode=verify-full&password=s3cretpw';
+    expect(hasPassword(dsn)).toBe(true);
+    expect(withoutPassword(dsn)).not.toContain('s3cretpw');
+    expect(withoutPassword(dsn)).toContain('sslmode=verify-full');
+    expect(hasPassword('postgresql://hh@db.example/hh?sslmode=verify-full')).toBe(false);
   });
 });

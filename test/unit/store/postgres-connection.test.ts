@@ -26,6 +26,9 @@ describe('the TLS rule', () => {
     ['postgresql://u@db.internal/db?sslmode=prefer', 'refused'],
     ['postgresql://u@10.0.0.5/db?sslmode=require', 'unverified'],
     ['postgresql://u@db.internal/db?sslmode=verify-full', 'verified'],
+    // Names the resolver sends to DNS (nsswitch `hosts: files dns`), which may answer any address.
+    ['postgresql://u@db.localhost/db', 'refused'],
+    ['postgresql://u@127.0.0.999/db', 'refused'],
     ['postgres://u@db.internal:6432/db?sslmode=verify-ca', 'verified'],
   ];
   it.each(cases)('%s → %s', (url, want) => {
