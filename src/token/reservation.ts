@@ -33,12 +33,15 @@ export class Reservation {
     private readonly handle: QuickHandle,
   ) {}
 
-  /** Under the token file's lock. Fails (nothing sent, nothing left behind) when the file could not be replaced. */
-  static async reserve(path: string): Promise<Reservation> {
+  /**
+   * Under the token file's lock. Fails (nothing sent, nothing left behind) when the file could not be replaced.
+   * `temp`: a name of the caller's for the claimed file (the PostgreSQL store's, unique per writer), else the kept-pair name.
+   */
+  static async reserve(path: string, opts: { temp?: string } = {}): Promise<Reservation> {
     await ensureDir(dirname(path));
     await assertReplaceable(path);
     const owner = storeOwner(dirname(path));
-    const temp = await keptPairPath(path);
+    const temp = opts.temp ?? (await keptPairPath(path));
     let handle: QuickHandle | undefined;
     try {
       // 'wx': O_EXCL, so a name someone else made (a link, a file) is never opened.

@@ -7,7 +7,7 @@ import { Reservation } from '../../token/reservation';
 import type { DiscardOutcome } from '../../token/discard';
 import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
-import { dropKept, keptDir, keptPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
+import { dropKept, keptDir, keptPath, keptTempPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
 import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
 import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
@@ -116,7 +116,7 @@ export class PostgresStore implements TokenStore {
           // the adopted pair it replaces, already spent, was put back in place.
           const version = tx.committedVersion;
           // Claimed before anything is spent: a full or read-only disk fails here, nothing sent.
-          reservation = await Reservation.reserve(keptPath(this.dir, slot, version));
+          reservation = await Reservation.reserve(keptPath(this.dir, slot, version), { temp: await keptTempPath(this.dir, slot, version) });
           keptVersion = version;
           try {
             // The session must still be ours (not ended by idle_in_transaction_session_timeout
@@ -209,7 +209,7 @@ export class PostgresStore implements TokenStore {
     await this.sweep();
     await this.transaction(slot, lockTimeoutSeconds, async (tx) => {
       const { version } = await tx.lockedRow();
-      await (await Reservation.reserve(keptPath(this.dir, slot, version))).release();
+      await (await Reservation.reserve(keptPath(this.dir, slot, version), { temp: await keptTempPath(this.dir, slot, version) })).release();
     });
   }
 

@@ -1,11 +1,14 @@
-import { lstatSync, readdirSync } from 'node:fs';
+import { lstatSync, readdirSync, renameSync } from 'node:fs';
 import { unlink } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Config } from '../../config/config';
 import { readCapped } from '../../files/capped-read';
 import { READ_LIMITS } from '../../files/read-limits';
 import { sha256Hex } from '../../files/sha256';
-import { isCompleteWrite, settleKeptPair } from '../../token/kept-pair';
+import { isCompleteWrite } from '../../token/kept-pair';
+import { randomHex } from '../../lock/random-hex';
+import { syncDir } from '../../token/directory';
+import { errnoCode } from '../../errors';
 import { storeOwner } from '../../token/ownership';
 import { assertTrustedDir, describeUser } from '../../token/trusted-dir';
 import { storeError } from '../../errors';
@@ -32,6 +35,17 @@ export const slotFileName = (slot: Slot): string => (slot.kind === 'app' ? 'app'
 
 export function keptPath(dir: string, slot: Slot, version: number): string {
   return join(dir, `${slotFileName(slot)}.v${version}.json`);
+}
+
+/**
+ * The claimed file of one write: unique to the writer, not the file store's one name per
+ * content. The row lock that makes a writer the only one can go while the writer lives (its
+ * session ended during the grant: a server restart, idle_in_transaction_session_timeout),
+ * and another run on this host must then never take the live writer's file for a dead
+ * run's, nor claim the same name: hh.ru's answer is about to be written into it.
+ */
+export async function keptTempPath(dir: string, slot: Slot, version: number): Promise<string> {
+  return join(dir, `.${slotFileName(slot)}.v${version}.json.${await randomHex(8)}.tmp`);
 }
 
 /** The versions with a file (a kept pair, or its temp file) for this slot. */
@@ -89,7 +103,7 @@ export async function takeKept(dir: string, slot: Slot, version: number): Promis
   const uid = lstatSync(path, { throwIfNoEntry: false })?.uid;
   for (const level of [dirname(dir), dir]) assertTrustedDir(level, path, uid);
   const writers = storeOwner(dir).writers;
-  await settleKeptPair(path, writers);
+  await settleTemps(dir, slot, version, path, writers);
   const read = readCapped(path, READ_LIMITS.tokenFile);
   if (!read.ok && read.why === 'missing') return undefined;
   // Adopted only as hh-oauth writes it (kept-pair.ts's rule): a regular file, of one of the
@@ -105,6 +119,41 @@ export async function takeKept(dir: string, slot: Slot, version: number): Promis
   const text = read.bytes.toString('utf8');
   if (!isCompleteWrite(text)) return undefined;
   return JSON.parse(text) as Record<string, unknown>;
+}
+
+/**
+ * This version's claimed files (keptTempPath): a complete one (its writer was killed between
+ * its write and its rename) is put in place, held to the kept pair's rules; an incomplete one
+ * is left, for its writer may be alive (keptTempPath). They go with dropKept, once the row has
+ * moved past the version: by then that writer's grant cannot have been answered (hh.ru took
+ * the row's refresh token from whoever moved it), or its pair was already on disk, complete.
+ */
+async function settleTemps(dir: string, slot: Slot, version: number, path: string, writers: number[]): Promise<void> {
+  const prefix = `.${slotFileName(slot)}.v${version}.json.`;
+  for (const name of list(dir)) {
+    if (!name.startsWith(prefix) || !/^[0-9a-f]{16}\.tmp$/.test(name.slice(prefix.length))) continue;
+    const temp = join(dir, name);
+    const read = readCapped(temp, READ_LIMITS.tokenFile);
+    if (!read.ok && read.why === 'missing') continue;
+    if (!read.ok) throw refused(temp, read.problem);
+    if (!writers.includes(read.info.uid)) throw refused(temp, `belongs to ${describeUser(read.info.uid)}`);
+    if (read.info.mode & 0o022) throw refused(temp, `can be written by group or others (mode 0${(read.info.mode & 0o777).toString(8)})`);
+    if (!isCompleteWrite(read.bytes.toString('utf8'))) continue;
+    try {
+      renameSync(temp, path);
+    } catch (err) {
+      throw storeError(`a token pair that never reached the database is kept in ${temp}, but it cannot be put in place as ${path} (${errnoCode(err) ?? 'error'})`, `fix the directory's permissions, then run again (or \`mv ${temp} ${path}\`); nothing was sent to hh.ru`, err);
+    }
+    await syncDir(dir);
+  }
+}
+
+/** A file under a kept-pair name that hh-oauth did not write: never adopted (kept-pair.ts's rule). */
+function refused(path: string, what: string): Error {
+  return storeError(
+    `${path} ${what}: hh-oauth keeps a token pair that never reached the database under that name, but never in a file like this one, so it is not adopted; nothing was sent to hh.ru`,
+    `if you did not put it there, remove it (\`rm ${path}\`) and run again; if it is a pair hh-oauth kept, make it this user's and mode 0600 (\`chmod 600 ${path}\`)`,
+  );
 }
 
 /** Removes a version's kept pair (and any temp file of it): after its COMMIT, or when the row has moved past it. */

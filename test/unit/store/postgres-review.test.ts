@@ -201,12 +201,12 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     rmSync(spelledOtherwise, { recursive: true });
   });
 
-  // NOT FIXED (reported): the start-of-run sweep of another process on this host takes the
-  // row once the writer's session is gone, finds the writer's reserved (still blank) kept
-  // temp file and removes it as an incomplete write; the writer then writes hh.ru's answer
-  // into the unlinked file and its rename fails: the only live pair is lost. it.fails: this
-  // test passes once the bug is fixed; then make it an ordinary it().
-  it.fails('the write lost its session during the grant (server restart, idle timeout) and another run on this host starts: the reserved kept file is not taken from the writer', async () => {
+  // The start-of-run sweep of another process on this host takes the row once the writer's
+  // session is gone. It used to find the writer's reserved (still blank) kept temp file and
+  // remove it as an incomplete write; the writer then wrote hh.ru's answer into the unlinked
+  // file and its rename failed: the only live pair was lost. Claimed files are now unique to
+  // their writer and left while incomplete (kept-local.ts, keptTempPath).
+  it('the write lost its session during the grant (server restart, idle timeout) and another run on this host starts: the reserved kept file is not taken from the writer', async () => {
     await seed('lost', 30);
     const writer = await open();
     const dir = keptDir(loadConfig({}, {}, env), writer.target.name);
