@@ -191,6 +191,7 @@ export const INSTALL_UNITS = {
     { flags: '--user <name>', description: 'system user the service runs as (created when missing)', default: 'hh-oauth' },
     { flags: '--token-group <group>', description: 'make the token file 0640 with this group, for the bot that reads it' },
     { flags: '--client-secret-file <path>', description: 'give the service the client secret through LoadCredential= (default: HH_CLIENT_SECRET_FILE)' },
+    { flags: '--db-password-file <path>', description: 'give the service the PostgreSQL store\'s password through LoadCredential= (default: HH_TOKEN_STORE_PASSWORD_FILE)' },
     { flags: '--node <path>', description: 'node binary the service runs (default: this one; not for the standalone binary)' },
     { flags: '--root <dir>', description: 'write under this prefix (packaging, tests); creates no user, enables nothing' },
     { flags: '--systemd-dir <dir>', description: 'where the units go', default: '/etc/systemd/system' },

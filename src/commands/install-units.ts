@@ -42,7 +42,7 @@ function need<T>(option: string, checked: Checked<T>): T {
 }
 
 export default async function installUnits(opts: InstallUnitsOptions): Promise<void> {
-  const config = loadConfig(opts, { HH_CLIENT_SECRET_FILE: opts.clientSecretFile });
+  const config = loadConfig(opts, { HH_CLIENT_SECRET_FILE: opts.clientSecretFile, HH_TOKEN_STORE_PASSWORD_FILE: opts.dbPasswordFile });
   const settings = await validate(opts, config);
   const { files: rendered, warnings } = renderAll(settings);
   warnings.forEach((w) => log.warn(w));
@@ -132,6 +132,7 @@ async function validate(opts: InstallUnitsOptions, config: Config): Promise<Unit
     systemEnvFile: systemEnvFileFor(),
     environmentFile: opts.envFile === undefined ? undefined : need('--env-file', checkAbsolutePath(resolve(opts.envFile))),
     secretFile: secretFile(config),
+    dbPasswordFile: dbPasswordFile(config),
     onRefresh: onRefreshHook(config),
     onCalendar,
     allProfiles: opts.allProfiles,
@@ -182,6 +183,16 @@ function systemEnvFileFor(): UnitSettings['systemEnvFile'] {
 function onRefreshHook(config: Config): string | undefined {
   const hook = config.get('HH_ON_REFRESH');
   return hook?.origin === 'flag' ? need('--on-refresh', checkHookCommand(hook.value)) : undefined;
+}
+
+/** The PostgreSQL store's password file, as the client secret's: read by systemd as root, handed over as a credential. */
+function dbPasswordFile(config: Config): string | undefined {
+  const setting = config.get('HH_TOKEN_STORE_PASSWORD_FILE');
+  if (!setting) return undefined;
+  const checked = checkAbsolutePath(resolve(setting.value));
+  if (checked.ok) return checked.value;
+  if (setting.origin === 'flag') throw usageError(`--db-password-file ${checked.reason}`);
+  throw configError(`HH_TOKEN_STORE_PASSWORD_FILE ${checked.reason}`);
 }
 
 function secretFile(config: Config): string | undefined {

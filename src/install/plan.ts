@@ -3,6 +3,7 @@ import { readTemplate, renderTemplate, withHeader, type Dialect } from './templa
 import { systemdArg, systemdValue } from './values';
 import {
   CREDENTIAL,
+  DB_PASSWORD_CREDENTIAL,
   EXPIRY_TIMER,
   NGINX_FILE,
   PROFILE_EXPIRY_TIMER,
@@ -28,6 +29,8 @@ export interface UnitSettings {
   systemEnvFile?: { path: string; moved: boolean };
   environmentFile?: string;
   secretFile?: string;
+  /** The PostgreSQL store's password file, handed over as the DB_PASSWORD_CREDENTIAL credential. */
+  dbPasswordFile?: string;
   /** HH_ON_REFRESH for the service, already checked by checkHookCommand. */
   onRefresh?: string;
   onCalendar: string[];
@@ -110,6 +113,10 @@ export function renderAll(s: UnitSettings): { files: RenderedFile[]; warnings: s
   if (s.secretFile) {
     // Read by systemd as root; the service sees a copy in $CREDENTIALS_DIRECTORY only.
     environment.push(`LoadCredential=${CREDENTIAL}:${systemdValue(s.secretFile)}`, 'UnsetEnvironment=HH_CLIENT_SECRET_FILE');
+  }
+  if (s.dbPasswordFile) {
+    // The same for the database password: the file may stay root's (0600); the store reads the credential when no file is named.
+    environment.push(`LoadCredential=${DB_PASSWORD_CREDENTIAL}:${systemdValue(s.dbPasswordFile)}`, 'UnsetEnvironment=HH_TOKEN_STORE_PASSWORD_FILE');
   }
   const command = s.node === undefined ? systemdArg(s.bin) : `${systemdArg(s.node)} ${systemdArg(s.bin)}`;
   // ExecStopPost= runs after every run, failed ones too (Restart= then tries again): the figures say how it went.

@@ -144,6 +144,7 @@ describe('install-units: rendering and writing', () => {
       ['--token-group', 'bots root'],
       ['--client-secret-file', '/etc/x\nEnvironment=HH_CLIENT_SECRET=x'],
       ['--client-secret-file', '/etc/"x"'],
+      ['--db-password-file', '/etc/x\nEnvironment=PGPASSWORD=x'],
       ['--nginx-log-dir', '/var/log/my logs'],
       ['--nginx-log-dir', '/var/log/$host'],
       ['--node', 'node'],

@@ -55,6 +55,13 @@ describe('the unit plan: what the rendered service binds, runs and retries', () 
     expect(text).not.toMatch(/^Environment=HH_CLIENT_SECRET/m);
   });
 
+  it('the PostgreSQL store\'s password: LoadCredential= hh-db-password from a file, and the service is not told the file', () => {
+    expect(service(base)).not.toContain('hh-db-password');
+    const text = service({ ...base, dbPasswordFile: '/etc/hh-oauth/db password 100%' });
+    expect(text).toContain('LoadCredential=hh-db-password:/etc/hh-oauth/db password 100%%\n');
+    expect(text).toMatch(/^UnsetEnvironment=HH_TOKEN_STORE_PASSWORD_FILE$/m);
+  });
+
   it('retries only exit 6, runs node on the package by absolute path, and logs as hh-oauth', () => {
     const text = service(base);
     const prevent = /^RestartPreventExitStatus=(.*)$/m.exec(text)![1]!.split(' ').map(Number);
