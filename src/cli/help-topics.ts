@@ -51,6 +51,11 @@ export const OTHER_VARIABLES: ReadonlyArray<{ name: string; help: string }> = [
   { name: 'DISPLAY, WAYLAND_DISPLAY', help: 'a browser is opened (--open, login) only where one of them is set' },
   { name: 'XDG_RUNTIME_DIR', help: 'where login writes the private page a browser opener gets instead of the login link (when it is ours and 0700; else the temp directory)' },
   { name: 'PATH', help: 'where systemctl, nginx, useradd, getent, systemd-analyze and the browser are found (each must be trusted)' },
+  { name: 'PGHOST, PGPORT, PGDATABASE, PGUSER', help: 'the PostgreSQL store (HH_TOKEN_STORE): what its URL leaves out, as libpq reads them' },
+  { name: 'PGPASSWORD, PGPASSFILE', help: "the PostgreSQL store's password when the URL and HH_TOKEN_STORE_PASSWORD_FILE have none (PGPASSFILE, else ~/.pgpass: mode 0600, libpq's rule)" },
+  { name: 'PGSSLMODE, PGSSLROOTCERT, PGSSLCERT, PGSSLKEY', help: 'the PostgreSQL store\'s TLS when the URL does not say (another machine needs verify-full, or require said explicitly)' },
+  { name: 'PGCONNECT_TIMEOUT, PGAPPNAME', help: 'the PostgreSQL store\'s connect timeout (default 10 s) and application name' },
+  { name: 'USER, LOGNAME', help: 'the PostgreSQL store\'s user name when neither the URL nor PGUSER gives one' },
 ];
 
 /** Given to the rotation hook (HH_ON_REFRESH), besides hh-oauth's own environment without the secrets. */

@@ -69,7 +69,8 @@ describe('hh-oauth help environment', () => {
     // The text is wrapped to 80 columns: compared with its line breaks as spaces.
     const flat = out.stdout.replace(/\s+/g, ' ');
     for (const [name, spec] of Object.entries(SETTINGS)) {
-      expect(out.stdout, name).toMatch(new RegExp(`^  ${name}  `, 'm'));
+      // A name too long for the column stands on a line of its own, its text below it.
+      expect(out.stdout, name).toMatch(new RegExp(`^  ${name}(  |\\n {10,}\\S)`, 'm'));
       expect(flat, name).toContain(`(config key: ${spec.key})`);
       if ('default' in spec) expect(flat, name).toContain(`[default: ${spec.default}]`);
     }

@@ -50,6 +50,9 @@ const ROWS: Record<string, Row> = {
   'profiles unset': { argv: () => ['--profile', 'acme', 'profiles', 'unset', 'manager-account'], shows: /acme/ },
   sandbox: { argv: () => ['sandbox', '--persona', 'nobody'], coloured: ERROR, shows: /error: / },
   'uninstall-units': { argv: (dir) => ['uninstall-units', '--root', dir], shows: /left in place/ },
+  store: { argv: () => ['store'], shows: /Usage: hh-oauth store/ },
+  'store init': { argv: () => ['store', 'init'], shows: /needs nothing created/ },
+  'store copy': { argv: () => ['store', 'copy', '--from', 'nowhere', '--to', 'elsewhere'], coloured: ERROR, shows: /error: --from: / },
   completion: { argv: () => ['completion', 'fish'], coloured: ERROR, shows: /error: completion: unknown shell/ },
   help: { argv: () => ['help', 'refrsh'], coloured: ERROR, shows: /did you mean `hh-oauth help refresh`/ },
 };
