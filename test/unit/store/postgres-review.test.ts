@@ -231,7 +231,44 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(31).refresh_token);
     expect(existsSync(dir)).toBe(true);
   });
+  // Review (8dd8376): a run that adopts a kept pair and then loses its session during the
+  // grant names its claimed file after the row's committed version v. Another run on this
+  // host then adopts the same kept pair (the row moves to v+1 without spending its refresh
+  // token) and removes version v's files, the writer's blank claimed file among them; the
+  // writer's grant, spending the adopted pair's refresh token, is still answered.
+  it('a write spending an adopted kept pair loses its session during the grant and another run on this host adopts the same pair: the writer\'s new pair is not lost', async () => {
+    await seed('adoptlost', 40);
+    const version = await versionOf('adoptlost');
+    const writer = await open();
+    const dir = keptDir(loadConfig({}, {}, env), writer.target.name);
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, `user-adoptlost.v${version}.json`), JSON.stringify(recordOf(fakePairFor(41))), { mode: 0o600 });
+    const holder = rawClient();
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query("SELECT 1 FROM hh_oauth.tokens WHERE profile = 'adoptlost' FOR UPDATE");
+    const writing = writer
+      .write(user('adoptlost'), 10, async (w) => {
+        expect(JSON.parse((await w.reread())!.text).refresh_token).toBe(fakePairFor(41).refresh_token);
+        return w.spend(async () => {
+          await terminateWriters();
+          // `hh-oauth token` on this host meanwhile: its sweep adopts pair 41 (nobody holds the row now).
+          await (await open()).read(user('adoptlost'));
+          // hh.ru spends pair 41's refresh token and answers pair 42.
+          return fakePairFor(42);
+        }, recordOf);
+      })
+      .catch((e: unknown) => e);
+    await sleep(300);
+    await holder.query('COMMIT');
+    await holder.end();
+    const err = await writing;
+    expect((err as Error).message).toMatch(/hh\.ru issued a new token pair/);
+    const read = await (await open()).read(user('adoptlost'));
+    expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(42).refresh_token);
+  });
 });
+
 
 describe('local kept pairs: one profile never touches another profile’s files', () => {
   const tempDir = useTempDirs('hh-pg-kept-names-');
