@@ -7,7 +7,7 @@ import { Reservation } from '../../token/reservation';
 import type { DiscardOutcome } from '../../token/discard';
 import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
-import { dropKept, moveOnFromAdopted, keptDir, keptPath, keptTempPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
+import { dropKept, moveOnFromAdopted, keptDir, keptPairSlots, keptPath, keptTempPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
 import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
 import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
@@ -66,7 +66,7 @@ export class PostgresStore implements TokenStore {
   /** doctor's `token-store`: the server reached, the schema's version, TLS, pairs kept on this host. */
   async checks(): Promise<CheckResult[]> {
     const tls = this.target.config.ssl ? ((this.target.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized ? 'TLS, server verified' : 'TLS, server not verified') : 'no TLS (loopback)';
-    const kept = keptSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptSlots(other).length, 0);
+    const kept = keptPairSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptPairSlots(other).length, 0);
     let version: number;
     try {
       version = await this.withConnection((db) => schemaVersion(db));

@@ -71,6 +71,22 @@ export function keptSlots(dir: string): Slot[] {
 }
 
 /**
+ * The slots with a pair on disk (a kept pair, or a complete claimed file), for doctor: a
+ * claimed file still blank (its run was killed before hh.ru answered) holds no pair, and
+ * stays until the row moves past its version.
+ */
+export function keptPairSlots(dir: string): Slot[] {
+  return keptSlots(dir).filter((slot) =>
+    list(dir).some((name) => {
+      const m = /^\.?(.+)\.v\d+\.json(\.[0-9a-f]{16}\.tmp)?$/.exec(name);
+      if (!m || m[1] !== slotFileName(slot)) return false;
+      const read = readCapped(join(dir, name), READ_LIMITS.tokenFile);
+      return !read.ok ? read.why !== 'missing' : isCompleteWrite(read.bytes.toString('utf8'));
+    }),
+  );
+}
+
+/**
  * The other databases' directories beside this one that hold kept pairs. The directory is
  * named after how HH_TOKEN_STORE names the database (user@host:port/database): a pair kept
  * under `localhost` is not found once the setting says `127.0.0.1`, or another user.

@@ -267,7 +267,19 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     const read = await (await open()).read(user('adoptlost'));
     expect(JSON.parse(read!.text).refresh_token).toBe(fakePairFor(42).refresh_token);
   });
+  // Review (8dd8376): a claimed file still blank (a run killed during its grant or its
+  // rehearsal, before hh.ru answered) stays until the row moves past its version, which
+  // can take the token's whole lifetime. It holds no pair: doctor must not count it as one.
+  it('a blank claimed file left by a killed run is not reported by doctor as a token pair that never reached the database', async () => {
+    await seed('blank', 50);
+    const store = await open();
+    const dir = keptDir(loadConfig({}, {}, env), store.target.name);
+    const before = JSON.stringify(await store.checks());
+    writeFileSync(join(dir, `.user-blank.v${await versionOf('blank')}.json.0123456789abcdef.tmp`), ' '.repeat(4096), { mode: 0o600 });
+    expect(JSON.stringify(await (await open()).checks())).toBe(before);
+  });
 });
+
 
 
 describe('local kept pairs: one profile never touches another profile’s files', () => {
