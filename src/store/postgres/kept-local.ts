@@ -187,7 +187,8 @@ export async function moveOnFromAdopted(dir: string, slot: Slot, version: number
     }
   }
   const path = keptPath(dir, slot, version);
-  const grabbed = join(dir, `.${slotFileName(slot)}.v${version}.json.${await randomHex(8)}.tmp`);
+  // Straight to a claimed file of v+1: a run that takes the row meanwhile sees it there.
+  const grabbed = join(dir, `${to}${await randomHex(8)}.tmp`);
   try {
     renameSync(path, grabbed);
   } catch (err) {
@@ -198,7 +199,6 @@ export async function moveOnFromAdopted(dir: string, slot: Slot, version: number
   let stored = false;
   if (read.ok && isCompleteWrite(read.bytes.toString('utf8'))) stored = (JSON.parse(read.bytes.toString('utf8')) as Record<string, unknown>).refresh_token === storedRefreshToken;
   if (stored) await unlink(grabbed).catch(() => undefined);
-  else renameSync(grabbed, join(dir, to + grabbed.slice(grabbed.lastIndexOf('.json.') + 6)));
   await syncDir(dir);
 }
 

@@ -7,7 +7,7 @@ import { loadConfig } from '../../../src/config/config';
 import { copySlot } from '../../../src/store/copy';
 import { fileStore } from '../../../src/store/file-store';
 import { PostgresStore, openPostgresStore } from '../../../src/store/postgres/index';
-import { dropKept, keptDir, keptVersions } from '../../../src/store/postgres/kept-local';
+import { dropKept, keptDir, keptVersions, moveOnFromAdopted } from '../../../src/store/postgres/kept-local';
 import type { Slot } from '../../../src/store/store';
 import { canRunPostgres, canUseLocalUsers, localUser, OTHER_USER, runAs, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
 
@@ -293,5 +293,21 @@ describe('local kept pairs: one profile never touches another profile’s files'
     await dropKept(dir, user('shop'), 1);
     expect(readdirSync(dir)).toEqual([other]);
     expect(keptVersions(dir, user('shop.v1.json.eu'))).toEqual([7]);
+  });
+
+  it('a kept pair stored without being spent (v → v+1): its claimed files, and a newer pair a writer already put at its name, go to v+1; only the stored pair is removed', async () => {
+    const dir = tempDir();
+    const claim = '.user-carry.v4.json.0123456789abcdef.tmp';
+    writeFileSync(join(dir, claim), ' '.repeat(4096), { mode: 0o600 });
+    writeFileSync(join(dir, 'user-carry.v4.json'), JSON.stringify(recordOf(fakePairFor(71))), { mode: 0o600 });
+    // The stored pair was 70: the file at v4's name is a writer's answer to spending it.
+    await moveOnFromAdopted(dir, user('carry'), 4, fakePairFor(70).refresh_token);
+    expect(keptVersions(dir, user('carry'))).toEqual([5]);
+    expect(existsSync(join(dir, claim.replace('.v4.', '.v5.')))).toBe(true);
+    expect(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).some((t) => t.includes(fakePairFor(71).refresh_token))).toBe(true);
+    // The stored pair itself goes.
+    writeFileSync(join(dir, 'user-carry.v5.json'), JSON.stringify(recordOf(fakePairFor(72))), { mode: 0o600 });
+    await moveOnFromAdopted(dir, user('carry'), 5, fakePairFor(72).refresh_token);
+    expect(readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8')).some((t) => t.includes(fakePairFor(72).refresh_token))).toBe(false);
   });
 });
