@@ -278,7 +278,35 @@ CREATE CONSTRAINT TRIGGER refuse_commit AFTER INSERT OR UPDATE ON hh_oauth.token
     writeFileSync(join(dir, `.user-blank.v${await versionOf('blank')}.json.0123456789abcdef.tmp`), ' '.repeat(4096), { mode: 0o600 });
     expect(JSON.stringify(await (await open()).checks())).toBe(before);
   });
+  // NOT FIXED (review of 8dd8376, reported): the app slot's grant spends no refresh token
+  // (client_credentials), and a new application token revokes the previous one. A writer that
+  // lost its session during its grant is not excluded by the row moving past its version: a
+  // run on this host that took the row meanwhile stores its own token and removes version v's
+  // claimed files, the live writer's among them; the writer's token, issued last (so the only
+  // one hh.ru still accepts), then goes into an unlinked file. it.fails: passes once fixed.
+  it.fails('the app slot: a writer that lost its session during its grant keeps the token hh.ru issued last, though another run stored one meanwhile', async () => {
+    const app: Slot = { profile: '', kind: 'app' };
+    const appRecord = (a: Record<string, unknown>) => ({ ...a, obtained_at: new Date().toISOString() });
+    await (await open()).write(app, 10, (w) => w.spend(async () => ({ access_token: 'APP-0-xxxxxxxxxxxxxxxx', token_type: 'bearer' }), appRecord));
+    const writer = await open();
+    const dir = keptDir(loadConfig({}, {}, env), writer.target.name);
+    await writer
+      .write(app, 10, (w) =>
+        w.spend(async () => {
+          await terminateWriters();
+          // Another run on this host takes the row and is issued APP-1 (stored).
+          await (await open()).write(app, 10, (w2) => w2.spend(async () => ({ access_token: 'APP-1-xxxxxxxxxxxxxxxx', token_type: 'bearer' }), appRecord));
+          // Then hh.ru answers the first writer: APP-2 revokes APP-1.
+          return { access_token: 'APP-2-xxxxxxxxxxxxxxxx', token_type: 'bearer' };
+        }, appRecord),
+      )
+      .catch((e: unknown) => e);
+    const kept = readdirSync(dir).map((f) => readFileSync(join(dir, f), 'utf8'));
+    const inRow = JSON.parse((await (await open()).read(app))!.text).access_token as string;
+    expect(inRow === 'APP-2-xxxxxxxxxxxxxxxx' || kept.some((t) => t.includes('APP-2-xxxxxxxxxxxxxxxx'))).toBe(true);
+  });
 });
+
 
 
 
