@@ -7,7 +7,7 @@ import { Reservation } from '../../token/reservation';
 import type { DiscardOutcome } from '../../token/discard';
 import type { Slot, SlotContent, SlotWrite, TokenStore } from '../store';
 import { connect, HEARTBEAT_MS, resolveTarget, STATEMENT_TIMEOUT_MS, type Connection, type Target } from './connection';
-import { dropKept, keptDir, keptPath, keptTempPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
+import { dropKept, moveOnFromAdopted, keptDir, keptPairSlots, keptPath, keptTempPath, keptSlots, keptVersions, otherKeptDirs, takeKept } from './kept-local';
 import { columnsOf, contentOf, ROW_COLUMNS, rowKey, updateSql, type Row, type RowKey } from './rows';
 import { CHANNEL, CURRENT_VERSION, migrate, schemaVersion, SET_ASIDE, TOKENS } from './schema';
 import { fail, failFrom, pass, type CheckResult } from '../../doctor/check';
@@ -66,7 +66,7 @@ export class PostgresStore implements TokenStore {
   /** doctor's `token-store`: the server reached, the schema's version, TLS, pairs kept on this host. */
   async checks(): Promise<CheckResult[]> {
     const tls = this.target.config.ssl ? ((this.target.config.ssl as { rejectUnauthorized?: boolean }).rejectUnauthorized ? 'TLS, server verified' : 'TLS, server not verified') : 'no TLS (loopback)';
-    const kept = keptSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptSlots(other).length, 0);
+    const kept = keptPairSlots(this.dir).length + otherKeptDirs(this.dir).reduce((n, other) => n + keptPairSlots(other).length, 0);
     let version: number;
     try {
       version = await this.withConnection((db) => schemaVersion(db));
@@ -156,7 +156,7 @@ export class PostgresStore implements TokenStore {
           committed = true;
           tx.done = true;
           await dropKept(this.dir, slot, version);
-          if (adopted !== undefined) await dropKept(this.dir, slot, adopted);
+          if (adopted !== undefined) await dropKept(this.dir, slot, adopted.version);
           if (asideNote) log.warn(asideNote);
           return data;
         },
@@ -172,7 +172,8 @@ export class PostgresStore implements TokenStore {
           await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
           await tx.db.query('COMMIT');
           tx.done = true;
-          if (adopted !== undefined) await dropKept(this.dir, slot, adopted);
+          // Stored, not spent: a writer that lost its session may still be spending it.
+          if (adopted !== undefined) await moveOnFromAdopted(this.dir, slot, adopted.version, adopted.refreshToken);
         }
         return out;
       } finally {
@@ -280,15 +281,15 @@ export class PostgresStore implements TokenStore {
         await tx.db.query('SELECT pg_notify($1, $2)', [CHANNEL, slot.kind === 'app' ? 'app' : slot.profile]);
         await tx.db.query('COMMIT');
         tx.done = true;
-        await dropKept(this.dir, slot, adopted);
+        await moveOnFromAdopted(this.dir, slot, adopted.version, adopted.refreshToken);
       });
     } catch (err) {
       if (err !== BUSY) throw err;
     }
   }
 
-  /** Takes the row's lock; puts a kept pair for its version in place (uncommitted); removes stale files. Returns the adopted version. */
-  private async adoptKept(tx: Tx, slot: Slot, skipLocked: boolean): Promise<number | undefined> {
+  /** Takes the row's lock; puts a kept pair for its version in place (uncommitted); removes stale files. Returns the adopted version and refresh token. */
+  private async adoptKept(tx: Tx, slot: Slot, skipLocked: boolean): Promise<{ version: number; refreshToken: unknown } | undefined> {
     const { row, version } = await tx.lockedRow(skipLocked);
     const versions = keptVersions(this.dir, slot);
     if (versions.length === 0) return undefined;
@@ -307,7 +308,7 @@ export class PostgresStore implements TokenStore {
     if (!kept) return undefined;
     await tx.db.query(updateSql(tx.key), [tx.key.key, ...columnsOf(kept)]);
     log.warn(`recovered the token pair that a stopped run had written on this host but not stored in ${this.locate(slot)}`);
-    return version;
+    return { version, refreshToken: kept.refresh_token };
   }
 
   private async acquire(): Promise<Connection> {

@@ -71,6 +71,22 @@ export function keptSlots(dir: string): Slot[] {
 }
 
 /**
+ * The slots with a pair on disk (a kept pair, or a complete claimed file), for doctor: a
+ * claimed file still blank (its run was killed before hh.ru answered) holds no pair, and
+ * stays until the row moves past its version.
+ */
+export function keptPairSlots(dir: string): Slot[] {
+  return keptSlots(dir).filter((slot) =>
+    list(dir).some((name) => {
+      const m = /^\.?(.+)\.v\d+\.json(\.[0-9a-f]{16}\.tmp)?$/.exec(name);
+      if (!m || m[1] !== slotFileName(slot)) return false;
+      const read = readCapped(join(dir, name), READ_LIMITS.tokenFile);
+      return !read.ok ? read.why !== 'missing' : isCompleteWrite(read.bytes.toString('utf8'));
+    }),
+  );
+}
+
+/**
  * The other databases' directories beside this one that hold kept pairs. The directory is
  * named after how HH_TOKEN_STORE names the database (user@host:port/database): a pair kept
  * under `localhost` is not found once the setting says `127.0.0.1`, or another user.
@@ -146,6 +162,44 @@ async function settleTemps(dir: string, slot: Slot, version: number, path: strin
     }
     await syncDir(dir);
   }
+}
+
+/**
+ * After a kept pair of version v was stored (committed as v+1) by a run that did not spend
+ * it: a run that lost its session may still be spending that pair's refresh token (it
+ * adopted the pair in its own transaction, and names its claimed file after v, the version
+ * its rollback went back to). hh.ru's answer to it replaces the row's content of v+1, so
+ * version v's claimed files are carried to v+1 (the writer's own rename then fails, and its
+ * complete file is put in place at the next run), and a pair that writer has already put
+ * at v's name (not the stored one) goes to v+1's. Only the stored pair itself is removed.
+ * The claims are carried first: once they are, nobody can put a file at v's name (a writer
+ * that claims a file after this run took the row finds its session gone and spends nothing).
+ */
+export async function moveOnFromAdopted(dir: string, slot: Slot, version: number, storedRefreshToken: unknown): Promise<void> {
+  const from = `.${slotFileName(slot)}.v${version}.json.`;
+  const to = `.${slotFileName(slot)}.v${version + 1}.json.`;
+  for (const name of list(dir)) {
+    if (!name.startsWith(from) || !/^[0-9a-f]{16}\.tmp$/.test(name.slice(from.length))) continue;
+    try {
+      renameSync(join(dir, name), join(dir, to + name.slice(from.length)));
+    } catch (err) {
+      if (errnoCode(err) !== 'ENOENT') throw err;
+    }
+  }
+  const path = keptPath(dir, slot, version);
+  // Straight to a claimed file of v+1: a run that takes the row meanwhile sees it there.
+  const grabbed = join(dir, `${to}${await randomHex(8)}.tmp`);
+  try {
+    renameSync(path, grabbed);
+  } catch (err) {
+    if (errnoCode(err) === 'ENOENT') return syncDir(dir);
+    throw err;
+  }
+  const read = readCapped(grabbed, READ_LIMITS.tokenFile);
+  let stored = false;
+  if (read.ok && isCompleteWrite(read.bytes.toString('utf8'))) stored = (JSON.parse(read.bytes.toString('utf8')) as Record<string, unknown>).refresh_token === storedRefreshToken;
+  if (stored) await unlink(grabbed).catch(() => undefined);
+  await syncDir(dir);
 }
 
 /** A file under a kept-pair name that hh-oauth did not write: never adopted (kept-pair.ts's rule). */
