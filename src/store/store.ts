@@ -114,5 +114,9 @@ export interface PostgresStoreModule {
  * store's runs: check:dist proves it.
  */
 export async function loadPostgresStore(): Promise<PostgresStoreModule> {
-  return (postgresLoaded ??= import('./postgres/index'));
+  // A failed load is not kept: stores.ts forgets a refused store, and a worker's next read tries again.
+  return (postgresLoaded ??= import('./postgres/index').catch((err: unknown) => {
+    postgresLoaded = undefined;
+    throw err;
+  }));
 }
