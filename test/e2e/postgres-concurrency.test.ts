@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  canRunPostgres,
   initStoreSchema,
   gatedTokenEndpoint,
   hostnameOn,
@@ -12,7 +11,6 @@ import {
   quickLogin,
   runCli,
   runSecret,
-  skipUnless,
   sleep,
   startHost,
   startPostgres,
@@ -23,6 +21,7 @@ import {
   type Host,
   type PostgresCluster,
   type RunResult,
+  skipWithoutPostgres,
 } from '../helpers';
 
 
@@ -39,7 +38,7 @@ const HOSTS = ['hh-host-a', 'hh-host-b', 'hh-host-c'];
 const PER_HOST = 20;
 const h = useHarness({ expiresIn: EXPIRES_IN });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('3 hosts × 20 refresh on one expired token in PostgreSQL', () => {
+describe.skipIf(skipWithoutPostgres())('3 hosts × 20 refresh on one expired token in PostgreSQL', () => {
   let pg: PostgresCluster;
   const hosts: Host[] = [];
   beforeAll(async () => {

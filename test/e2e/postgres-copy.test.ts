@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunPostgres, jsonOut, readJson, runSecret, skipUnless, startPostgres, storeGrant, trackSecrets, useHarness, type PostgresCluster, type RunResult } from '../helpers';
+import { jsonOut, readJson, runSecret, startPostgres, storeGrant, trackSecrets, useHarness, type PostgresCluster, type RunResult, skipWithoutPostgres } from '../helpers';
 
 /**
  * `store copy` between the two kinds of store, through the built CLI: the token file (with a
@@ -12,7 +12,7 @@ import { canRunPostgres, jsonOut, readJson, runSecret, skipUnless, startPostgres
  */
 const h = useHarness();
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('store copy between the token file and PostgreSQL', () => {
+describe.skipIf(skipWithoutPostgres())('store copy between the token file and PostgreSQL', () => {
   let db: PostgresCluster;
   const passwordFile = () => join(h.dir, 'db-password');
   const dbEnv = () => ({ HH_TOKEN_STORE_PASSWORD_FILE: passwordFile() });

@@ -7,7 +7,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSandbox, type Sandbox } from '../../src/sandbox/index';
 import {
   browserRedirect,
-  canRunPostgres,
   captured,
   cliEnv,
   initStoreSchema,
@@ -17,13 +16,13 @@ import {
   REDIRECT_URI,
   runCli,
   sessions,
-  skipUnless,
   sleep,
   startPostgres,
   storedRows,
   trackSecrets,
   type PostgresCluster,
   type RunResult,
+  skipWithoutPostgres,
 } from '../helpers';
 
 /**
@@ -65,7 +64,7 @@ const figures = {
   corruptRows: 0,
 };
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('crash safety on PostgreSQL: SIGKILL of refresh at random moments', () => {
+describe.skipIf(skipWithoutPostgres())('crash safety on PostgreSQL: SIGKILL of refresh at random moments', () => {
   let pg: PostgresCluster;
   const lanes: Lane[] = [];
   beforeAll(async () => {

@@ -1,14 +1,12 @@
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  canRunPostgres,
   initStoreSchema,
   jsonOut,
   locksLeft,
   mintGrants,
   runCli,
   seedProfiles,
-  skipUnless,
   sleep,
   startPostgres,
   storedRows,
@@ -16,6 +14,7 @@ import {
   useHarness,
   waitForExpiry,
   type PostgresCluster,
+  skipWithoutPostgres,
 } from '../helpers';
 
 /**
@@ -30,7 +29,7 @@ const EXPIRES_IN = 20;
 const PROFILES = 300;
 const h = useHarness({ expiresIn: EXPIRES_IN });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('the database restarting under refresh --all', () => {
+describe.skipIf(skipWithoutPostgres())('the database restarting under refresh --all', () => {
   let pg: PostgresCluster;
   beforeAll(async () => {
     pg = await startPostgres();

@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  canRunPostgres,
   initStoreSchema,
   jsonOut,
   locksLeft,
   quickLogin,
   runCli,
   sessions,
-  skipUnless,
   sleep,
   startPostgres,
   storedRows,
@@ -21,6 +19,7 @@ import {
   waitingOnLocks,
   type PostgresCluster,
   type RunResult,
+  skipWithoutPostgres,
 } from '../helpers';
 
 /**
@@ -36,7 +35,7 @@ const EXPIRES_IN = 2;
 const IDLE_IN_TRANSACTION_S = 15;
 const h = useHarness({ expiresIn: EXPIRES_IN });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('a refresher frozen while it holds a row', () => {
+describe.skipIf(skipWithoutPostgres())('a refresher frozen while it holds a row', () => {
   let pg: PostgresCluster;
   beforeAll(async () => {
     pg = await startPostgres();

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BROWSER_USER_AGENT, browserRedirect, canRunPostgres, freePort, httpRequest, type HttpAnswer, skipUnless, startCli, startPostgres, trackSecrets, useHarness, type PostgresCluster } from '../helpers';
+import { BROWSER_USER_AGENT, browserRedirect, freePort, httpRequest, type HttpAnswer, startCli, startPostgres, trackSecrets, useHarness, type PostgresCluster, skipWithoutPostgres } from '../helpers';
 
 /**
  * `hh-oauth login` with HH_TOKEN_STORE naming a real PostgreSQL server: the preflight
@@ -15,7 +15,7 @@ const h = useHarness({}, { redirectUri: REDIRECT });
 const cookieOf = (answer: HttpAnswer) => ([] as string[]).concat(answer.headers['set-cookie'] ?? []).map((c) => c.split(';')[0]!).join('; ');
 const get = (url: string, cookie = '') => httpRequest(url, { headers: { 'user-agent': BROWSER_USER_AGENT, ...(cookie ? { cookie } : {}) } });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('login into the PostgreSQL store', () => {
+describe.skipIf(skipWithoutPostgres())('login into the PostgreSQL store', () => {
   let db: PostgresCluster;
   // Each test has a workspace of its own (h.dir), so the password file is written into it.
   const env = () => {

@@ -3,14 +3,12 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  canRunPostgres,
   initStoreSchema,
   jsonOut,
   locksLeft,
   mintGrants,
   runCli,
   seedProfiles,
-  skipUnless,
   startHost,
   startPostgres,
   storedRows,
@@ -19,6 +17,7 @@ import {
   waitForExpiry,
   type Host,
   type PostgresCluster,
+  skipWithoutPostgres,
 } from '../helpers';
 
 /**
@@ -43,7 +42,7 @@ const EXPIRES_IN = 2;
 const h = useHarness({ expiresIn: EXPIRES_IN });
 
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))(`${PROFILES} profiles over ${WORKERS} refresh --all`, () => {
+describe.skipIf(skipWithoutPostgres())(`${PROFILES} profiles over ${WORKERS} refresh --all`, () => {
   let pg: PostgresCluster;
   const hosts: Host[] = [];
   beforeAll(async () => {

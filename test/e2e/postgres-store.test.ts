@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { canRunPostgres, jsonOut, lateTokenEndpoint, quickLogin, runSecret, skipUnless, sleep, startCli, startPostgres, trackSecrets, useHarness, type PostgresCluster } from '../helpers';
+import { jsonOut, lateTokenEndpoint, quickLogin, runSecret, sleep, startCli, startPostgres, trackSecrets, useHarness, type PostgresCluster, skipWithoutPostgres } from '../helpers';
 
 /**
  * Every kind of command through the built CLI with HH_TOKEN_STORE naming a real PostgreSQL
@@ -16,7 +16,7 @@ import { canRunPostgres, jsonOut, lateTokenEndpoint, quickLogin, runSecret, skip
  */
 const h = useHarness({ expiresIn: 2 });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('the PostgreSQL store through the CLI', () => {
+describe.skipIf(skipWithoutPostgres())('the PostgreSQL store through the CLI', () => {
   let db: PostgresCluster;
   const rowOf = async (profile = 'default') => db.psql(`SELECT access_token || '|' || refresh_token || '|' || version FROM hh_oauth.tokens WHERE profile = '${profile}'`);
   const env = (extra: Record<string, string | undefined> = {}) => {

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localUser, type LocalUser } from './local-users';
 import { freePort } from './net';
-import { isRoot } from './tools';
+import { isRoot, skipUnless } from './tools';
 
 /**
  * A throwaway PostgreSQL cluster for the tests and bench scripts: initdb and pg_ctl from
@@ -36,6 +36,9 @@ export function postgresBinDir(): string | undefined {
 
 /** Whether a cluster can be started here: the binaries, and root (to make the account) or an ordinary user. */
 export const canRunPostgres = postgresBinDir() !== undefined && (!isRoot || existsSync('/usr/sbin/useradd') || existsSync('/sbin/useradd'));
+
+/** For `describe.skipIf(…)` of a suite that needs a server: the reason printed, never a skip under CI (skipUnless). */
+export const skipWithoutPostgres = (): boolean => skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed');
 
 export interface PostgresCluster {
   /** postgresql://hh_test@127.0.0.1:PORT/hh_test: the TCP DSN, without the password. */

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HhOauthError } from '../../../src/errors';
 import { postgresDueClaims, type ClaimSchema } from '../../../src/store/postgres/claim-due';
 import type { Claim, DueClaims } from '../../../src/store/claim';
-import { canRunPostgres, locksLeft, skipUnless, startPostgres, type PostgresCluster } from '../../helpers';
+import { locksLeft, startPostgres, type PostgresCluster, skipWithoutPostgres } from '../../helpers';
 
 /**
  * The claims of `refresh --all` on PostgreSQL, against a real server, without the CLI: four
@@ -19,7 +19,7 @@ const held = (c: Claim | 'busy' | 'done'): Claim => {
 };
 const toStoreError = (err: unknown, doing: string) => new HhOauthError('temporary', `${doing}: ${(err as Error).message}`);
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('refresh --all claims on PostgreSQL', () => {
+describe.skipIf(skipWithoutPostgres())('refresh --all claims on PostgreSQL', () => {
   let cluster: PostgresCluster;
   const connection = () => ({ connectionString: cluster.dsnWithPassword });
   const open = (concurrency: number): DueClaims =>

@@ -3,10 +3,10 @@ import { existsSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { canRunPostgres, postgresBinDir, skipUnless, startPostgres, type PostgresCluster } from '../../helpers';
+import { postgresBinDir, startPostgres, type PostgresCluster, skipWithoutPostgres } from '../../helpers';
 
 /** The throwaway cluster itself: it starts, answers on its socket, refuses TCP without the password, survives a restart, and is removed. */
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('test cluster', () => {
+describe.skipIf(skipWithoutPostgres())('test cluster', () => {
   let pg: PostgresCluster;
   beforeAll(async () => {
     pg = await startPostgres();

@@ -7,7 +7,7 @@ import { connect, dbError, resolveTarget } from '../../../src/store/postgres/con
 import { parseStoreDsn, redactDsn } from '../../../src/store/postgres/dsn';
 import { findPassword, matchPassFile } from '../../../src/store/postgres/password';
 import { tlsFor } from '../../../src/store/postgres/tls';
-import { canRunPostgres, errorCodeOf, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
+import { errorCodeOf, startPostgres, useTempDirs, type PostgresCluster, skipWithoutPostgres } from '../../helpers';
 
 /** HH_TOKEN_STORE's URL, the TLS rule, the password's sources and the redaction (pure, then against a real server). */
 const tempDir = useTempDirs('hh-pg-conn-');
@@ -104,7 +104,7 @@ describe('the password file format', () => {
   });
 });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('the password against a real server (scram)', () => {
+describe.skipIf(skipWithoutPostgres())('the password against a real server (scram)', () => {
   let pgc: PostgresCluster;
   let home: string;
   beforeAll(async () => {

@@ -9,7 +9,7 @@ import { fileStore } from '../../../src/store/file-store';
 import { PostgresStore, openPostgresStore } from '../../../src/store/postgres/index';
 import { dropKept, keptDir, keptVersions, moveOnFromAdopted } from '../../../src/store/postgres/kept-local';
 import type { Slot } from '../../../src/store/store';
-import { canRunPostgres, canUseLocalUsers, localUser, OTHER_USER, runAs, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
+import { canUseLocalUsers, localUser, OTHER_USER, runAs, skipUnless, startPostgres, useTempDirs, type PostgresCluster, skipWithoutPostgres } from '../../helpers';
 
 /**
  * The PostgreSQL store's pairs under a failing COMMIT or a lost session (review, session 4):
@@ -20,7 +20,7 @@ const recordOf = (answer: Record<string, unknown>) => ({ ...answer, obtained_at:
 const user = (profile = 'default'): Slot => ({ profile, kind: 'user' });
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('PostgreSQL store: pairs under a failing COMMIT', () => {
+describe.skipIf(skipWithoutPostgres())('PostgreSQL store: pairs under a failing COMMIT', () => {
   let pgc: PostgresCluster;
   const tempDir = useTempDirs('hh-pg-review-');
   let env: NodeJS.ProcessEnv;

@@ -8,7 +8,7 @@ import { PostgresStore, openPostgresStore } from '../../../src/store/postgres/in
 import { keptDir } from '../../../src/store/postgres/kept-local';
 import { CHANNEL, CURRENT_VERSION } from '../../../src/store/postgres/schema';
 import type { Slot } from '../../../src/store/store';
-import { canRunPostgres, skipUnless, startPostgres, useTempDirs, type PostgresCluster } from '../../helpers';
+import { startPostgres, useTempDirs, type PostgresCluster, skipWithoutPostgres } from '../../helpers';
 
 /**
  * The PostgreSQL store in-process, against a real throwaway cluster (no driver mocks):
@@ -20,7 +20,7 @@ const fakePairFor = (n: number) => ({ access_token: `AT-${n}-${'a'.repeat(20)}`,
 const recordOf = (answer: Record<string, unknown>) => ({ ...answer, obtained_at: new Date().toISOString(), expires_at: new Date(Date.now() + 1209599_000).toISOString() });
 const user = (profile = 'default'): Slot => ({ profile, kind: 'user' });
 
-describe.skipIf(skipUnless(canRunPostgres, 'PostgreSQL (initdb under /usr/lib/postgresql/*/bin) is not installed'))('PostgreSQL store', () => {
+describe.skipIf(skipWithoutPostgres())('PostgreSQL store', () => {
   let pgc: PostgresCluster;
   const tempDir = useTempDirs('hh-pg-store-');
   let env: NodeJS.ProcessEnv;
